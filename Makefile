@@ -1,0 +1,25 @@
+# Morph — two commands on a fresh machine: `make demo` and `make test`.
+SWIFT ?= swift
+RELEASE_BIN := .build/release/morph
+
+.PHONY: setup build demo test bench clean
+
+setup:
+	@scripts/setup
+
+build: setup
+	$(SWIFT) build -c release --product morph
+
+demo: build
+	$(RELEASE_BIN) run pipelines/demo.yaml
+
+# Tests run in the debug configuration (heavy kernels are compiled with -O3 anyway).
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --disable-swift-testing
+
+bench: build
+	@scripts/bench
+
+clean:
+	rm -rf .build out .morph

@@ -1,0 +1,66 @@
+// swift-tools-version: 6.1
+// Morph: unpaired face-attribute translation by homomorphic latent-space interpolation.
+// Modules depend downwards only:
+//   morph → MorphPipeline → MorphModels → MorphNN → MorphTensor
+//   beside them: MorphImaging (libvips via CVips), MorphCatalog (GRDB), CBLAS (OpenBLAS).
+import PackageDescription
+
+/// Heavy kernels are compiled with optimisation even in debug builds, so tests stay fast.
+let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno"])]
+
+let package = Package(
+  name: "Morph",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "morph", targets: ["morph"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    // MARK: - C libraries
+    .systemLibrary(
+      name: "CLibVips", path: "Sources/CLibVips", pkgConfig: "vips",
+      providers: [.apt(["libvips-dev"])]),
+    .target(name: "CVips", dependencies: ["CLibVips"], path: "Sources/CVips", cSettings: kernelFlags),
+    .systemLibrary(
+      name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]),
+    .target(name: "CMorphKernels", path: "Sources/CMorphKernels", cSettings: kernelFlags),
+
+    // MARK: - Library modules
+    .target(name: "MorphTensor", dependencies: ["CBLAS", "CMorphKernels"]),
+    .target(name: "MorphNN", dependencies: ["MorphTensor"]),
+    .target(name: "MorphImaging", dependencies: ["CVips", "MorphTensor"]),
+    .target(name: "MorphCatalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+    .target(name: "MorphModels", dependencies: ["MorphNN", "MorphTensor", "MorphImaging"]),
+    .target(
+      name: "MorphPipeline",
+      dependencies: [
+        "MorphModels", "MorphImaging", "MorphCatalog", "MorphNN", "MorphTensor",
+        .product(name: "Yams", package: "Yams"),
+      ]),
+
+    // MARK: - CLI
+    .executableTarget(
+      name: "morph",
+      dependencies: [
+        "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphNN", "MorphTensor",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // MARK: - Tests
+    .testTarget(name: "MorphTensorTests", dependencies: ["MorphTensor"]),
+    .testTarget(name: "MorphNNTests", dependencies: ["MorphNN", "MorphTensor"]),
+    .testTarget(name: "MorphImagingTests", dependencies: ["MorphImaging", "MorphTensor"]),
+    .testTarget(name: "MorphCatalogTests", dependencies: ["MorphCatalog"]),
+    .testTarget(name: "MorphModelsTests", dependencies: ["MorphModels", "MorphNN", "MorphTensor", "MorphImaging"]),
+    .testTarget(
+      name: "MorphPipelineTests",
+      dependencies: ["MorphPipeline", "MorphImaging", "MorphCatalog", "MorphModels"]),
+    .testTarget(name: "MorphCLITests", dependencies: []),
+  ],
+  swiftLanguageModes: [.v5]
+)

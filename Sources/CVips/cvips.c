@@ -1,0 +1,203 @@
+// Implementation of the non-variadic libvips wrappers declared in cvips.h.
+#include "cvips.h"
+#include <string.h>
+
+int cvips_init(const char *argv0) { return VIPS_INIT(argv0 ? argv0 : "morph"); }
+
+void cvips_configure(int concurrency, int cache_max_ops, size_t cache_max_mem_bytes) {
+  if (concurrency > 0) vips_concurrency_set(concurrency);
+  if (cache_max_ops >= 0) vips_cache_set_max(cache_max_ops);
+  if (cache_max_mem_bytes > 0) vips_cache_set_max_mem(cache_max_mem_bytes);
+}
+
+char *cvips_error_take(void) {
+  char *msg = g_strdup(vips_error_buffer());
+  vips_error_clear();
+  return msg;
+}
+
+int cvips_load_file(const char *path, int sequential, int fail_on_error, VipsImage **out) {
+  *out = vips_image_new_from_file(
+      path, "access", sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM,
+      "fail_on", fail_on_error ? VIPS_FAIL_ON_TRUNCATED : VIPS_FAIL_ON_NONE, NULL);
+  return *out ? 0 : -1;
+}
+
+int cvips_load_buffer(const void *buf, size_t len, int fail_on_error, VipsImage **out) {
+  *out = vips_image_new_from_buffer(
+      buf, len, "", "fail_on", fail_on_error ? VIPS_FAIL_ON_TRUNCATED : VIPS_FAIL_ON_NONE, NULL);
+  return *out ? 0 : -1;
+}
+
+int cvips_header(const char *path, int *width, int *height, int *bands) {
+  VipsImage *im = vips_image_new_from_file(path, NULL);
+  if (!im) return -1;
+  *width = vips_image_get_width(im);
+  *height = vips_image_get_height(im);
+  *bands = vips_image_get_bands(im);
+  g_object_unref(im);
+  return 0;
+}
+
+int cvips_autorot(VipsImage *in, VipsImage **out) { return vips_autorot(in, out, NULL); }
+
+int cvips_to_srgb8(VipsImage *in, VipsImage **out) {
+  VipsImage *t[4] = {NULL, NULL, NULL, NULL};
+  VipsImage *cur = in;
+  int rc = 0;
+  g_object_ref(cur);
+  // Any interpretation (grey, CMYK, 16-bit RGB, Lab...) → sRGB.
+  if (vips_image_get_interpretation(cur) != VIPS_INTERPRETATION_sRGB ||
+      vips_image_get_format(cur) != VIPS_FORMAT_UCHAR) {
+    if (vips_colourspace(cur, &t[0], VIPS_INTERPRETATION_sRGB, NULL)) { rc = -1; goto done; }
+    g_object_unref(cur); cur = t[0]; t[0] = NULL;
+  }
+  // Alpha → flatten on white.
+  if (vips_image_hasalpha(cur)) {
+    double white[3] = {255, 255, 255};
+    VipsArrayDouble *bg = vips_array_double_new(white, 3);
+    int frc = vips_flatten(cur, &t[1], "background", bg, NULL);
+    vips_area_unref(VIPS_AREA(bg));
+    if (frc) { rc = -1; goto done; }
+    g_object_unref(cur); cur = t[1]; t[1] = NULL;
+  }
+  // Exactly 3 bands (a grey image converted may still be 1 band on odd inputs).
+  if (vips_image_get_bands(cur) == 1) {
+    VipsImage *b[3] = {cur, cur, cur};
+    if (vips_bandjoin(b, &t[2], 3, NULL)) { rc = -1; goto done; }
+    g_object_unref(cur); cur = t[2]; t[2] = NULL;
+  } else if (vips_image_get_bands(cur) > 3) {
+    if (vips_extract_band(cur, &t[2], 0, "n", 3, NULL)) { rc = -1; goto done; }
+    g_object_unref(cur); cur = t[2]; t[2] = NULL;
+  }
+  if (vips_image_get_format(cur) != VIPS_FORMAT_UCHAR) {
+    if (vips_cast(cur, &t[3], VIPS_FORMAT_UCHAR, NULL)) { rc = -1; goto done; }
+    g_object_unref(cur); cur = t[3]; t[3] = NULL;
+  }
+  *out = cur;
+  return 0;
+done:
+  g_object_unref(cur);
+  return rc;
+}
+
+int cvips_crop(VipsImage *in, int left, int top, int width, int height, VipsImage **out) {
+  return vips_crop(in, out, left, top, width, height, NULL);
+}
+
+int cvips_resize(VipsImage *in, double hscale, double vscale, VipsImage **out) {
+  return vips_resize(in, out, hscale, "vscale", vscale, "kernel", VIPS_KERNEL_LANCZOS3, NULL);
+}
+
+int cvips_affine(VipsImage *in, double a, double b, double c, double d, double idx, double idy,
+                 double odx, double ody, int ox, int oy, int ow, int oh, int interp,
+                 VipsImage **out) {
+  VipsInterpolate *ip = vips_interpolate_new(interp == 2 ? "bicubic" : "bilinear");
+  VipsArea *area = VIPS_AREA(vips_array_int_newv(4, ox, oy, ow, oh));
+  int rc = vips_affine(in, out, a, b, c, d, "interpolate", ip, "oarea", area, "idx", idx, "idy",
+                       idy, "odx", odx, "ody", ody, NULL);
+  vips_area_unref(area);
+  g_object_unref(ip);
+  return rc;
+}
+
+int cvips_flip_horizontal(VipsImage *in, VipsImage **out) {
+  return vips_flip(in, out, VIPS_DIRECTION_HORIZONTAL, NULL);
+}
+
+int cvips_embed(VipsImage *in, int x, int y, int width, int height, const double *bg, int nbg,
+                VipsImage **out) {
+  VipsArrayDouble *b = vips_array_double_new(bg, nbg);
+  int rc = vips_embed(in, out, x, y, width, height, "extend", VIPS_EXTEND_BACKGROUND,
+                      "background", b, NULL);
+  vips_area_unref(VIPS_AREA(b));
+  return rc;
+}
+
+int cvips_linear_uchar(VipsImage *in, double a, double b, VipsImage **out) {
+  return vips_linear1(in, out, a, b, "uchar", TRUE, NULL);
+}
+
+int cvips_text(const char *text, const char *font, int width, int dpi, VipsImage **out) {
+  return vips_text(out, text, "font", font ? font : "sans 10", "width", width, "dpi", dpi,
+                   "rgba", FALSE, NULL);
+}
+
+int cvips_arrayjoin(VipsImage **in, int n, int across, int shim, const double *bg, int nbg,
+                    VipsImage **out) {
+  VipsArrayDouble *b = vips_array_double_new(bg, nbg);
+  int rc = vips_arrayjoin(in, out, n, "across", across, "shim", shim, "background", b, NULL);
+  vips_area_unref(VIPS_AREA(b));
+  return rc;
+}
+
+int cvips_draw_mask(VipsImage *image, const double *ink, int nink, VipsImage *mask, int x, int y) {
+  return vips_draw_mask(image, (double *)ink, nink, mask, x, y, NULL);
+}
+
+int cvips_solid(int width, int height, const double *rgb, VipsImage **out) {
+  VipsImage *black = NULL;
+  if (vips_black(&black, width, height, "bands", 3, NULL)) return -1;
+  double one[3] = {1, 1, 1};
+  VipsImage *lin = NULL;
+  int rc = vips_linear(black, &lin, one, (double *)rgb, 3, "uchar", TRUE, NULL);
+  g_object_unref(black);
+  if (rc) return -1;
+  VipsImage *srgb = NULL;
+  rc = vips_copy(lin, &srgb, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
+  g_object_unref(lin);
+  if (rc) return -1;
+  *out = srgb;
+  return 0;
+}
+
+int cvips_copy_memory(VipsImage *in, VipsImage **out) {
+  *out = vips_image_copy_memory(in);
+  return *out ? 0 : -1;
+}
+
+int cvips_from_memory_u8(const void *data, size_t len, int width, int height, int bands,
+                         VipsImage **out) {
+  if (len < (size_t)width * height * bands) {
+    vips_error("cvips", "buffer of %zu bytes is too small for %dx%dx%d", len, width, height, bands);
+    return -1;
+  }
+  VipsImage *im = vips_image_new_from_memory_copy(data, (size_t)width * height * bands, width,
+                                                  height, bands, VIPS_FORMAT_UCHAR);
+  if (!im) return -1;
+  if (bands >= 3) {
+    VipsImage *t = NULL;
+    int rc = vips_copy(im, &t, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
+    g_object_unref(im);
+    if (rc) return -1;
+    im = t;
+  }
+  *out = im;
+  return 0;
+}
+
+void *cvips_to_memory(VipsImage *in, size_t *len) { return vips_image_write_to_memory(in, len); }
+
+int cvips_save_file(VipsImage *in, const char *path, int quality) {
+  const char *dot = strrchr(path, '.');
+  if (quality > 0 && dot &&
+      (!g_ascii_strcasecmp(dot, ".jpg") || !g_ascii_strcasecmp(dot, ".jpeg") ||
+       !g_ascii_strcasecmp(dot, ".webp")))
+    return vips_image_write_to_file(in, path, "Q", quality, NULL);
+  return vips_image_write_to_file(in, path, NULL);
+}
+
+int cvips_save_animation(VipsImage *strip, const char *path, int page_height, int n, int delay_ms) {
+  VipsImage *t = NULL;
+  if (vips_copy(strip, &t, NULL)) return -1;
+  vips_image_set_int(t, "page-height", page_height);
+  int *delays = g_new(int, n);
+  for (int i = 0; i < n; i++) delays[i] = delay_ms;
+  vips_image_set_array_int(t, "delay", delays, n);
+  vips_image_set_int(t, "loop", 0);
+  vips_image_set_int(t, "gif-delay", delay_ms / 10);
+  g_free(delays);
+  int rc = vips_image_write_to_file(t, path, NULL);
+  g_object_unref(t);
+  return rc;
+}

@@ -1,0 +1,72 @@
+// CVips: plain (non-variadic) wrappers over the libvips operations Morph uses.
+//
+// libvips' public API is variadic (optional arguments are NULL-terminated
+// name/value pairs), which Swift cannot call. Each wrapper here fixes the
+// optional arguments Morph needs and returns 0 on success, -1 on failure
+// (the message is then in `vips_error_buffer()`, see cvips_error_take).
+#ifndef CVIPS_H
+#define CVIPS_H
+
+#include <vips/vips.h>
+
+/// Initialise libvips once per process (VIPS_INIT is a macro). Returns 0 on success.
+int cvips_init(const char *argv0);
+/// Set the libvips worker-thread count and operation-cache limits.
+void cvips_configure(int concurrency, int cache_max_ops, size_t cache_max_mem_bytes);
+
+/// Copy and clear the libvips error buffer. The caller frees the result with g_free.
+char *cvips_error_take(void);
+
+/// Load an image from a file; `fail_on_error` makes truncated files errors; `sequential`
+/// hints that pixels will be read top to bottom once.
+int cvips_load_file(const char *path, int sequential, int fail_on_error, VipsImage **out);
+/// Load an image from a memory buffer (the buffer must outlive the image).
+int cvips_load_buffer(const void *buf, size_t len, int fail_on_error, VipsImage **out);
+/// Read only the header (width, height, bands) without decoding pixels.
+int cvips_header(const char *path, int *width, int *height, int *bands);
+
+/// Rotate according to the EXIF orientation tag.
+int cvips_autorot(VipsImage *in, VipsImage **out);
+/// Convert any band layout / colourspace / depth to 8-bit sRGB with 3 bands
+/// (alpha is flattened onto white).
+int cvips_to_srgb8(VipsImage *in, VipsImage **out);
+
+int cvips_crop(VipsImage *in, int left, int top, int width, int height, VipsImage **out);
+/// Resize by independent horizontal/vertical scale factors with a Lanczos3 kernel.
+int cvips_resize(VipsImage *in, double hscale, double vscale, VipsImage **out);
+/// Affine transform `[a b; c d]` plus offsets, output area (ox, oy, ow, oh),
+/// bilinear (interp=1) or bicubic (interp=2) interpolation, background black.
+int cvips_affine(VipsImage *in, double a, double b, double c, double d, double idx, double idy,
+                 double odx, double ody, int ox, int oy, int ow, int oh, int interp, VipsImage **out);
+int cvips_flip_horizontal(VipsImage *in, VipsImage **out);
+/// Place `in` in a larger canvas filled with `bg` (RGB).
+int cvips_embed(VipsImage *in, int x, int y, int width, int height, const double *bg, int nbg,
+                VipsImage **out);
+/// Multiply by a and add b per band, then cast back to uchar.
+int cvips_linear_uchar(VipsImage *in, double a, double b, VipsImage **out);
+
+/// Render text (Pango markup off) into a one-band 8-bit mask of the given width.
+int cvips_text(const char *text, const char *font, int width, int dpi, VipsImage **out);
+/// Join n images in a grid `across` wide, with `shim` pixels between them and background `bg`.
+int cvips_arrayjoin(VipsImage **in, int n, int across, int shim, const double *bg, int nbg,
+                    VipsImage **out);
+/// Composite a one-band mask in colour `ink` onto an RGB image at (x, y).
+int cvips_draw_mask(VipsImage *image, const double *ink, int nink, VipsImage *mask, int x, int y);
+/// Make an RGB image of constant colour.
+int cvips_solid(int width, int height, const double *rgb, VipsImage **out);
+/// Copy an image into a new private memory image (so it can be drawn on).
+int cvips_copy_memory(VipsImage *in, VipsImage **out);
+
+/// Wrap raw 8-bit interleaved pixels (copied) as an image.
+int cvips_from_memory_u8(const void *data, size_t len, int width, int height, int bands,
+                         VipsImage **out);
+/// Write pixels to a new buffer; free it with g_free.
+void *cvips_to_memory(VipsImage *in, size_t *len);
+
+/// Save to a file; the format follows the suffix. quality <= 0 keeps the default.
+int cvips_save_file(VipsImage *in, const char *path, int quality);
+/// Save an animated GIF or WebP: `frames` is a vertical strip of n frames, each
+/// `page_height` tall, shown for `delay_ms`; loop forever.
+int cvips_save_animation(VipsImage *strip, const char *path, int page_height, int n, int delay_ms);
+
+#endif

@@ -1,0 +1,6 @@
+import MorphImaging
+import XCTest
+
+final class VipsTests: XCTestCase {
+  func testInitialises() throws { try Vips.ensureInitialised() }
+}
