@@ -7,7 +7,13 @@ struct Morph: AsyncParsableCommand {
     commandName: "morph",
     abstract: "Face-attribute translation by homomorphic latent-space interpolation.",
     version: MorphVersion.string,
-    subcommands: [])
+    subcommands: [
+      RunCommand.self,
+      ValidateCommand.self,
+      PlanCommand.self,
+      StagesCommand.self,
+      ExplainCommand.self,
+    ])
 }
 
 /// Morph's version string, recorded with every run.

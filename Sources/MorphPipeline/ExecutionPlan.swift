@@ -1,0 +1,173 @@
+import Foundation
+
+/// What a run will do with one item at one stage.
+public enum ItemMode: String, Sendable {
+  /// Compute it.
+  case run
+  /// Its result is in the cache (loaded only if a stage downstream must run on it).
+  case cached
+  /// Nothing downstream needs it.
+  case skip
+}
+
+/// One item at one stage in a plan.
+public struct PlannedItem: Sendable {
+  public var id: String
+  public var ordinal: Int
+  /// The result's cache key.
+  public var key: String
+  public var mode: ItemMode
+  /// Why this mode was chosen (shown by `morph explain`).
+  public var reason: String
+  /// A stage downstream runs on this item, so its payload must be produced or loaded.
+  public var emit = false
+  /// For source stages: how to produce the item.
+  public var source: SourceItem?
+}
+
+/// One stage of a plan: its items and, for sources, the started stage.
+public struct StagePlan: Sendable {
+  public var stage: GraphStage
+  public var items: [PlannedItem]
+  public var sourceError: String?
+
+  public var runCount: Int { items.filter { $0.mode == .run }.count }
+  public var cachedCount: Int { items.filter { $0.mode == .cached }.count }
+  public var skippedCount: Int { items.filter { $0.mode == .skip }.count }
+
+  func index(of id: String) -> Int? { items.firstIndex { $0.id == id } }
+}
+
+/// Per stage and item: run, reuse from the cache, or skip — decided before anything runs.
+public struct ExecutionPlan: Sendable {
+  public var graph: PipelineGraph
+  public var stages: [StagePlan]
+
+  public func stage(_ id: String) -> StagePlan? { stages.first { $0.stage.id == id } }
+
+  /// A table for `morph plan`: per stage, items to run and items cached.
+  public var table: String {
+    let width = max(5, stages.map { $0.stage.id.count }.max() ?? 0)
+    var lines = ["stage".padding(toLength: width, withPad: " ", startingAt: 0) + "  uses          items    run  cached  skipped"]
+    for s in stages {
+      let name = s.stage.id.padding(toLength: width, withPad: " ", startingAt: 0)
+      let uses = s.stage.descriptor.name.padding(toLength: 12, withPad: " ", startingAt: 0)
+      lines.append(
+        "\(name)  \(uses)  \(pad(s.items.count, 5))  \(pad(s.runCount, 5))  \(pad(s.cachedCount, 6))  \(pad(s.skippedCount, 7))"
+          + (s.sourceError.map { "  ! \($0)" } ?? ""))
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  private func pad(_ n: Int, _ width: Int) -> String {
+    let s = String(n)
+    return String(repeating: " ", count: max(0, width - s.count)) + s
+  }
+}
+
+/// Builds an `ExecutionPlan`: lists source items, derives every (stage, item) cache key from
+/// the input content upwards, then walks back from the last stages marking what must run.
+public struct Planner {
+  public var cache: ContentCache
+  public var baseDirectory: URL
+
+  public init(cache: ContentCache, baseDirectory: URL) {
+    self.cache = cache
+    self.baseDirectory = baseDirectory
+  }
+
+  /// Plans `graph`. `onlyItems` limits the run to those source items (per-item stages only;
+  /// reductions over all items are skipped then).
+  public func plan(_ graph: PipelineGraph, onlyItems: Set<String>? = nil) throws -> ExecutionPlan {
+    var plans: [StagePlan] = []
+    var index: [String: Int] = [:]
+    for stage in graph.stages {
+      var items: [PlannedItem] = []
+      let d = stage.descriptor
+      let modelHash = try d.modelHash(stage.parameters)
+      func key(_ inputs: [String]) -> String {
+        ContentCache.key(
+          stage: d.name, version: d.version, parameters: stage.canonicalParameters, modelHash: modelHash, inputs: inputs)
+      }
+      switch d.shape {
+      case .source:
+        let body = try d.start(StageContext(stageID: stage.id, parameters: stage.parameters, baseDirectory: baseDirectory))
+        guard case .source(let list) = body else {
+          throw PipelineError.stage(stage: stage.id, message: "source stage `\(d.name)` did not start as a source")
+        }
+        let sourceItems = try list()
+        for (n, s) in sourceItems.enumerated() where onlyItems?.contains(s.id) ?? true {
+          items.append(
+            PlannedItem(id: s.id, ordinal: n, key: key([s.contentKey]), mode: .run, reason: "", source: s))
+        }
+      case .map:
+        for input in stage.inputs {
+          guard let upstream = index[input].map({ plans[$0] }) else { continue }
+          for u in upstream.items {
+            let id = stage.inputs.count > 1 ? "\(input)/\(u.id)" : u.id
+            items.append(PlannedItem(id: id, ordinal: u.ordinal, key: key([u.key]), mode: .run, reason: ""))
+          }
+        }
+      case .reduce:
+        if onlyItems == nil {
+          let inputs = stage.inputs.compactMap { index[$0].map { plans[$0] } }.flatMap(\.items)
+            .sorted { $0.ordinal < $1.ordinal }
+          items.append(PlannedItem(id: stage.id, ordinal: 0, key: key(inputs.map(\.key)), mode: .run, reason: ""))
+        }
+      }
+      index[stage.id] = plans.count
+      plans.append(StagePlan(stage: stage, items: items))
+    }
+    markNeeded(&plans, graph: graph, index: index)
+    return ExecutionPlan(graph: graph, stages: plans)
+  }
+
+  /// Walks from the last stages back: an item is needed when a consumer runs on it (or it is
+  /// a final output); a needed item with a valid cached result is reused and needs nothing
+  /// upstream.
+  func markNeeded(_ plans: inout [StagePlan], graph: PipelineGraph, index: [String: Int]) {
+    // Ids each stage runs on, filled in as the walk passes it (consumers come first).
+    var running: [Int: Set<String>] = [:]
+    for p in plans.indices.reversed() {
+      defer { running[p] = Set(plans[p].items.filter { $0.mode == .run }.map(\.id)) }
+      let stage = plans[p].stage
+      let consumers = graph.consumers(of: stage.id).compactMap { index[$0] }
+      for i in plans[p].items.indices {
+        let item = plans[p].items[i]
+        var neededBy: [String] = []
+        for c in consumers {
+          let consumer = plans[c]
+          let id = consumer.stage.inputs.count > 1 ? "\(stage.id)/\(item.id)" : item.id
+          let runs =
+            consumer.stage.descriptor.shape == .reduce
+            ? consumer.items.first?.mode == .run
+            : running[c]?.contains(id) ?? false
+          if runs { neededBy.append(consumer.stage.id) }
+        }
+        let final = consumers.isEmpty
+        plans[p].items[i].emit = !neededBy.isEmpty
+        guard final || !neededBy.isEmpty else {
+          plans[p].items[i].mode = .skip
+          plans[p].items[i].reason = "no later stage needs it (their results are cached)"
+          continue
+        }
+        if stage.descriptor.cacheable, cache.contains(item.key), isValid(item.key, stage.descriptor) {
+          plans[p].items[i].mode = .cached
+          plans[p].items[i].reason = "result cached under key \(item.key.prefix(16))…"
+        } else {
+          plans[p].items[i].mode = .run
+          plans[p].items[i].reason =
+            stage.descriptor.cacheable
+            ? "no cached result for key \(item.key.prefix(16))… (new input, parameters, stage version or model)"
+            : "stage `\(stage.descriptor.name)` is not cached; it runs whenever its output is needed"
+        }
+      }
+    }
+  }
+
+  func isValid(_ key: String, _ descriptor: StageDescriptor) -> Bool {
+    guard descriptor.output == .records else { return true }
+    guard let payload = cache.load(key) else { return false }
+    return descriptor.cachedResultIsValid(payload)
+  }
+}

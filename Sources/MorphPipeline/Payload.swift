@@ -1,0 +1,50 @@
+import Foundation
+import MorphImaging
+
+/// What flows along a recipe edge for one item.
+public enum Payload: @unchecked Sendable {
+  /// An 8-bit sRGB image (kind `images`).
+  case image(VipsImage)
+  /// Float32 values with a shape (kinds `tensors` and `latents`).
+  case tensor(shape: [Int], data: [Float])
+  /// A flat record of named text fields (kind `records`).
+  case record([String: String])
+}
+
+/// One item on its way through the stages: its identity, its cache key so far, and its data.
+public struct Item: Sendable {
+  /// Stable identifier, e.g. the input file name; used in errors, records and `morph explain`.
+  public var id: String
+  /// Position in the source order, so reductions (grids) come out in a stable order.
+  public var ordinal: Int
+  /// The cache key of the result this payload is (for sources: the input content hash).
+  public var key: String
+  public var payload: Payload
+  /// The file the item came from, when it came from one (landmark sidecars sit beside it).
+  public var origin: URL?
+
+  public init(id: String, ordinal: Int, key: String, payload: Payload, origin: URL? = nil) {
+    self.id = id
+    self.ordinal = ordinal
+    self.key = key
+    self.payload = payload
+    self.origin = origin
+  }
+}
+
+/// An item a source stage can produce, known (with its content hash) before it is loaded.
+public struct SourceItem: Sendable {
+  public var id: String
+  /// Hash of the item's content: the root of every downstream cache key.
+  public var contentKey: String
+  /// Produces the payload (loads the file, reads the row …).
+  public var load: @Sendable () throws -> Payload
+  public var origin: URL?
+
+  public init(id: String, contentKey: String, origin: URL? = nil, load: @escaping @Sendable () throws -> Payload) {
+    self.id = id
+    self.contentKey = contentKey
+    self.origin = origin
+    self.load = load
+  }
+}

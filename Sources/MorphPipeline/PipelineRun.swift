@@ -1,0 +1,131 @@
+import Foundation
+import MorphCatalog
+
+/// Everything `morph run` does, from recipe file to catalog record: validate, plan, record the
+/// run's start, schedule, record its end, and summarise.
+public struct PipelineRun {
+  public var graph: PipelineGraph
+  /// Folder relative paths (inputs, outputs, `.morph/`) are resolved against.
+  public var baseDirectory: URL
+  public var catalogURL: URL
+  public var cacheRoot: URL
+  public var options: RunOptions
+  /// Morph's version, recorded with the run.
+  public var morphVersion: String
+
+  public init(
+    graph: PipelineGraph, baseDirectory: URL, catalogPath: String? = nil, options: RunOptions = RunOptions(),
+    morphVersion: String
+  ) {
+    self.graph = graph
+    self.baseDirectory = baseDirectory
+    let path = catalogPath ?? graph.recipe.catalog?.value ?? CatalogLocation.defaultPath
+    self.catalogURL =
+      path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path).standardizedFileURL
+    self.cacheRoot = baseDirectory.appendingPathComponent(".morph/cache")
+    self.options = options
+    self.morphVersion = morphVersion
+  }
+
+  /// Reads and validates a recipe file with `--set` overrides.
+  public static func load(
+    _ url: URL, overrides: [String] = [], registry: StageRegistry = .builtIn
+  ) throws -> PipelineGraph {
+    try RecipeValidator(registry: registry).validate(RecipeParser.load(url), overrides: overrides)
+  }
+
+  /// Plans the run (what would run, what is cached) without running anything.
+  public func plan(onlyItems: Set<String>? = nil) throws -> ExecutionPlan {
+    try Planner(cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory).plan(graph, onlyItems: onlyItems)
+  }
+
+  /// The items that failed in an earlier run (for `--only-failed`).
+  public func failedItems(ofRun runID: Int64) throws -> Set<String> {
+    let catalog = try Catalog.open(at: catalogURL, create: false)
+    _ = try catalog.run(id: runID)
+    return Set(try catalog.stageResults(runID: runID).filter { $0.status == .failed }.map(\.item))
+  }
+
+  /// Runs the recipe and records it; `onlyItems` limits it to those items.
+  public func run(onlyItems: Set<String>? = nil) async throws -> RunReport {
+    let plan = try plan(onlyItems: onlyItems)
+    let catalog = try Catalog.open(at: catalogURL)
+    let started = Date()
+    let runID = try catalog.startRun(
+      RunStart(
+        recipeName: graph.recipe.name, recipeText: graph.recipe.text, parametersJSON: graph.parametersJSON,
+        morphVersion: morphVersion, startedAt: started))
+    options.events?.emit("run_start", [("run", String(runID)), ("recipe", JSONText.quote(graph.recipe.name))])
+    let itemCount = plan.stages.filter { $0.stage.descriptor.shape == .source }.map(\.items.count).reduce(0, +)
+    let scheduler = Scheduler(
+      plan: plan, cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog, runID: runID,
+      options: options)
+    let outcome = await scheduler.run()
+    let ended = Date()
+    let firstError = outcome.failures.first.map { "\($0.stage) \($0.item): \($0.message)" }
+    try catalog.finishRun(id: runID, status: outcome.status, itemCount: itemCount, error: firstError, endedAt: ended)
+    var metrics = outcome.stages.map {
+      MetricRecord(runID: runID, name: "stage_seconds", value: $0.seconds, stage: $0.stage)
+    }
+    metrics += outcome.stages.map { MetricRecord(runID: runID, name: "items_done", value: Double($0.done), stage: $0.stage) }
+    metrics += outcome.stages.map { MetricRecord(runID: runID, name: "items_cached", value: Double($0.cached), stage: $0.stage) }
+    metrics += outcome.stages.map { MetricRecord(runID: runID, name: "items_failed", value: Double($0.failed), stage: $0.stage) }
+    metrics.append(MetricRecord(runID: runID, name: "run_seconds", value: ended.timeIntervalSince(started)))
+    try catalog.recordMetrics(metrics)
+    options.events?.emit(
+      "run_end",
+      [
+        ("run", String(runID)), ("status", JSONText.quote(outcome.status.rawValue)),
+        ("failed", String(outcome.failures.count)), ("seconds", String(format: "%.3f", ended.timeIntervalSince(started))),
+      ])
+    return RunReport(
+      runID: runID, recipeName: graph.recipe.name, status: outcome.status, itemCount: itemCount,
+      seconds: ended.timeIntervalSince(started), outcome: outcome, catalogPath: catalogURL.path,
+      baseDirectory: baseDirectory)
+  }
+}
+
+/// The result of `PipelineRun.run`, with the one-screen summary `morph run` prints.
+public struct RunReport: Sendable {
+  public var runID: Int64
+  public var recipeName: String
+  public var status: RunStatus
+  public var itemCount: Int
+  public var seconds: Double
+  public var outcome: Scheduler.Outcome
+  public var catalogPath: String
+  public var baseDirectory: URL
+
+  /// Shows paths relative to the working folder when they lie inside it.
+  func display(_ path: String) -> String {
+    let base = baseDirectory.standardizedFileURL.path + "/"
+    return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
+  }
+
+  public var summary: String {
+    var lines = [
+      String(format: "run %lld of %@: %@ — %d items in %.2f s", runID, recipeName, status.rawValue, itemCount, seconds)
+    ]
+    let width = max(5, outcome.stages.map { $0.stage.count }.max() ?? 0)
+    lines.append("  " + "stage".padding(toLength: width, withPad: " ", startingAt: 0) + "    done  cached  failed  seconds")
+    for s in outcome.stages {
+      lines.append(
+        "  " + s.stage.padding(toLength: width, withPad: " ", startingAt: 0)
+          + String(format: "  %6d  %6d  %6d  %7.2f", s.done, s.cached, s.failed, s.seconds))
+    }
+    if !outcome.outputs.isEmpty {
+      lines.append("outputs:")
+      for o in outcome.outputs.prefix(10) { lines.append("  \(display(o.path))") }
+      if outcome.outputs.count > 10 { lines.append("  … and \(outcome.outputs.count - 10) more") }
+    }
+    if !outcome.failures.isEmpty {
+      lines.append("failed items (\(outcome.failures.count)):")
+      for f in outcome.failures.prefix(10) { lines.append("  \(f.stage) \(f.item): \(f.message)") }
+      if outcome.failures.count > 10 { lines.append("  … and \(outcome.failures.count - 10) more (morph explain \(runID) ITEM)") }
+      lines.append("retry them with: morph run RECIPE --only-failed \(runID)")
+    }
+    if let error = outcome.recordingError { lines.append("warning: catalog recording failed: \(error)") }
+    lines.append("catalog: \(display(catalogPath)) (run \(runID))")
+    return lines.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import MorphCatalog
+
+/// Why each stage ran, reused or skipped one item in a recorded run (`morph explain`).
+public enum RunExplanation {
+  /// Text explaining item `item` (its id, e.g. a file name) of run `runID`.
+  public static func explain(runID: Int64, item: String, in catalog: Catalog) throws -> String {
+    let run = try catalog.run(id: runID)
+    let results = try catalog.stageResults(runID: runID)
+    let mine = results.filter { $0.item == item || $0.item.hasSuffix("/" + item) }
+    guard !mine.isEmpty else {
+      let items = Array(Set(results.map(\.item))).sorted()
+      throw CatalogError.notFound(
+        kind: "item in run \(runID)",
+        name: item + (NameSuggester.nearest(to: item, among: items).map { " (did you mean `\($0)`?)" } ?? ""))
+    }
+    var lines = ["run \(runID) (\(run.recipeName), \(run.status.rawValue)), item \(item):"]
+    for r in mine {
+      let key = String(r.cacheKey.prefix(16))
+      switch r.status {
+      case .ok:
+        lines.append(
+          "  \(r.stage): ran in \(String(format: "%.3f", r.durationSeconds)) s — no result was cached under key \(key)… "
+            + "(new input content, parameters, stage version or model; or not cached by this stage)")
+      case .cached:
+        let origin = try catalog.cachedResult(forKey: r.cacheKey)
+        let from = origin.map { $0.status == .ok && $0.runID != runID ? ", computed in run \($0.runID)" : "" } ?? ""
+        lines.append("  \(r.stage): skipped — result reused from the cache (key \(key)…\(from))")
+      case .failed:
+        lines.append("  \(r.stage): FAILED — \(r.error ?? "no message")")
+      case .skipped:
+        lines.append("  \(r.stage): skipped — \(r.error ?? "not needed")")
+      }
+    }
+    let stagesSeen = Set(mine.map(\.stage))
+    let others = Array(Set(results.map(\.stage)).subtracting(stagesSeen)).sorted()
+    if !others.isEmpty {
+      lines.append(
+        "  not run for this item: \(others.joined(separator: ", ")) (per-item results were cached further down, "
+          + "an earlier stage failed, or the stage combines all items)")
+    }
+    return lines.joined(separator: "\n")
+  }
+}

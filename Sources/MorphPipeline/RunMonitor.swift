@@ -1,0 +1,137 @@
+import Foundation
+import MorphCatalog
+
+/// Collects what a run does — per-stage counts, failures, outputs — and passes each item
+/// result to the catalog (in small transactions) and the event sink.
+final class RunMonitor: @unchecked Sendable {
+  struct StageCounts: Sendable {
+    var stage: String
+    var total: Int
+    var done = 0
+    var failed = 0
+    var cached = 0
+    var started: Date?
+    var ended: Date?
+    var busySeconds = 0.0
+  }
+
+  private let lock = NSLock()
+  private var counts: [StageCounts]
+  private var order: [String: Int] = [:]
+  private(set) var failures: [(stage: String, item: String, message: String)] = []
+  private(set) var outputs: [(stage: String, item: String, path: String)] = []
+  private var pending: [StageResult] = []
+  private var lastFlush = Date()
+  let catalog: Catalog?
+  let runID: Int64?
+  let events: RunEventSink?
+  /// First catalog write error (recording failures must not go unnoticed).
+  private(set) var recordingError: Error?
+
+  init(plan: ExecutionPlan, catalog: Catalog?, runID: Int64?, events: RunEventSink?) {
+    counts = plan.stages.map { StageCounts(stage: $0.stage.id, total: $0.items.filter { $0.mode != .skip }.count) }
+    for (i, s) in plan.stages.enumerated() { order[s.stage.id] = i }
+    self.catalog = catalog
+    self.runID = runID
+    self.events = events
+  }
+
+  func snapshot() -> [StageCounts] {
+    lock.lock()
+    defer { lock.unlock() }
+    return counts
+  }
+
+  func stageStarted(_ stage: String) {
+    lock.lock()
+    if let i = order[stage], counts[i].started == nil { counts[i].started = Date() }
+    let total = order[stage].map { counts[$0].total } ?? 0
+    lock.unlock()
+    events?.emit("stage_start", [("stage", JSONText.quote(stage)), ("items", String(total))])
+  }
+
+  func stageEnded(_ stage: String) {
+    lock.lock()
+    var c: StageCounts?
+    if let i = order[stage] {
+      counts[i].ended = Date()
+      c = counts[i]
+    }
+    lock.unlock()
+    if let c {
+      events?.emit(
+        "stage_end",
+        [
+          ("stage", JSONText.quote(stage)), ("done", String(c.done)), ("cached", String(c.cached)),
+          ("failed", String(c.failed)),
+          ("seconds", String(format: "%.3f", (c.ended ?? Date()).timeIntervalSince(c.started ?? Date()))),
+        ])
+    }
+  }
+
+  /// Records one item's outcome at one stage.
+  func record(stage: String, item: String, key: String, status: StageStatus, seconds: Double, error: String? = nil) {
+    lock.lock()
+    if let i = order[stage] {
+      switch status {
+      case .ok: counts[i].done += 1
+      case .cached: counts[i].cached += 1
+      case .failed: counts[i].failed += 1
+      case .skipped: break
+      }
+      counts[i].busySeconds += seconds
+    }
+    if status == .failed { failures.append((stage, item, error ?? "failed")) }
+    if let runID {
+      pending.append(
+        StageResult(runID: runID, stage: stage, item: item, cacheKey: key, status: status, error: error, durationSeconds: seconds))
+    }
+    let flush = pending.count >= 256 || Date().timeIntervalSince(lastFlush) > 0.5
+    lock.unlock()
+    if let events {
+      if status == .failed {
+        events.emit(
+          "item_failed", [("stage", JSONText.quote(stage)), ("item", JSONText.quote(item)), ("error", JSONText.quote(error ?? ""))])
+      } else {
+        events.emit(
+          "item_done",
+          [
+            ("stage", JSONText.quote(stage)), ("item", JSONText.quote(item)), ("status", JSONText.quote(status.rawValue)),
+            ("seconds", String(format: "%.4f", seconds)),
+          ])
+      }
+    }
+    if flush { self.flush() }
+  }
+
+  /// Notes a file the run wrote (recorded as an artifact with its hash).
+  func output(stage: String, item: String, path: String, key: String) {
+    lock.lock()
+    outputs.append((stage, item, path))
+    lock.unlock()
+    guard let catalog, let runID else { return }
+    do {
+      try catalog.recordArtifact(
+        ArtifactRecord.describing(fileAt: URL(fileURLWithPath: path), runID: runID, stage: stage, item: item, cacheKey: key))
+    } catch {
+      noteRecordingError(error)
+    }
+  }
+
+  /// Writes buffered item results to the catalog in one transaction.
+  func flush() {
+    lock.lock()
+    let batch = pending
+    pending.removeAll(keepingCapacity: true)
+    lastFlush = Date()
+    lock.unlock()
+    guard let catalog, !batch.isEmpty else { return }
+    do { try catalog.recordStageResults(batch) } catch { noteRecordingError(error) }
+  }
+
+  private func noteRecordingError(_ error: Error) {
+    lock.lock()
+    if recordingError == nil { recordingError = error }
+    lock.unlock()
+  }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import MorphCatalog
+
+/// Options for one run.
+public struct RunOptions: Sendable {
+  /// Stop the whole run at the first failed item (default: record it and go on).
+  public var failFast = false
+  /// Capacity of each queue between stages; nil picks twice the consumer's concurrency × batch.
+  public var queueCapacity: Int?
+  public var progress: ProgressStyle = .off
+  public var events: RunEventSink?
+
+  public init(failFast: Bool = false, queueCapacity: Int? = nil, progress: ProgressStyle = .off, events: RunEventSink? = nil) {
+    self.failFast = failFast
+    self.queueCapacity = queueCapacity
+    self.progress = progress
+    self.events = events
+  }
+}
+
+/// A record field naming a file a stage wrote; the scheduler records it as an artifact.
+public let artifactField = "artifact"
+
+/// Runs an `ExecutionPlan`: one task group child per stage, bounded queues between them,
+/// per-stage workers taking micro-batches, results stored in the cache as they complete.
+public struct Scheduler: Sendable {
+  public var plan: ExecutionPlan
+  public var cache: ContentCache
+  public var baseDirectory: URL
+  public var catalog: Catalog?
+  public var runID: Int64?
+  public var options: RunOptions
+
+  public init(
+    plan: ExecutionPlan, cache: ContentCache, baseDirectory: URL, catalog: Catalog? = nil, runID: Int64? = nil,
+    options: RunOptions = RunOptions()
+  ) {
+    self.plan = plan
+    self.cache = cache
+    self.baseDirectory = baseDirectory
+    self.catalog = catalog
+    self.runID = runID
+    self.options = options
+  }
+
+  /// What happened, stage by stage.
+  public struct Outcome: Sendable {
+    public var status: RunStatus
+    public var stages: [(stage: String, done: Int, cached: Int, failed: Int, seconds: Double)]
+    public var failures: [(stage: String, item: String, message: String)]
+    public var outputs: [(stage: String, item: String, path: String)]
+    /// Largest number of items waiting in any queue between stages.
+    public var peakQueued: Int
+    public var recordingError: String?
+  }
+
+  struct FailFast: Error {}
+
+  /// Runs the plan to the end, or until the task is cancelled (Ctrl-C) or, with `failFast`,
+  /// an item fails. Completed items stay in the cache either way.
+  public func run() async -> Outcome {
+    let monitor = RunMonitor(plan: plan, catalog: catalog, runID: runID, events: options.events)
+    let reporter = ProgressReporter(style: options.progress, monitor: monitor)
+    var channels: [String: BoundedChannel<Item>] = [:]
+    for s in plan.stages where !s.stage.inputs.isEmpty {
+      let capacity = options.queueCapacity ?? max(2, 2 * s.stage.concurrency * s.stage.batch)
+      channels[s.stage.id] = BoundedChannel(capacity: capacity, producers: s.stage.inputs.count)
+    }
+    var status = RunStatus.succeeded
+    do {
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        let progressTask = Task { await reporter.loop() }
+        defer { progressTask.cancel() }
+        for stagePlan in plan.stages {
+          group.addTask {
+            let runner = StageRunner(
+              plan: stagePlan, graph: plan.graph, cache: cache, monitor: monitor, channels: channels, options: options,
+              context: StageContext(
+                stageID: stagePlan.stage.id, parameters: stagePlan.stage.parameters, baseDirectory: baseDirectory,
+                catalog: catalog, runID: runID))
+            try await runner.run()
+          }
+        }
+        do {
+          try await group.waitForAll()
+        } catch {
+          group.cancelAll()
+          throw error
+        }
+      }
+    } catch is FailFast {
+      status = .failed
+    } catch {
+      status = Task.isCancelled || error is CancellationError ? .cancelled : .failed
+      if !(error is CancellationError) {
+        monitor.record(stage: "run", item: "-", key: "", status: .failed, seconds: 0, error: "\(error)")
+      }
+    }
+    if Task.isCancelled { status = .cancelled }
+    monitor.flush()
+    reporter.draw()
+    if status == .succeeded, !monitor.failures.isEmpty { status = .failed }
+    let counts = monitor.snapshot()
+    return Outcome(
+      status: status,
+      stages: counts.map { c in
+        (c.stage, c.done, c.cached, c.failed, (c.ended ?? Date()).timeIntervalSince(c.started ?? Date()))
+      },
+      failures: monitor.failures, outputs: monitor.outputs,
+      peakQueued: channels.values.map(\.peakCount).max() ?? 0,
+      recordingError: monitor.recordingError.map { "\($0)" })
+  }
+}

@@ -1,0 +1,10 @@
+/// Every stage Morph ships, as registered in `StageRegistry.builtIn`.
+enum BuiltInStages {
+  static var all: [StageDescriptor] {
+    [
+      LoadStage.descriptor, AlignStage.descriptor, JitterStage.descriptor, ToTensorStage.descriptor,
+      SaveStage.descriptor, GridStage.descriptor, AnimateStage.descriptor,
+      UtilityStages.sequence, UtilityStages.pass,
+    ]
+  }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import MorphCatalog
+import MorphImaging
+
+/// `load`: every image file in a folder, decoded to 8-bit sRGB (unreadable files fail alone).
+enum LoadStage {
+  static let imageSuffixes: Set<String> = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "gif"]
+
+  static let descriptor = StageDescriptor(
+    name: "load", summary: "Load the image files of a folder (JPEG, PNG, WebP, TIFF, GIF) as 8-bit sRGB.",
+    shape: .source, input: nil, output: .images,
+    parameters: [
+      ParameterSpec("folder", .path, "Folder of images (relative to the working directory)."),
+      ParameterSpec("limit", .int, default: .int(0), "Load at most this many files, in name order (0 = all)."),
+      ParameterSpec("max_pixels", .int, default: .int(ImageLoadOptions.defaultMaxPixels), "Refuse larger images."),
+    ],
+    retryable: false, cacheable: false, concurrency: 2
+  ) { context in
+    let folder = context.url("folder")
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) else {
+      throw PipelineError.stage(stage: context.stageID, message: "input folder \(context.string("folder")) does not exist")
+    }
+    guard isDirectory.boolValue else {
+      throw PipelineError.stage(stage: context.stageID, message: "\(context.string("folder")) is a file, not a folder")
+    }
+    let loader = ImageLoader(ImageLoadOptions(maxPixels: max(1, context.int("max_pixels"))))
+    let limit = context.int("limit")
+    return .source {
+      let names: [String]
+      do {
+        names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+          .filter { imageSuffixes.contains(($0 as NSString).pathExtension.lowercased()) && !$0.hasPrefix(".") }
+          .sorted()
+      } catch {
+        throw PipelineError.stage(stage: context.stageID, message: "cannot list \(folder.path)")
+      }
+      let chosen = limit > 0 ? Array(names.prefix(limit)) : names
+      return try chosen.map { name in
+        let url = folder.appendingPathComponent(name)
+        let hash: String
+        do { hash = try SHA256.hex(fileAt: url) } catch {
+          throw PipelineError.item(stage: context.stageID, item: name, message: "cannot read \(url.path)")
+        }
+        return SourceItem(id: name, contentKey: "file:" + hash, origin: url) { .image(try loader.load(url)) }
+      }
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import MorphCatalog
+
+/// Stages that move records without touching images: counting sources and the no-op stage the
+/// scheduler benchmark runs.
+enum UtilityStages {
+  /// `sequence`: `count` records `{index: n}`, items named `item-000001` ….
+  static let sequence = StageDescriptor(
+    name: "sequence", summary: "Emit `count` numbered records (for tests and benchmarks).", shape: .source, input: nil,
+    output: .records, parameters: [ParameterSpec("count", .int, "How many records to emit.")], cacheable: false,
+    concurrency: 1
+  ) { context in
+    let count = context.int("count")
+    guard count >= 0 else { throw PipelineError.stage(stage: context.stageID, message: "count must be ≥ 0, got \(count)") }
+    return .source {
+      (0..<count).map { n in
+        let id = "item-" + String(n).leftPadded(to: 6)
+        return SourceItem(id: id, contentKey: "sequence:\(n)") { .record(["index": String(n)]) }
+      }
+    }
+  }
+
+  /// `pass`: forwards each record unchanged.
+  static let pass = StageDescriptor(
+    name: "pass", summary: "Forward each record unchanged (measures scheduler overhead).", shape: .map,
+    input: .records, output: .records, cacheable: false, concurrency: 2, batch: 64
+  ) { _ in
+    .map { items in items.map { .success($0.payload) } }
+  }
+}
+
+extension String {
+  /// The string with leading zeros up to `width` characters.
+  func leftPadded(to width: Int) -> String {
+    count >= width ? self : String(repeating: "0", count: width - count) + self
+  }
+}

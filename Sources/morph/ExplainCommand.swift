@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import MorphCatalog
+import MorphPipeline
+
+/// `morph explain RUN ITEM`: why an item ran or was skipped in a run.
+struct ExplainCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "explain", abstract: "Say why an item ran, was reused from the cache, or failed in a run.")
+
+  @Argument(help: "Run id (see `morph runs list`).")
+  var run: Int64
+
+  @Argument(help: "Item id, e.g. an input file name.")
+  var item: String
+
+  @Option(help: "Catalog file (default: .morph/catalog.sqlite).")
+  var catalog: String?
+
+  func run() async throws {
+    let text = try await PipelineCLI.guarded {
+      try RunExplanation.explain(
+        runID: run, item: item, in: try MorphCatalog.Catalog.open(at: CatalogLocation.resolve(catalog), create: false))
+    }
+    print(text)
+  }
+}
