@@ -9,7 +9,8 @@ import Foundation
 public final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
   public let capacity: Int
   private let lock = NSLock()
-  private var buffer: [Element] = []
+  /// Queued elements from `head` on; taken slots are cleared at once so nothing stays alive.
+  private var buffer: [Element?] = []
   private var head = 0
   private var openProducers: Int
   private var waitingSenders: [(id: UInt64, continuation: CheckedContinuation<Bool, Error>)] = []
@@ -123,10 +124,11 @@ public final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
   }
 
   /// Removes the head; called with the lock held, releases it and wakes one sender.
-  private func takeLocked() -> Element {
+  private func takeLocked() -> Element? {
     let element = buffer[head]
+    buffer[head] = nil
     head += 1
-    if head > 1024, head * 2 > buffer.count {
+    if head > 64, head * 2 > buffer.count {
       buffer.removeFirst(head)
       head = 0
     }

@@ -97,8 +97,10 @@ public struct Planner {
         }
         let sourceItems = try list()
         for (n, s) in sourceItems.enumerated() where onlyItems?.contains(s.id) ?? true {
-          items.append(
-            PlannedItem(id: s.id, ordinal: n, key: key([s.contentKey]), mode: .run, reason: "", source: s))
+          // A source item is its content: the key leaves out the source's parameters (which
+          // choose items), so changing e.g. a `limit` keeps the keys of items already seen.
+          let itemKey = ContentCache.key(stage: d.name, version: d.version, parameters: "", modelHash: "", inputs: [s.contentKey])
+          items.append(PlannedItem(id: s.id, ordinal: n, key: itemKey, mode: .run, reason: "", source: s))
         }
       case .map:
         for input in stage.inputs {

@@ -35,7 +35,8 @@ public struct Item: Sendable {
 /// An item a source stage can produce, known (with its content hash) before it is loaded.
 public struct SourceItem: Sendable {
   public var id: String
-  /// Hash of the item's content: the root of every downstream cache key.
+  /// Hash of the item's content: the root of every downstream cache key. It must cover
+  /// everything that makes the payload what it is (the source's parameters are not hashed).
   public var contentKey: String
   /// Produces the payload (loads the file, reads the row …).
   public var load: @Sendable () throws -> Payload

@@ -2,6 +2,8 @@
 public enum PipelineError: Error, CustomStringConvertible {
   /// A recipe is malformed or invalid at `file:line:column`.
   case recipe(file: String, line: Int, column: Int, message: String)
+  /// A file could not be read.
+  case file(path: String, message: String)
   /// A `--set key=value` override is malformed or names no parameter.
   case override(String)
   /// A stage could not start (its inputs or parameters are unusable as a whole).

@@ -147,7 +147,12 @@ public struct RecipeValidator {
     var ordered: [GraphStage] = []
     while !remaining.isEmpty {
       guard let index = remaining.firstIndex(where: { $0.inputs.allSatisfy(done.contains) }) else {
-        let cycle = findCycle(remaining)
+        var cycle = findCycle(remaining)
+        // Start the report at the stage written first, and point at its `from`.
+        let order = recipe.stages.map(\.id.value)
+        if let start = cycle.indices.min(by: { (order.firstIndex(of: cycle[$0]) ?? 0) < (order.firstIndex(of: cycle[$1]) ?? 0) }) {
+          cycle = Array(cycle[start...] + cycle[..<start])
+        }
         let first = remaining.first { $0.id == cycle.first } ?? remaining[0]
         let fromPosition =
           recipe.stages.first { $0.id.value == first.id }?.from.first?.position ?? first.position

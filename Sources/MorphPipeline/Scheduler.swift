@@ -81,12 +81,7 @@ public struct Scheduler: Sendable {
             try await runner.run()
           }
         }
-        do {
-          try await group.waitForAll()
-        } catch {
-          group.cancelAll()
-          throw error
-        }
+        try await StageRunner.firstError(of: &group)
       }
     } catch is FailFast {
       status = .failed

@@ -89,7 +89,7 @@ struct StageRunner: Sendable {
           }
         }
       }
-      try await group.waitForAll()
+      try await Self.firstError(of: &group)
     }
   }
 
@@ -155,7 +155,7 @@ struct StageRunner: Sendable {
           }
         }
       }
-      try await group.waitForAll()
+      try await Self.firstError(of: &group)
     }
   }
 
@@ -190,6 +190,17 @@ struct StageRunner: Sendable {
   }
 
   // MARK: - Shared
+
+  /// Waits for the group's tasks, cancelling the rest at the first error (`waitForAll` would
+  /// wait for every task before throwing, so a failing stage could not stop the others).
+  static func firstError(of group: inout ThrowingTaskGroup<Void, Error>) async throws {
+    do {
+      while try await group.next() != nil {}
+    } catch {
+      group.cancelAll()
+      throw error
+    }
+  }
 
   /// A valid cached result under `key`, if the stage caches.
   func cachedPayload(_ key: String) -> Payload? {

@@ -4,7 +4,7 @@ enum BuiltInStages {
     [
       LoadStage.descriptor, AlignStage.descriptor, JitterStage.descriptor, ToTensorStage.descriptor,
       SaveStage.descriptor, GridStage.descriptor, AnimateStage.descriptor,
-      UtilityStages.sequence, UtilityStages.pass,
+      UtilityStages.sequence, UtilityStages.pass, UtilityStages.delay,
     ]
   }
 }

@@ -27,6 +27,25 @@ enum UtilityStages {
   ) { _ in
     .map { items in items.map { .success($0.payload) } }
   }
+
+  /// `delay`: forwards each record after a pause; cached, so it shows resume and progress.
+  static let delay = StageDescriptor(
+    name: "delay", summary: "Forward each record after waiting `ms` milliseconds (demos, progress, resume tests).",
+    shape: .map, input: .records, output: .records,
+    parameters: [ParameterSpec("ms", .int, default: .int(10), "Milliseconds to wait per item.")],
+    concurrency: 1, batch: 1
+  ) { context in
+    let ms = context.int("ms")
+    guard (0...60_000).contains(ms) else {
+      throw PipelineError.stage(stage: context.stageID, message: "ms must be 0…60000, got \(ms)")
+    }
+    return .map { items in
+      items.map { item in
+        usleep(useconds_t(ms * 1000))
+        return .success(item.payload)
+      }
+    }
+  }
 }
 
 extension String {
