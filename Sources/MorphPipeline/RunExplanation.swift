@@ -10,9 +10,11 @@ public enum RunExplanation {
     let mine = results.filter { $0.item == item || $0.item.hasSuffix("/" + item) }
     guard !mine.isEmpty else {
       let items = Array(Set(results.map(\.item))).sorted()
-      throw CatalogError.notFound(
-        kind: "item in run \(runID)",
-        name: item + (NameSuggester.nearest(to: item, among: items).map { " (did you mean `\($0)`?)" } ?? ""))
+      if let near = NameSuggester.nearest(to: item, among: items) {
+        throw CatalogError.notFound(kind: "item in run \(runID)", name: "\(item) (did you mean `\(near)`?)")
+      }
+      return "run \(runID) (\(run.recipeName), \(run.status.rawValue)), item \(item): no stage processed it — "
+        + "every result it feeds into was already cached, so nothing had to run (or it is not an input of this recipe)"
     }
     var lines = ["run \(runID) (\(run.recipeName), \(run.status.rawValue)), item \(item):"]
     for r in mine {
