@@ -120,14 +120,16 @@ public struct Planner {
       index[stage.id] = plans.count
       plans.append(StagePlan(stage: stage, items: items))
     }
-    markNeeded(&plans, graph: graph, index: index)
+    markNeeded(&plans, graph: graph, index: index, everyItemIsFinal: onlyItems != nil)
     return ExecutionPlan(graph: graph, stages: plans)
   }
 
   /// Walks from the last stages back: an item is needed when a consumer runs on it (or it is
   /// a final output); a needed item with a valid cached result is reused and needs nothing
   /// upstream.
-  func markNeeded(_ plans: inout [StagePlan], graph: PipelineGraph, index: [String: Int]) {
+  /// With `everyItemIsFinal` (retrying chosen items, reductions skipped) every per-item stage
+  /// result counts as an output in itself.
+  func markNeeded(_ plans: inout [StagePlan], graph: PipelineGraph, index: [String: Int], everyItemIsFinal: Bool = false) {
     // Ids each stage runs on, filled in as the walk passes it (consumers come first).
     var running: [Int: Set<String>] = [:]
     for p in plans.indices.reversed() {
@@ -146,7 +148,7 @@ public struct Planner {
             : running[c]?.contains(id) ?? false
           if runs { neededBy.append(consumer.stage.id) }
         }
-        let final = consumers.isEmpty
+        let final = consumers.isEmpty || everyItemIsFinal
         plans[p].items[i].emit = !neededBy.isEmpty
         guard final || !neededBy.isEmpty else {
           plans[p].items[i].mode = .skip
