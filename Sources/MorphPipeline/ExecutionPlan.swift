@@ -1,4 +1,5 @@
 import Foundation
+import MorphCatalog
 
 /// What a run will do with one item at one stage.
 public enum ItemMode: String, Sendable {
@@ -70,10 +71,13 @@ public struct ExecutionPlan: Sendable {
 public struct Planner {
   public var cache: ContentCache
   public var baseDirectory: URL
+  /// The catalog source stages read (e.g. `select`) or write to (`ingest`).
+  public var catalog: Catalog?
 
-  public init(cache: ContentCache, baseDirectory: URL) {
+  public init(cache: ContentCache, baseDirectory: URL, catalog: Catalog? = nil) {
     self.cache = cache
     self.baseDirectory = baseDirectory
+    self.catalog = catalog
   }
 
   /// Plans `graph`. `onlyItems` limits the run to those source items (per-item stages only;
@@ -91,7 +95,8 @@ public struct Planner {
       }
       switch d.shape {
       case .source:
-        let body = try d.start(StageContext(stageID: stage.id, parameters: stage.parameters, baseDirectory: baseDirectory))
+        let body = try d.start(
+          StageContext(stageID: stage.id, parameters: stage.parameters, baseDirectory: baseDirectory, catalog: catalog))
         guard case .source(let list) = body else {
           throw PipelineError.stage(stage: stage.id, message: "source stage `\(d.name)` did not start as a source")
         }

@@ -35,8 +35,10 @@ public struct PipelineRun {
   }
 
   /// Plans the run (what would run, what is cached) without running anything.
-  public func plan(onlyItems: Set<String>? = nil) throws -> ExecutionPlan {
-    try Planner(cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory).plan(graph, onlyItems: onlyItems)
+  public func plan(onlyItems: Set<String>? = nil, catalog: Catalog? = nil) throws -> ExecutionPlan {
+    let catalog = try catalog ?? Catalog.open(at: catalogURL)
+    return try Planner(cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog)
+      .plan(graph, onlyItems: onlyItems)
   }
 
   /// The items that failed in an earlier run (for `--only-failed`).
@@ -48,8 +50,8 @@ public struct PipelineRun {
 
   /// Runs the recipe and records it; `onlyItems` limits it to those items.
   public func run(onlyItems: Set<String>? = nil) async throws -> RunReport {
-    let plan = try plan(onlyItems: onlyItems)
     let catalog = try Catalog.open(at: catalogURL)
+    let plan = try plan(onlyItems: onlyItems, catalog: catalog)
     let started = Date()
     let runID = try catalog.startRun(
       RunStart(
