@@ -73,8 +73,11 @@ public struct Planner {
   public var baseDirectory: URL
   /// The catalog source stages read (e.g. `select`) or write to (`ingest`).
   public var catalog: Catalog?
+  /// false: plan every needed item to run, ignoring cached results.
+  public var useCache: Bool
 
-  public init(cache: ContentCache, baseDirectory: URL, catalog: Catalog? = nil) {
+  public init(cache: ContentCache, baseDirectory: URL, catalog: Catalog? = nil, useCache: Bool = true) {
+    self.useCache = useCache
     self.cache = cache
     self.baseDirectory = baseDirectory
     self.catalog = catalog
@@ -160,7 +163,7 @@ public struct Planner {
           plans[p].items[i].reason = "no later stage needs it (their results are cached)"
           continue
         }
-        if stage.descriptor.cacheable, cache.contains(item.key), isValid(item.key, stage.descriptor) {
+        if useCache, stage.descriptor.cacheable, cache.contains(item.key), isValid(item.key, stage.descriptor) {
           plans[p].items[i].mode = .cached
           plans[p].items[i].reason = "result cached under key \(item.key.prefix(16))…"
         } else {

@@ -37,7 +37,8 @@ public struct PipelineRun {
   /// Plans the run (what would run, what is cached) without running anything.
   public func plan(onlyItems: Set<String>? = nil, catalog: Catalog? = nil) throws -> ExecutionPlan {
     let catalog = try catalog ?? Catalog.open(at: catalogURL)
-    return try Planner(cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog)
+    return try Planner(
+      cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog, useCache: options.useCache)
       .plan(graph, onlyItems: onlyItems)
   }
 

@@ -9,9 +9,15 @@ public struct RunOptions: Sendable {
   public var queueCapacity: Int?
   public var progress: ProgressStyle = .off
   public var events: RunEventSink?
+  /// Look results up in the cache and store new ones (false: compute everything, store nothing).
+  public var useCache = true
 
-  public init(failFast: Bool = false, queueCapacity: Int? = nil, progress: ProgressStyle = .off, events: RunEventSink? = nil) {
+  public init(
+    failFast: Bool = false, queueCapacity: Int? = nil, progress: ProgressStyle = .off, events: RunEventSink? = nil,
+    useCache: Bool = true
+  ) {
     self.failFast = failFast
+    self.useCache = useCache
     self.queueCapacity = queueCapacity
     self.progress = progress
     self.events = events

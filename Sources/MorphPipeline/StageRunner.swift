@@ -14,6 +14,8 @@ struct StageRunner: Sendable {
 
   var stage: GraphStage { plan.stage }
   var descriptor: StageDescriptor { plan.stage.descriptor }
+  /// Results are looked up and stored only for cacheable stages, and not with `--no-cache`.
+  var caches: Bool { descriptor.cacheable && options.useCache }
 
   /// Consumers and the ids they run on (an item goes only where it is needed).
   var consumers: [(id: String, channel: BoundedChannel<Item>, multiInput: Bool)] {
@@ -114,7 +116,7 @@ struct StageRunner: Sendable {
             if batch.isEmpty { return }
             try Task.checkCancellation()
             // Results cached since planning (e.g. the inputs of a reduction that had a failed item).
-            if descriptor.cacheable {
+            if caches {
               var fresh: [Item] = []
               for item in batch {
                 let k = try key([item.key])
@@ -204,7 +206,7 @@ struct StageRunner: Sendable {
 
   /// A valid cached result under `key`, if the stage caches.
   func cachedPayload(_ key: String) -> Payload? {
-    guard descriptor.cacheable, cache.contains(key), let payload = cache.load(key) else { return nil }
+    guard caches, cache.contains(key), let payload = cache.load(key) else { return nil }
     if case .record = payload, !descriptor.cachedResultIsValid(payload) { return nil }
     return payload
   }
@@ -235,7 +237,7 @@ struct StageRunner: Sendable {
     let elapsed = seconds ?? Date().timeIntervalSince(started)
     switch result {
     case .success(let payload):
-      if descriptor.cacheable {
+      if caches {
         do { try cache.store(payload, key: key) } catch {
           monitor.record(stage: stage.id, item: id, key: key, status: .failed, seconds: elapsed, error: "cache: \(error)")
           if options.failFast { throw Scheduler.FailFast() }

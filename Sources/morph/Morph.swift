@@ -13,6 +13,7 @@ struct Morph: AsyncParsableCommand {
       PlanCommand.self,
       StagesCommand.self,
       ExplainCommand.self,
+      BenchPipelineTopLevel.self,
     ])
 }
 

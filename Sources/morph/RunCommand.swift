@@ -37,6 +37,9 @@ struct RunCommand: AsyncParsableCommand {
   @Flag(name: .customLong("no-progress"), help: "Do not show progress.")
   var noProgress = false
 
+  @Flag(name: .customLong("no-cache"), help: "Compute every item and store nothing in the cache.")
+  var noCache = false
+
   func validate() throws {
     if failFast && keepGoing { throw ValidationError("--fail-fast and --keep-going exclude each other") }
     if json && eventsFile != nil { throw ValidationError("use either --json or --events FILE") }
@@ -45,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
   func run() async throws {
     let report = try await PipelineCLI.guarded { () -> RunReport in
       let graph = try recipe.graph()
-      var options = RunOptions(failFast: failFast)
+      var options = RunOptions(failFast: failFast, useCache: !noCache)
       options.progress = noProgress || json ? .off : .automatic
       if json { options.events = RunEventSink(handle: FileHandle.standardOutput) }
       if let eventsFile { options.events = try RunEventSink(path: eventsFile) }

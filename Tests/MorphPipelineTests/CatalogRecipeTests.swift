@@ -91,3 +91,27 @@ final class CatalogRecipeTests: XCTestCase {
     XCTAssertEqual(latent?.shape, [3, 8, 8])
   }
 }
+
+/// `morph runs diff`: parameters and metrics of two runs side by side.
+final class RunComparisonTests: XCTestCase {
+  func testDiffShowsChangedParametersAndMetrics() async throws {
+    let folder = temporaryFolder(self)
+    let yaml = """
+      params: { n: 4 }
+      stages:
+        - { id: numbers, uses: sequence, with: { count: "${params.n}" } }
+        - { id: m, uses: write-metrics, from: numbers }
+      """
+    func run(_ overrides: [String]) async throws -> RunReport {
+      let graph = try RecipeValidator().validate(RecipeParser.parse(yaml, file: "m.yaml"), overrides: overrides)
+      return try await PipelineRun(graph: graph, baseDirectory: folder, morphVersion: "test").run()
+    }
+    let a = try await run([]), b = try await run(["n=6"])
+    let catalog = try Catalog.open(at: folder.appendingPathComponent(".morph/catalog.sqlite"), create: false)
+    let text = try RunComparison.diff(a.runID, b.runID, in: catalog)
+    XCTAssertTrue(text.contains("n: 4 → 6"), text)
+    XCTAssertTrue(text.contains("numbers.count: 4 → 6"), text)
+    XCTAssertTrue(text.contains("items          4  →  6"), text)
+    XCTAssertTrue(text.contains("index [m]: 1.5 → 2.5"), text)
+  }
+}

@@ -41,7 +41,7 @@ enum IngestStage {
       var hasher = SHA256()
       hasher.update("\(format)\n\(id)\n\(annotationsOnly)\n\(csv.map { (try? SHA256.hex(fileAt: $0)) ?? $0.path } ?? "")\n")
       for line in listing(root) { hasher.update(line + "\n") }
-      let key = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+      let key = ContentCache.hex(hasher.finalize())
       return [
         SourceItem(id: id, contentKey: "dataset:" + key, origin: root) {
           let summary =
