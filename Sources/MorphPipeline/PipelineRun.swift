@@ -35,8 +35,10 @@ public struct PipelineRun {
   }
 
   /// Plans the run (what would run, what is cached) without running anything.
+  /// Without a `catalog`, an existing catalog file is opened (a dry run creates none).
   public func plan(onlyItems: Set<String>? = nil, catalog: Catalog? = nil) throws -> ExecutionPlan {
-    let catalog = try catalog ?? Catalog.open(at: catalogURL)
+    let exists = FileManager.default.fileExists(atPath: catalogURL.path)
+    let catalog = try catalog ?? (exists ? Catalog.open(at: catalogURL, create: false) : nil)
     return try Planner(
       cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog, useCache: options.useCache)
       .plan(graph, onlyItems: onlyItems)

@@ -22,6 +22,7 @@ final class RunMonitor: @unchecked Sendable {
   private(set) var outputs: [(stage: String, item: String, path: String)] = []
   private var pending: [StageResult] = []
   private var lastFlush = Date()
+  private let writer = DispatchQueue(label: "morph.run-records")
   let catalog: Catalog?
   let runID: Int64?
   let events: RunEventSink?
@@ -86,7 +87,7 @@ final class RunMonitor: @unchecked Sendable {
       pending.append(
         StageResult(runID: runID, stage: stage, item: item, cacheKey: key, status: status, error: error, durationSeconds: seconds))
     }
-    let flush = pending.count >= 256 || Date().timeIntervalSince(lastFlush) > 0.5
+    let flush = pending.count >= 2048 || (pending.count > 0 && Date().timeIntervalSince(lastFlush) > 0.5)
     lock.unlock()
     if let events {
       if status == .failed {
@@ -118,15 +119,19 @@ final class RunMonitor: @unchecked Sendable {
     }
   }
 
-  /// Writes buffered item results to the catalog in one transaction.
-  func flush() {
+  /// Writes buffered item results to the catalog in one transaction, on a serial queue so the
+  /// stages go on meanwhile; `wait` also waits for every earlier write (end of run).
+  func flush(wait: Bool = false) {
     lock.lock()
     let batch = pending
     pending.removeAll(keepingCapacity: true)
     lastFlush = Date()
     lock.unlock()
-    guard let catalog, !batch.isEmpty else { return }
-    do { try catalog.recordStageResults(batch) } catch { noteRecordingError(error) }
+    let write = { [self] in
+      guard let catalog, !batch.isEmpty else { return }
+      do { try catalog.recordStageResults(batch) } catch { noteRecordingError(error) }
+    }
+    if wait { writer.sync(execute: write) } else { writer.async(execute: write) }
   }
 
   private func noteRecordingError(_ error: Error) {

@@ -98,7 +98,7 @@ public struct Scheduler: Sendable {
       }
     }
     if Task.isCancelled { status = .cancelled }
-    monitor.flush()
+    monitor.flush(wait: true)
     reporter.draw()
     if status == .succeeded, !monitor.failures.isEmpty { status = .failed }
     let counts = monitor.snapshot()

@@ -15,7 +15,7 @@ enum SelectStage {
     cacheable: false, concurrency: 2
   ) { context in
     guard let catalog = context.catalog else {
-      throw PipelineError.stage(stage: context.stageID, message: "select needs a catalog")
+      throw PipelineError.stage(stage: context.stageID, message: "no catalog to select from (ingest a dataset first, e.g. with pipelines/ingest-celeba.yaml)")
     }
     let query = context.string("query"), split = context.string("split"), limit = context.int("limit")
     let loader = ImageLoader()
