@@ -71,6 +71,30 @@ public enum PipelineBenchmark {
       extra: [("failed", String(outcome.failures.count)), ("peak_rss_mb", String(ImagingBenchmark.peakResidentMegabytes()))])
   }
 
+  /// The `preprocess` stage (the fused load → CelebA crop + jitter → tensor path of
+  /// `ImagingBenchmark`) through the scheduler, feeding a no-op consumer.
+  public static func fusedThroughScheduler(folder: URL, size: Int, scratch: URL) async throws -> Result {
+    let yaml = """
+      stages:
+        - { id: tensors, uses: preprocess, with: { folder: "\(folder.path)", size: \(size), seed: 1 } }
+        - { id: take, uses: to-records, from: tensors }
+      """
+    var registry = StageRegistry.builtIn
+    registry.register(
+      StageDescriptor(
+        name: "to-records", summary: "bench sink", shape: .map, input: .tensors, output: .records, cacheable: false,
+        batch: 64
+      ) { _ in .map { items in items.map { _ in .success(.record([:])) } } })
+    let graph = try RecipeValidator(registry: registry).validate(RecipeParser.parse(yaml, file: "bench.yaml"))
+    let start = Date()
+    let cache = ContentCache(root: scratch.appendingPathComponent(".morph/cache"))
+    let plan = try Planner(cache: cache, baseDirectory: scratch, useCache: false).plan(graph)
+    let outcome = await Scheduler(plan: plan, cache: cache, baseDirectory: scratch, options: RunOptions(useCache: false)).run()
+    return Result(
+      workload: "pipeline-preprocess-scheduled", items: outcome.stages.last?.done ?? 0, seconds: Date().timeIntervalSince(start),
+      extra: [("failed", String(outcome.failures.count))])
+  }
+
   /// The same per-item calls as `imagingThroughScheduler` (including content hashing),
   /// made directly from two threads with no queues, cache keys or records.
   public static func imagingDirect(folder: URL, size: Int) throws -> Result {

@@ -104,6 +104,30 @@ final class ImagingRecipeTests: XCTestCase {
     XCTAssertEqual(third.outcome.stages.map(\.done), [0, 0, 0, 1, 0, 0], third.summary)
   }
 
+  func testPreprocessStageMakesSeededTrainingTensors() async throws {
+    _ = try makeImages(count: 3)
+    let yaml = """
+      stages:
+        - { id: t, uses: preprocess, with: { folder: faces, size: 16, mode: centre-crop, seed: 3 } }
+        - { id: z, uses: to-tensor, from: crop }
+        - { id: crop, uses: align, from: photos, with: { size: 16 } }
+        - { id: photos, uses: load, with: { folder: faces } }
+      """
+    let graph = try RecipeValidator().validate(RecipeParser.parse(yaml, file: "p.yaml"))
+    XCTAssertEqual(graph.stages.map(\.id), ["t", "photos", "crop", "z"], "stages run in dependency order")
+    let cache = ContentCache(root: folder.appendingPathComponent("cache"))
+    let plan = try Planner(cache: cache, baseDirectory: folder).plan(graph)
+    let outcome = await Scheduler(plan: plan, cache: cache, baseDirectory: folder).run()
+    XCTAssertEqual(outcome.status, .succeeded, "\(outcome.failures)")
+    XCTAssertEqual(outcome.stages.map(\.done), [3, 3, 3, 3])
+    // The `to-tensor` results are cached as Float32 files of shape 3×16×16.
+    guard let key = plan.stage("z")?.items.first?.key, case .tensor(let shape, let data)? = cache.load(key) else {
+      return XCTFail("no cached tensor")
+    }
+    XCTAssertEqual(shape, [3, 16, 16])
+    XCTAssertEqual(data.count, 768)
+  }
+
   func testMissingInputFolderIsOneClearError() async throws {
     do {
       _ = try await run("demo.yaml", ["input=nowhere"])

@@ -2,7 +2,7 @@
 enum BuiltInStages {
   static var all: [StageDescriptor] {
     [
-      LoadStage.descriptor, AlignStage.descriptor, JitterStage.descriptor, ToTensorStage.descriptor,
+      LoadStage.descriptor, PreprocessStage.descriptor, AlignStage.descriptor, JitterStage.descriptor, ToTensorStage.descriptor,
       SaveStage.descriptor, GridStage.descriptor, AnimateStage.descriptor,
       IngestStage.descriptor, SelectStage.descriptor, WriteLatentsStage.descriptor, WriteMetricsStage.descriptor,
       UtilityStages.sequence, UtilityStages.pass, UtilityStages.delay,
