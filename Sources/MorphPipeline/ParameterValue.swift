@@ -4,6 +4,17 @@ import Foundation
 public enum ParameterType: String, Sendable {
   case int, double, string, bool, path
 
+  /// The type in words, for messages ("must be an integer").
+  public var phrase: String {
+    switch self {
+    case .int: return "an integer"
+    case .double: return "a number"
+    case .string: return "text"
+    case .bool: return "true or false"
+    case .path: return "a non-empty path"
+    }
+  }
+
   /// Parses `text` (a YAML scalar or a `--set` value) as this type, or nil when it is not one.
   public func parse(_ text: String) -> ParameterValue? {
     switch self {

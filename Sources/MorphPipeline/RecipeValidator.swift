@@ -29,7 +29,7 @@ public struct RecipeValidator {
       let key = String(override[..<eq]), text = String(override[override.index(after: eq)...])
       if let p = params[key] {
         guard let value = p.type == .string ? .string(text) : p.type.parse(text) else {
-          throw PipelineError.override("`\(key)` is a \(p.type.rawValue), `\(text)` is not")
+          throw PipelineError.override("`\(key)` must be \(p.type.phrase), not `\(text)`")
         }
         params[key] = value
       } else if let dot = key.firstIndex(of: "."), stageIDs.contains(String(key[..<dot])) {
@@ -89,7 +89,7 @@ public struct RecipeValidator {
               : "unknown recipe parameter `\(reference.name)`" + Suggest.hint(reference.name, among: Array(params.keys)))
         }
         guard let value = spec.type.parse(expanded) else {
-          throw fail(raw.position, "parameter `\(spec.name)` of `\(descriptor.name)` is a \(spec.type.rawValue), `\(expanded)` is not")
+          throw fail(raw.position, "parameter `\(spec.name)` of `\(descriptor.name)` must be \(spec.type.phrase), not `\(expanded)`")
         }
         values[spec.name] = value
       }
@@ -98,7 +98,7 @@ public struct RecipeValidator {
         throw fail(r.position, "stage `\(descriptor.name)` is not retryable (its failures come from the input)")
       }
       if let b = s.batch, descriptor.shape != .map {
-        throw fail(b.position, "`batch` applies to per-item stages; `\(descriptor.name)` is a \(descriptor.shape.rawValue)")
+        throw fail(b.position, "`batch` applies to per-item stages; `\(descriptor.name)` is a \(descriptor.shape.rawValue) stage")
       }
       stages.append(
         GraphStage(

@@ -49,7 +49,7 @@ final class RecipeValidationTests: XCTestCase {
   }
 
   func testMistypedParameter() {
-    assertError(good.replacingOccurrences(of: "ms: 0", with: "ms: soon"), "12:11", "`ms` of `delay` is a int, `soon` is not")
+    assertError(good.replacingOccurrences(of: "ms: 0", with: "ms: soon"), "12:11", "`ms` of `delay` must be an integer, not `soon`")
   }
 
   func testMissingRequiredParameter() {
@@ -114,7 +114,7 @@ final class RecipeValidationTests: XCTestCase {
 
   func testOverrideErrors() {
     XCTAssertThrowsError(try validate(good, overrides: ["m=3"])) { XCTAssertTrue("\($0)".contains("did you mean `n`?"), "\($0)") }
-    XCTAssertThrowsError(try validate(good, overrides: ["n=lots"])) { XCTAssertTrue("\($0)".contains("`n` is a int"), "\($0)") }
+    XCTAssertThrowsError(try validate(good, overrides: ["n=lots"])) { XCTAssertTrue("\($0)".contains("`n` must be an integer, not `lots`"), "\($0)") }
     XCTAssertThrowsError(try validate(good, overrides: ["slow.mss=3"])) { XCTAssertTrue("\($0)".contains("did you mean `ms`?"), "\($0)") }
   }
 

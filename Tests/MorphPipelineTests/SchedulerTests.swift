@@ -117,6 +117,20 @@ final class SchedulerTests: XCTestCase {
     XCTAssertLessThan(peakGrowthMiB, 60, "120 MiB of items would pile up without backpressure")
   }
 
+  func testStageWithTwoInputsTakesItemsFromBoth() async throws {
+    let yaml = """
+      stages:
+        - { id: a, uses: sequence, with: { count: 3 } }
+        - { id: b, uses: sequence, with: { count: 2 } }
+        - { id: both, uses: delay, from: [a, b], with: { ms: 0 } }
+      """
+    let (plan, outcome) = try await run(graph(yaml))
+    // Equal content gives equal keys: b's items reuse what a's identical items computed.
+    XCTAssertEqual(counts(outcome, "both").done + counts(outcome, "both").cached, 5)
+    XCTAssertGreaterThanOrEqual(counts(outcome, "both").done, 3)
+    XCTAssertEqual(plan.stage("both")?.items.map(\.id).sorted(), ["a/item-000000", "a/item-000001", "a/item-000002", "b/item-000000", "b/item-000001"])
+  }
+
   func testCancellationKeepsFinishedItemsAndRerunResumes() async throws {
     let yaml = """
       stages:
