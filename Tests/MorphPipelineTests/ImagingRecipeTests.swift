@@ -128,6 +128,23 @@ final class ImagingRecipeTests: XCTestCase {
     XCTAssertEqual(data.count, 768)
   }
 
+  func testAnimateWritesOneLoopingGIFOfAllItems() async throws {
+    _ = try makeImages(count: 3)
+    let yaml = """
+      stages:
+        - { id: photos, uses: load, with: { folder: faces } }
+        - { id: crop, uses: align, from: photos, with: { size: 24 } }
+        - { id: movie, uses: animate, from: crop, with: { path: out/anim.gif, delay_ms: 50, ping_pong: true } }
+      """
+    let graph = try RecipeValidator().validate(RecipeParser.parse(yaml, file: "a.yaml"))
+    let report = try await PipelineRun(graph: graph, baseDirectory: folder, morphVersion: "test").run()
+    XCTAssertEqual(report.status, .succeeded, report.summary)
+    let gif = folder.appendingPathComponent("out/anim.gif")
+    XCTAssertEqual(report.outcome.outputs.map(\.path), [gif.path])
+    let frames = try VipsImage.loadAllPages(gif)
+    XCTAssertEqual(frames.pageCount, 4, "3 frames ping-pong: 0 1 2 1")
+  }
+
   func testMissingInputFolderIsOneClearError() async throws {
     do {
       _ = try await run("demo.yaml", ["input=nowhere"])
