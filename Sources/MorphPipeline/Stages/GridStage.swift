@@ -27,7 +27,7 @@ enum GridStage {
         let image = try item.image(in: context.stageID)
         if labels {
           let caption = ContactSheet(
-            rows: 1, columns: 1, columnLabels: [fileStem(item.id)], gap: 2, font: font)
+            rows: 1, columns: 1, columnLabels: [caption(item.id)], gap: 2, font: font)
           tiles.append(try caption.render([image]))
         } else {
           tiles.append(image)
@@ -37,5 +37,10 @@ enum GridStage {
       let sheet = ContactSheet(rows: rows, columns: columns, title: title.isEmpty ? nil : title, gap: 6, font: font)
       return .image(try sheet.render(tiles).materialised())
     }
+  }
+
+  /// A tile caption: the file name without folders or extension.
+  static func caption(_ id: String) -> String {
+    ((id as NSString).lastPathComponent as NSString).deletingPathExtension
   }
 }

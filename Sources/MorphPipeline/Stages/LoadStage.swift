@@ -11,6 +11,7 @@ enum LoadStage {
     shape: .source, input: nil, output: .images,
     parameters: [
       ParameterSpec("folder", .path, "Folder of images (relative to the working directory)."),
+      ParameterSpec("recursive", .bool, default: .bool(true), "Also load images in subfolders (items are named by relative path)."),
       ParameterSpec("limit", .int, default: .int(0), "Load at most this many files, in name order (0 = all)."),
       ParameterSpec("max_pixels", .int, default: .int(ImageLoadOptions.defaultMaxPixels), "Refuse larger images."),
     ],
@@ -25,16 +26,9 @@ enum LoadStage {
       throw PipelineError.stage(stage: context.stageID, message: "\(context.string("folder")) is a file, not a folder")
     }
     let loader = ImageLoader(ImageLoadOptions(maxPixels: max(1, context.int("max_pixels"))))
-    let limit = context.int("limit")
+    let limit = context.int("limit"), recursive = context.bool("recursive")
     return .source {
-      let names: [String]
-      do {
-        names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-          .filter { imageSuffixes.contains(($0 as NSString).pathExtension.lowercased()) && !$0.hasPrefix(".") }
-          .sorted()
-      } catch {
-        throw PipelineError.stage(stage: context.stageID, message: "cannot list \(folder.path)")
-      }
+      let names = try imageFiles(in: folder, recursive: recursive, stage: context.stageID)
       let chosen = limit > 0 ? Array(names.prefix(limit)) : names
       return try chosen.map { name in
         let url = folder.appendingPathComponent(name)
@@ -45,5 +39,20 @@ enum LoadStage {
         return SourceItem(id: name, contentKey: "file:" + hash, origin: url) { .image(try loader.load(url)) }
       }
     }
+  }
+
+  /// Image file paths relative to `folder`, sorted; hidden files and folders are left out.
+  static func imageFiles(in folder: URL, recursive: Bool, stage: String) throws -> [String] {
+    let fm = FileManager.default
+    let names: [String]
+    do {
+      names = recursive ? try fm.subpathsOfDirectory(atPath: folder.path) : try fm.contentsOfDirectory(atPath: folder.path)
+    } catch {
+      throw PipelineError.stage(stage: stage, message: "cannot list \(folder.path)")
+    }
+    return names.filter { path in
+      imageSuffixes.contains((path as NSString).pathExtension.lowercased())
+        && !path.split(separator: "/").contains { $0.hasPrefix(".") }
+    }.sorted()
   }
 }

@@ -36,9 +36,7 @@ enum PreprocessStage {
     // The parameters shape the tensor, so they belong to each item's content key.
     let settings = "size=\(size) mode=\(mode.rawValue) jitter=\(jitter != nil) seed=\(context.int("seed")) epoch=\(epoch)"
     return .source {
-      let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-        .filter { LoadStage.imageSuffixes.contains(($0 as NSString).pathExtension.lowercased()) && !$0.hasPrefix(".") }
-        .sorted()
+      let names = try LoadStage.imageFiles(in: folder, recursive: true, stage: context.stageID)
       return try names.enumerated().map { n, name in
         let url = folder.appendingPathComponent(name)
         let hash = try SHA256.hex(fileAt: url)
