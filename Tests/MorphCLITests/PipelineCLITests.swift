@@ -158,13 +158,18 @@ final class PipelineCLITests: XCTestCase {
       """.write(to: recipe, atomically: true, encoding: .utf8)
     let process = Process()
     process.executableURL = MorphProcess.binary
-    process.arguments = ["run", recipe.path, "--no-progress"]
+    process.arguments = ["run", recipe.path, "--no-progress", "--events", "events.jsonl"]
     process.currentDirectoryURL = folder
     let out = Pipe()
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
     try process.run()
-    usleep(600_000)
+    // Interrupt once items are flowing (the handler is in place by then).
+    let events = folder.appendingPathComponent("events.jsonl")
+    let deadline = Date().addingTimeInterval(20)
+    while Date() < deadline, !((try? String(contentsOf: events, encoding: .utf8)) ?? "").contains("\"item_done\"") {
+      usleep(10_000)
+    }
     kill(process.processIdentifier, SIGINT)
     let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
