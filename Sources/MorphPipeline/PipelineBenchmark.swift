@@ -102,7 +102,8 @@ public enum PipelineBenchmark {
       .map { folder.appendingPathComponent($0) }
     let loader = ImageLoader()
     let jitter = Jitter(seed: 1)
-    let failures = Counter()
+    // Counts failures: each failure takes one number, and the next number is the count.
+    let failedItems = Counter()
     let start = Date()
     DispatchQueue.concurrentPerform(iterations: 2) { worker in
       for (n, url) in files.enumerated() where n % 2 == worker {
@@ -112,11 +113,14 @@ public enum PipelineBenchmark {
           let jittered = try jitter.apply(aligned, item: n, epoch: 0).materialised()
           _ = try ImageBatchBuffer(images: [jittered], normalisation: .imageNet)
         } catch {
-          _ = failures.take(below: Int.max)
+          _ = failedItems.take(below: Int.max)
         }
       }
     }
-    return Result(workload: "pipeline-prepare-direct", items: files.count, seconds: Date().timeIntervalSince(start))
+    let seconds = Date().timeIntervalSince(start)
+    let failed = failedItems.take(below: Int.max) ?? 0
+    return Result(
+      workload: "pipeline-prepare-direct", items: files.count, seconds: seconds, extra: [("failed", String(failed))])
   }
 
   /// Writes `count` 178×218 JPEGs (smooth gradients with a face-like blob) unless present.
