@@ -10,7 +10,7 @@ struct RunCommand: AsyncParsableCommand {
     commandName: "run",
     abstract: "Run a pipeline recipe (cached items are reused; the run is recorded in the catalog).",
     discussion: """
-      Exit status: 0 when every item succeeded, 1 when any item failed or the recipe is invalid,
+      Exit status: 0 when every item succeeded, 1 when any item failed or the recipe is invalid, \
       130 when interrupted (Ctrl-C; finished items stay cached, so running again resumes).
       """)
 
