@@ -48,8 +48,10 @@ public struct QueryCompiler {
   }
 
   /// Parses and compiles `source`.
+  /// Errors are `CatalogError.query`.
   public static func compile(_ source: String, vocabulary: QueryVocabulary) throws -> CompiledQuery {
-    let expression = try QueryParser.parse(source)
+    let expression: QueryExpression
+    do { expression = try QueryParser.parse(source) } catch let error as QueryError { throw CatalogError.query(error) }
     var compiler = QueryCompiler(vocabulary: vocabulary, source: source)
     var arguments = StatementArguments()
     let condition = try compiler.sql(expression, &arguments)
