@@ -135,21 +135,24 @@ extension Catalog {
       for word in byWord.keys.sorted() {
         guard let members = byWord[word] else { continue }
         // One pass over the word rows per 62 attributes: SUM of each bit, grouped by split.
+        // Word 0 is in the image row; later words in image_attribute_word.
+        let (present, positive) = word == 0 ? ("i.attr_present", "i.attr_positive") : ("w.present", "w.positive")
         var columns = [String]()
         var args = StatementArguments()
-        for _ in members { columns.append("SUM((w.present >> ?) & 1), SUM((w.positive >> ?) & 1)") }
+        for _ in members { columns.append("SUM((\(present) >> ?) & 1), SUM((\(positive) >> ?) & 1)") }
         for m in members { args += [m.slot % CatalogSchema.bitsPerWord, m.slot % CatalogSchema.bitsPerWord] }
-        var sql = """
-          SELECT COALESCE(i.split, 'none') AS split, \(columns.joined(separator: ", "))
-          FROM image_attribute_word w JOIN image i ON i.id = w.image_id
-          """
-        if let dataset {
-          sql += " JOIN dataset d ON d.id = i.dataset_id WHERE w.word = ? AND d.name = ?"
-          args += [word, dataset]
-        } else {
-          sql += " WHERE w.word = ?"
+        var sql = "SELECT COALESCE(i.split, 'none') AS split, \(columns.joined(separator: ", ")) FROM image i"
+        var conditions = [String]()
+        if word > 0 {
+          sql += " JOIN image_attribute_word w ON w.image_id = i.id AND w.word = ?"
           args += [word]
         }
+        if let dataset {
+          sql += " JOIN dataset d ON d.id = i.dataset_id"
+          conditions.append("d.name = ?")
+          args += [dataset]
+        }
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " GROUP BY 1"
         for row in try Row.fetchAll(db, sql: sql, arguments: args) {
           let split: String = row[0]

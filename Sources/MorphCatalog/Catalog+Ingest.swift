@@ -62,9 +62,15 @@ extension Catalog {
       }
 
       let insertImage = try db.makeStatement(
-        sql: "INSERT INTO image (dataset_id, path, content_hash, byte_size, split, identity) VALUES (?, ?, ?, ?, ?, ?)")
+        sql: """
+          INSERT INTO image (dataset_id, path, content_hash, byte_size, split, identity, attr_present, attr_positive)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          """)
       let updateImage = try db.makeStatement(
-        sql: "UPDATE image SET path = ?, content_hash = ?, byte_size = ?, split = ?, identity = ? WHERE id = ?")
+        sql: """
+          UPDATE image SET path = ?, content_hash = ?, byte_size = ?, split = ?, identity = ?, attr_present = ?,
+            attr_positive = ? WHERE id = ?
+          """)
       let insertWord = try db.makeStatement(
         sql: "INSERT INTO image_attribute_word (image_id, word, present, positive) VALUES (?, ?, ?, ?)")
       let insertLandmark = try db.makeStatement(
@@ -74,7 +80,8 @@ extension Catalog {
           """)
       let insertBox = try db.makeStatement(sql: "INSERT INTO bbox (image_id, x, y, width, height) VALUES (?, ?, ?, ?, ?)")
 
-      let words = Set(slots.map { $0 / CatalogSchema.bitsPerWord }).sorted()
+      // Word 0 is always first so it can go into the image row.
+      let words = Set([0] + slots.map { $0 / CatalogSchema.bitsPerWord }).sorted()
       var present = [Int64](repeating: 0, count: words.count)
       var positive = [Int64](repeating: 0, count: words.count)
       let wordIndex = slots.map { slot in words.firstIndex(of: slot / CatalogSchema.bitsPerWord) ?? 0 }
@@ -97,30 +104,28 @@ extension Catalog {
         let hash = dataset.contentHashes.indices.contains(i) ? dataset.contentHashes[i] : nil
         let size = dataset.byteSizes.indices.contains(i) ? dataset.byteSizes[i] : nil
         let identity = dataset.identities.indices.contains(i) ? dataset.identities[i] : nil
+        for w in words.indices {
+          present[w] = 0
+          positive[w] = 0
+        }
+        for a in 0..<k {
+          let v = dataset.values[i * k + a]
+          guard v != 0 else { continue }
+          present[wordIndex[a]] |= bit[a]
+          if v > 0 { positive[wordIndex[a]] |= bit[a] }
+        }
         let imageID: Int64
         if let id = existing[path] ?? movedImage(hash) {
-          try updateImage.execute(arguments: [path, hash, size, split, identity, id])
+          try updateImage.execute(arguments: [path, hash, size, split, identity, present[0], positive[0], id])
           imageID = id
           kept.insert(id)
         } else {
-          try insertImage.execute(arguments: [datasetID, path, hash, size, split, identity])
+          try insertImage.execute(arguments: [datasetID, path, hash, size, split, identity, present[0], positive[0]])
           imageID = db.lastInsertedRowID
           added += 1
         }
-        if k > 0 {
-          for w in words.indices {
-            present[w] = 0
-            positive[w] = 0
-          }
-          for a in 0..<k {
-            let v = dataset.values[i * k + a]
-            guard v != 0 else { continue }
-            present[wordIndex[a]] |= bit[a]
-            if v > 0 { positive[wordIndex[a]] |= bit[a] }
-          }
-          for (w, word) in words.enumerated() where present[w] != 0 {
-            try insertWord.execute(arguments: [imageID, word, present[w], positive[w]])
-          }
+        for (w, word) in words.enumerated() where word > 0 && present[w] != 0 {
+          try insertWord.execute(arguments: [imageID, word, present[w], positive[w]])
         }
         if let landmarks = dataset.landmarks {
           var args: [(any DatabaseValueConvertible)?] = [imageID, landmarksAligned]

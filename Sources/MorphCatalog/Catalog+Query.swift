@@ -154,9 +154,10 @@ extension Catalog {
   static func imageMatch(_ row: Row) -> ImageMatch {
     let root: String = row["root"]
     let path: String = row["path"]
+    // Plain concatenation: URL building costs tens of microseconds per row on Linux.
     return ImageMatch(
       id: row["id"], dataset: row["dataset"], path: path,
-      absolutePath: URL(fileURLWithPath: root).appendingPathComponent(path).path, split: row["split"],
+      absolutePath: root.hasSuffix("/") ? root + path : root + "/" + path, split: row["split"],
       contentHash: row["content_hash"], identity: row["identity"])
   }
 }

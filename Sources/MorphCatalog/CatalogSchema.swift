@@ -5,12 +5,15 @@ import GRDB
 /// Tables (see DESIGN.md §5):
 /// - `dataset`: one row per ingested dataset (name, kind, root folder, ingest time).
 /// - `image`: one row per image: dataset, path relative to the root, SHA-256 content hash
-///   (NULL when ingested with annotations only), byte size, split (`train`/`val`/`test`), identity.
+///   (NULL when ingested with annotations only), byte size, split (`train`/`val`/`test`), identity,
+///   and packed word 0 of its attribute values (`attr_present`, `attr_positive`, see below).
 /// - `attribute`: every attribute name any dataset brought; `slot` places it in the packed words.
 /// - `dataset_attribute`: which attributes a dataset carries, in file order.
-/// - `image_attribute_word`: attribute values packed 62 per word: bit `slot % 62` of word
-///   `slot / 62` is set in `present` when the value is known and in `positive` when it is +1.
-///   The view `image_attribute` unpacks it to (image_id, attribute, value ∈ {1, -1}).
+/// - Attribute values are packed 62 per word: bit `slot % 62` of word `slot / 62` is set in
+///   `present` when the value is known and in `positive` when it is +1. Word 0 (the first 62
+///   attributes — all of CelebA's) lives in the image row so queries scan one table;
+///   `image_attribute_word` holds words 1 and up. The view `image_attribute` unpacks both to
+///   (image_id, attribute_id, attribute, value ∈ {1, -1}).
 /// - `attribute_group`, `attribute_group_member`: named groups (the nine defaults ship seeded).
 /// - `landmark`: five facial points per image (`aligned` tells which image set they refer to).
 /// - `bbox`: face boxes of in-the-wild CelebA images.
@@ -51,6 +54,8 @@ public enum CatalogSchema {
           byte_size INTEGER,
           split TEXT CHECK (split IN ('train', 'val', 'test')),
           identity INTEGER,
+          attr_present INTEGER NOT NULL DEFAULT 0,
+          attr_positive INTEGER NOT NULL DEFAULT 0,
           UNIQUE (dataset_id, path)
         );
         CREATE INDEX image_content_hash ON image(content_hash);
@@ -74,8 +79,13 @@ public enum CatalogSchema {
           PRIMARY KEY (image_id, word)
         ) WITHOUT ROWID;
         CREATE VIEW image_attribute AS
-          SELECT w.image_id AS image_id, a.id AS attribute_id, a.name AS attribute,
-                 CASE WHEN (w.positive >> (a.slot % 62)) & 1 THEN 1 ELSE -1 END AS value
+          SELECT i.id AS image_id, a.id AS attribute_id, a.name AS attribute,
+                 CASE WHEN (i.attr_positive >> a.slot) & 1 THEN 1 ELSE -1 END AS value
+          FROM image i JOIN attribute a ON a.slot < 62
+          WHERE (i.attr_present >> a.slot) & 1
+          UNION ALL
+          SELECT w.image_id, a.id, a.name,
+                 CASE WHEN (w.positive >> (a.slot % 62)) & 1 THEN 1 ELSE -1 END
           FROM image_attribute_word w
           JOIN attribute a ON a.slot / 62 = w.word
           WHERE (w.present >> (a.slot % 62)) & 1;

@@ -22,7 +22,8 @@ public struct QueryVocabulary: Sendable {
 /// A query compiled to SQL over `image i JOIN dataset d`, with every user value bound as a
 /// parameter (the SQL text holds only generated aliases and placeholders).
 public struct CompiledQuery: Sendable {
-  /// `LEFT JOIN image_attribute_word wN …` clauses to append after `FROM image i JOIN dataset d …`.
+  /// `LEFT JOIN image_attribute_word wN …` clauses (attributes past the 62nd) to append after
+  /// `FROM image i JOIN dataset d …`.
   public var joins: String
   public var joinArguments: StatementArguments
   /// A boolean SQL expression for the WHERE clause.
@@ -130,11 +131,18 @@ public struct QueryCompiler {
   private mutating func attributeTest(slot: Int, positive: Bool, _ args: inout StatementArguments) -> String {
     let word = slot / CatalogSchema.bitsPerWord
     let bit = slot % CatalogSchema.bitsPerWord
-    let alias = words[word] ?? "w\(word)"
-    words[word] = alias
+    // Word 0 sits in the image row itself; later words come from joined rows.
+    let (presentColumn, positiveColumn): (String, String)
+    if word == 0 {
+      (presentColumn, positiveColumn) = ("i.attr_present", "i.attr_positive")
+    } else {
+      let alias = words[word] ?? "w\(word)"
+      words[word] = alias
+      (presentColumn, positiveColumn) = ("\(alias).present", "\(alias).positive")
+    }
     args += [bit, bit]
-    let value = positive ? "((\(alias).positive >> ?) & 1)" : "(1 - ((\(alias).positive >> ?) & 1))"
-    return "(CASE WHEN (\(alias).present >> ?) & 1 THEN \(value) END)"
+    let value = positive ? "((\(positiveColumn) >> ?) & 1)" : "(1 - ((\(positiveColumn) >> ?) & 1))"
+    return "(CASE WHEN (\(presentColumn) >> ?) & 1 THEN \(value) END)"
   }
 
   private func attributeSlot(_ name: String) -> Int? {

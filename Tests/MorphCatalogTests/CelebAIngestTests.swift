@@ -72,7 +72,7 @@ final class CelebAIngestTests: XCTestCase {
     let catalog = try Catalog.inMemory()
     try catalog.ingestCelebA(at: fixture.root)
     let before = try catalog.query("")
-    let dump = { try catalog.writer.read { try Row.fetchAll($0, sql: "SELECT * FROM image_attribute_word ORDER BY image_id, word") } }
+    let dump = { try catalog.writer.read { try Row.fetchAll($0, sql: "SELECT * FROM image_attribute ORDER BY image_id, attribute_id") } }
     let wordsBefore = try dump()
     let summary = try catalog.ingestCelebA(at: fixture.root)
     XCTAssertEqual(summary.added, 0)

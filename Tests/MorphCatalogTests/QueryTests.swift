@@ -122,6 +122,32 @@ final class QueryTests: XCTestCase {
     XCTAssertEqual(try catalog.attributeValue(imageID: catalog.query("Fluffy")[0].id, attribute: "Fluffy"), 1)
   }
 
+  /// More than 62 attributes spill into the second packed word; queries, the view and stats
+  /// must agree across both words.
+  func testAttributesBeyondTheFirstWord() throws {
+    let catalog = try Catalog.inMemory()
+    var d = DatasetAnnotations(name: "wide", kind: "folder", root: "/wide")
+    d.attributeNames = (0..<70).map { "A\($0)" }
+    d.files = (0..<10).map { "f\($0).png" }
+    for i in 0..<10 { for a in 0..<70 { d.values.append((i + a) % 3 == 0 ? 1 : (a == 65 && i == 9 ? 0 : -1)) } }
+    d.splits = (0..<10).map { $0 < 5 ? 0 : 2 }
+    try catalog.ingest(d)
+    XCTAssertEqual(try catalog.query("A65").map(\.path), (0..<10).filter { ($0 + 65) % 3 == 0 }.map { "f\($0).png" })
+    XCTAssertEqual(
+      try catalog.query("A65 OR NOT A1").map(\.path),
+      (0..<10).filter { ($0 + 65) % 3 == 0 || ($0 + 1) % 3 != 0 }.map { "f\($0).png" })
+    // f9 has A65 unknown: in neither A65 nor NOT A65.
+    XCTAssertEqual(try catalog.count("A65") + catalog.count("NOT A65"), 9)
+    let f4 = try catalog.query("").first { $0.path == "f4.png" }!.id
+    XCTAssertEqual(try catalog.attributeValue(imageID: f4, attribute: "A65"), 1)
+    XCTAssertEqual(try catalog.attributeValue(imageID: f4, attribute: "A0"), -1)
+    XCTAssertNil(try catalog.attributeValue(imageID: try catalog.query("").last!.id, attribute: "A65"))
+    let stats = try catalog.attributeStats().filter { $0.attribute == "A65" }
+    XCTAssertEqual(stats.map(\.split), ["train", "test"])
+    XCTAssertEqual(stats.map(\.known), [5, 4])
+    XCTAssertEqual(stats.map(\.positive), [(0..<5).filter { ($0 + 65) % 3 == 0 }.count, (5..<9).filter { ($0 + 65) % 3 == 0 }.count])
+  }
+
   func testSuggester() {
     XCTAssertEqual(NameSuggester.nearest(to: "smling", among: ["Smiling", "Male"]), "Smiling")
     XCTAssertEqual(NameSuggester.nearest(to: "Mael", among: ["Smiling", "Male"]), "Male")
