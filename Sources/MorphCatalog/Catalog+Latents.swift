@@ -103,7 +103,7 @@ extension Catalog {
       let modelID = try Self.modelID(db, model)
       let statement = try db.makeStatement(
         sql: """
-          INSERT OR REPLACE INTO latent (image_id, model_id, dtype, shape, data, pooled, pooled_norm, created_at)
+          INSERT OR REPLACE INTO latent (image_id, model_id, dtype, shape, pooled_norm, pooled, data, created_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
           """)
       let now = Date()
@@ -114,8 +114,8 @@ extension Catalog {
         let shape = "[" + latent.shape.map(String.init).joined(separator: ",") + "]"
         do {
           try statement.execute(arguments: [
-            latent.imageID, modelID, dtype.rawValue, shape, LatentCodec.encode(latent.values, as: dtype),
-            LatentCodec.encode(pooled, as: .float32), Double(norm.squareRoot()), now,
+            latent.imageID, modelID, dtype.rawValue, shape, Double(norm.squareRoot()),
+            LatentCodec.encode(pooled, as: .float32), LatentCodec.encode(latent.values, as: dtype), now,
           ])
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
           throw CatalogError.notFound(kind: "image with id", name: String(latent.imageID))
@@ -169,7 +169,9 @@ extension Catalog {
         sql += " WHERE l.model_id = ? AND \(compiled.condition)"
         args = compiled.joinArguments + [modelID] + compiled.conditionArguments
       } else {
-        sql += " WHERE l.model_id = ?"
+        // `+` keeps SQLite off the (model_id, image_id) index: one sequential pass over the
+        // table beats 200k index-then-row lookups when most rows belong to the model.
+        sql += " WHERE +l.model_id = ?"
         args = [modelID]
       }
       var best = TopK(k: k)

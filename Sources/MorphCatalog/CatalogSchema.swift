@@ -138,17 +138,21 @@ public enum CatalogSchema {
           config TEXT NOT NULL DEFAULT '{}',
           created_at TEXT NOT NULL
         );
+        -- A rowid table with the pooled vector before the tensor: a 512-d pooled vector stays on
+        -- the row's own page and the nearest-neighbour scan never reads the tensor's overflow pages.
         CREATE TABLE latent (
-          image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+          id INTEGER PRIMARY KEY,
           model_id INTEGER NOT NULL REFERENCES model(id) ON DELETE CASCADE,
+          image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
           dtype TEXT NOT NULL CHECK (dtype IN ('float16', 'float32')),
           shape TEXT NOT NULL,
-          data BLOB NOT NULL,
-          pooled BLOB NOT NULL,
           pooled_norm REAL NOT NULL,
+          pooled BLOB NOT NULL,
+          data BLOB NOT NULL,
           created_at TEXT NOT NULL,
-          PRIMARY KEY (model_id, image_id)
-        ) WITHOUT ROWID;
+          UNIQUE (model_id, image_id)
+        );
+        CREATE INDEX latent_image ON latent(image_id);
         """)
   }
 
