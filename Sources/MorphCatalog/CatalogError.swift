@@ -35,7 +35,7 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible, LocalizedEr
     case .query(let error):
       return error.description
     case .notFound(let kind, let name):
-      return "no \(kind) named \"\(name)\" in the catalog"
+      return "no \(kind) \"\(name)\" in the catalog"
     case .invalidArgument(let message):
       return message
     case .database(let message):

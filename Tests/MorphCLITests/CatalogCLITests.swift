@@ -107,9 +107,9 @@ final class CatalogCLITests: XCTestCase {
     XCTAssertTrue(noImages.stderr.contains("--annotations-only"), noImages.stderr)
     XCTAssertEqual(noImages.stderr.split(separator: "\n").count, 1, noImages.stderr)
     let model = try morph(["catalog", "nearest", "000001.jpg", "--model", "vgg"])
-    XCTAssertEqual(model.stderr, "Error: no model named \"vgg\" in the catalog\n")
+    XCTAssertEqual(model.stderr, "Error: no model \"vgg\" in the catalog\n")
     let run = try morph(["runs", "show", "7"])
-    XCTAssertEqual(run.stderr, "Error: no run named \"7\" in the catalog\n")
+    XCTAssertEqual(run.stderr, "Error: no run \"7\" in the catalog\n")
   }
 
   /// SIGKILL in the middle of the write transaction leaves no trace of the dataset.
