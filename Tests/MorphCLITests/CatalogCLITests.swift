@@ -138,6 +138,11 @@ final class CatalogCLITests: XCTestCase {
       seen += String(decoding: chunk, as: UTF8.self)
     }
     XCTAssertTrue(seen.contains("writing 10000/60000"), "no progress before exit: \(seen)")
+    // A second process reads while the first holds the write transaction: it is not blocked
+    // and sees the last committed state.
+    let during = try morph(["catalog", "sql", "SELECT COUNT(*) AS n FROM image", "--format", "csv"])
+    XCTAssertEqual(during.stdout, "n\n10\n", during.stderr)
+    XCTAssertTrue(process.isRunning, "ingest finished before the kill; make the dataset larger")
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     XCTAssertEqual(process.terminationReason, .uncaughtSignal)

@@ -71,6 +71,22 @@ final class LatentTests: XCTestCase {
     XCTAssertEqual(direct.first?.similarity ?? 0, 1, accuracy: 1e-6)
   }
 
+  func testReIngestKeepsLatentsAndRemovesDroppedImages() throws {
+    let (catalog, ids) = try catalogWithImages(3)
+    try catalog.registerModel(ModelInfo(name: "m", kind: "k"))
+    try catalog.storeLatents(ids.map { LatentInput(imageID: $0, values: [1, 2], shape: [2]) }, model: "m")
+    var fewer = DatasetAnnotations(name: "d", kind: "folder", root: "/d")
+    fewer.attributeNames = ["Smiling"]
+    fewer.files = ["img0.png", "img2.png"]
+    fewer.values = [-1, 1]
+    let summary = try catalog.ingest(fewer)
+    XCTAssertEqual([summary.added, summary.updated, summary.removed], [0, 2, 1])
+    XCTAssertEqual(try catalog.query("").map(\.id), [ids[0], ids[2]])
+    XCTAssertEqual(try catalog.query("Smiling").map(\.path), ["img2.png"])
+    XCTAssertNotNil(try catalog.latent(imageID: ids[0], model: "m"), "latent lost on re-ingest")
+    XCTAssertNil(try catalog.latent(imageID: ids[1], model: "m"), "latent of a removed image kept")
+  }
+
   func testBadLatentsAreRejected() throws {
     let (catalog, ids) = try catalogWithImages(1)
     XCTAssertThrowsError(try catalog.storeLatents([LatentInput(imageID: ids[0], values: [1], shape: [1])], model: "nope")) {
