@@ -162,6 +162,10 @@ extension Catalog {
     try check(d.byteSizes.isEmpty || d.byteSizes.count == n, "byte sizes count")
     try check(d.landmarks.map { $0.count == n * 10 } ?? true, "landmarks count")
     try check(d.boxes.map { $0.count == n * 4 } ?? true, "boxes count")
+    var seen = Set<String>(minimumCapacity: n)
+    if let dup = d.files.first(where: { !seen.insert($0).inserted }) {
+      throw CatalogError.invalidArgument("dataset \(d.name): \(dup) listed twice")
+    }
     if let bad = d.splits.first(where: { $0 > 2 }) {
       throw CatalogError.invalidArgument("dataset \(d.name): split code \(bad) is not 0, 1 or 2")
     }

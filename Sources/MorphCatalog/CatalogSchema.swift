@@ -27,9 +27,9 @@ public enum CatalogSchema {
   /// The migrator holding every migration in order.
   public static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
-    migrator.registerMigration("0001-datasets-images-attributes", migrate: createDatasets)
-    migrator.registerMigration("0002-models-latents", migrate: createLatents)
-    migrator.registerMigration("0003-runs", migrate: createRuns)
+    migrator.registerMigration("0001-datasets-images-attributes") { try createDatasets($0) }
+    migrator.registerMigration("0002-models-latents") { try createLatents($0) }
+    migrator.registerMigration("0003-runs") { try createRuns($0) }
     return migrator
   }
 
