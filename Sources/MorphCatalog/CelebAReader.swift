@@ -35,6 +35,10 @@ public struct CelebAReader {
     }
     let imageFolder = find("img_align_celeba", in: ["", "Img"]) ?? find("img_celeba", in: ["", "Img"])
     let aligned = imageFolder.map { $0.lastPathComponent == "img_align_celeba" } ?? true
+    // Image paths are stored relative to the root, through the image folder; without one
+    // (annotations only) they name the published location, so a later ingest with the images
+    // matches the same rows and keeps their ids.
+    let prefix = imageFolder.map { relativePath(of: $0) } ?? "img_align_celeba"
 
     let (index, rowLines) = try readAttributes(TextLines(contentsOf: attrURL), into: &dataset)
 
@@ -79,10 +83,15 @@ public struct CelebAReader {
       let hashes = try ImageHasher.hash(urls, progress: progress)
       dataset.contentHashes = hashes.map { $0.hash }
       dataset.byteSizes = hashes.map { $0.size }
-      let prefix = imageFolder.path.dropFirst(dataset.root.count).drop { $0 == "/" }
-      dataset.files = dataset.files.map { "\(prefix)/\($0)" }
     }
+    dataset.files = dataset.files.map { "\(prefix)/\($0)" }
     return dataset
+  }
+
+  /// The path of `url` below `root` (`find` builds every URL as root + components).
+  func relativePath(of url: URL) -> String {
+    let rootComponents = root.pathComponents
+    return url.pathComponents.dropFirst(rootComponents.count).joined(separator: "/")
   }
 
   /// Finds `name` in the root or one of the given subfolders.

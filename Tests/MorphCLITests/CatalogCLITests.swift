@@ -70,7 +70,7 @@ final class CatalogCLITests: XCTestCase {
     let json = try morph(["catalog", "query", "Smiling", "--limit", "2", "--format", "json"])
     let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
     XCTAssertEqual(decoded?.count, 2)
-    XCTAssertEqual(decoded?.first?["path"] as? String, "000001.jpg")
+    XCTAssertEqual(decoded?.first?["path"] as? String, "img_align_celeba/000001.jpg")
     let csv = try morph(["catalog", "query", "Male", "--format", "csv", "--limit", "1"])
     XCTAssertEqual(csv.stdout.split(separator: "\n").first, "id,dataset,path,split,content_hash")
 

@@ -110,6 +110,19 @@ final class CelebAIngestTests: XCTestCase {
     XCTAssertNil(try catalog.resolveImage("000001.jpg").contentHash)
   }
 
+  func testAddingImagesAfterAnAnnotationsOnlyIngestKeepsIDs() throws {
+    let catalog = try Catalog.inMemory()
+    try catalog.ingestCelebA(at: fixture.root, annotationsOnly: true)
+    let before = try catalog.query("")
+    XCTAssertEqual(before.first?.path, "img_align_celeba/000001.jpg")
+    XCTAssertEqual(before.first?.absolutePath, fixture.root.path + "/img_align_celeba/000001.jpg")
+    let summary = try catalog.ingestCelebA(at: fixture.root)
+    XCTAssertEqual([summary.added, summary.updated, summary.removed], [0, 60, 0])
+    let after = try catalog.query("")
+    XCTAssertEqual(after.map(\.id), before.map(\.id))
+    XCTAssertEqual(after.first?.contentHash, SHA256.hex(Data("image 0".utf8)))
+  }
+
   // MARK: - Malformed input: one error naming file and line, nothing committed
 
   /// Ingests a valid fixture first, breaks the files, and checks the error and that the
