@@ -95,7 +95,7 @@ struct BenchCatalog: ParsableCommand {
   func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 
   func emit(_ fields: [String: Any]) {
-    if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
+    if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]) {
       print(String(decoding: data, as: UTF8.self))
     }
   }
