@@ -93,7 +93,13 @@ extension Catalog {
   /// Stores (or replaces) latents of `model` in one transaction. The model must be registered.
   public func storeLatents(_ latents: [LatentInput], model: String, dtype: LatentDType = .float16) throws {
     for latent in latents {
-      let expected = latent.shape.reduce(1, *)
+      // Overflow-checked product: a nonsense shape must be an error, not a trap.
+      let expected = latent.shape.reduce(Optional(1)) { product, n in
+        product.flatMap { p in
+          let (r, overflow) = p.multipliedReportingOverflow(by: n)
+          return overflow ? nil : r
+        }
+      }
       guard !latent.shape.isEmpty, latent.shape.allSatisfy({ $0 > 0 }), expected == latent.values.count else {
         throw CatalogError.invalidArgument(
           "latent of image \(latent.imageID): shape \(latent.shape) does not hold \(latent.values.count) values")
@@ -144,7 +150,7 @@ extension Catalog {
       let pooledData: Data = row["pooled"]
       return StoredLatent(
         imageID: imageID, model: model, dtype: dtype, shape: shape,
-        values: try LatentCodec.decode(data, as: dtype, count: shape.reduce(1, *)),
+        values: try LatentCodec.decode(data, as: dtype, count: data.count / dtype.byteWidth),
         pooled: try LatentCodec.decode(pooledData, as: .float32, count: pooledData.count / 4))
     }
   }

@@ -56,13 +56,16 @@ public struct CelebAReader {
     dataset.splits = [Int8](repeating: -1, count: dataset.files.count)
     if let url = find("list_eval_partition.txt", in: ["", "Eval", "Anno"]) {
       let codes = try readNumbers(
-        TextLines(contentsOf: url), columns: 1, index: index, counted: false, allowed: [0, 1, 2],
+        TextLines(contentsOf: url), columns: 1, index: index, counted: false, allowed: 0..<3,
         meaning: "0 (train), 1 (val) or 2 (test)")
       for (i, code) in codes.enumerated() { dataset.splits[i] = Int8(code) }
     }
     dataset.identities = [Int?](repeating: nil, count: dataset.files.count)
     if let url = find("identity_CelebA.txt", in: ["", "Anno"]) {
-      let ids = try readNumbers(TextLines(contentsOf: url), columns: 1, index: index, counted: false)
+      // Identities are integers below 2^24, which a Float holds exactly (CelebA has 10,177).
+      let ids = try readNumbers(
+        TextLines(contentsOf: url), columns: 1, index: index, counted: false, allowed: 0..<(1 << 24),
+        meaning: "an identity number from 0 to 16777215")
       for (i, id) in ids.enumerated() { dataset.identities[i] = Int(id) }
     }
 
@@ -170,9 +173,10 @@ public struct CelebAReader {
 
   /// Reads a per-image numeric table (landmarks, boxes, partition, identities) into a flat
   /// array ordered like `index`, checking for unknown, repeated and missing files.
-  /// `allowed` restricts integer codes (the partition file), described by `meaning`.
+  /// `allowed` restricts values to integers in a range (partition codes, identities),
+  /// described by `meaning` in errors.
   func readNumbers(
-    _ text: TextLines, columns: Int, index: [String: Int], counted: Bool, allowed: Set<Int>? = nil,
+    _ text: TextLines, columns: Int, index: [String: Int], counted: Bool, allowed: Range<Int>? = nil,
     meaning: String = ""
   ) throws -> [Float] {
     var out = [Float](repeating: .nan, count: index.count * columns)
@@ -208,10 +212,10 @@ public struct CelebAReader {
       if seenLine[i] != 0 { throw text.error(line.number, "\(file) listed twice (first on line \(seenLine[i]))") }
       seenLine[i] = Int32(line.number)
       for c in 0..<columns {
-        guard let v = text.double(line.fields[c + 1]) else {
+        guard let v = text.double(line.fields[c + 1]), v.isFinite else {
           throw text.error(line.number, "\(file): column \(c + 2) must be a number, found \"\(text.string(line.fields[c + 1]))\"")
         }
-        if let allowed, !allowed.contains(Int(exactly: v) ?? -999) {
+        if let allowed, !(Int(exactly: v).map(allowed.contains) ?? false) {
           throw text.error(line.number, "\(file): value must be \(meaning), found \"\(text.string(line.fields[c + 1]))\"")
         }
         out[i * columns + c] = Float(v)

@@ -226,6 +226,17 @@ final class CelebAIngestTests: XCTestCase {
     }
   }
 
+  func testBadIdentityAndLandmarkValues() throws {
+    try assertRejected(
+      "identity_CelebA.txt:4: 000004.jpg: value must be an identity number from 0 to 16777215, found \"1e30\""
+    ) { f in
+      try f.replaceLine("identity_CelebA.txt", 3, with: "000004.jpg 1e30")
+    }
+    try assertRejected("list_landmarks_align_celeba.txt:3: 000001.jpg: column 3 must be a number, found \"nan\"") { f in
+      try f.replaceLine("list_landmarks_align_celeba.txt", 2, with: "000001.jpg 1 nan 3 4 5 6 7 8 9 10")
+    }
+  }
+
   func testBadCountLine() throws {
     try assertRejected("list_attr_celeba.txt:1: expected the image count on the first line, found \"lots\"") { f in
       try f.replaceLine("list_attr_celeba.txt", 0, with: "lots")
