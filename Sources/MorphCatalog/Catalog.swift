@@ -9,9 +9,30 @@ import GRDB
 /// while another writes: SQLite's WAL gives it a consistent snapshot, and writers wait for each
 /// other up to `busyTimeout` seconds instead of failing.
 ///
+/// The API by concern (each in its own `Catalog+….swift` file):
+/// - Opening: `open(at:create:)`, `inMemory()`, `openReadOnly(at:)`, `readOnlySQL(at:_:)`.
+/// - Runs (the scheduler): `startRun(_:)` → id, `recordStageResults(_:)`,
+///   `cachedResult(forKey:)`, `recordMetrics(_:)`, `recordArtifacts(_:)` (see
+///   `ArtifactRecord.describing(fileAt:runID:…)`), `finishRun(id:status:itemCount:error:)`;
+///   reading: `runs(limit:)`, `run(id:)`, `stageResults(runID:)`, `metrics(runID:)`,
+///   `artifacts(runID:)`, `artifacts(cacheKey:)`.
+/// - Datasets: `ingestCelebA(at:…)`, `ingestFolder(at:attributesCSV:…)`, or build a
+///   `DatasetAnnotations` and call `ingest(_:)`.
+/// - Queries: `query(_:split:limit:)`, `count(_:split:)`, `compile(_:split:)`,
+///   `resolveImage(_:)`, `imageIDs(contentHash:)`, `attributeValue(imageID:attribute:)`.
+/// - Attributes: `attributes()`, `attributeNames(dataset:)`, `attributeGroups()`,
+///   `setAttributeGroups(_:)`, `attributeStats(dataset:)`, `summary()`.
+/// - Latents: `registerModel(_:)`, `storeLatents(_:model:dtype:)`, `latent(imageID:model:)`,
+///   `nearest(to:model:k:where:split:excluding:)`, `nearest(toImage:model:k:where:split:)`.
+///
 /// ```swift
 /// let catalog = try Catalog.open(at: CatalogLocation.resolve(nil))
-/// let run = try catalog.startRun(RunStart(recipeName: "demo", recipeText: yaml, parametersJSON: "{}"))
+/// let run = try catalog.startRun(
+///   RunStart(recipeName: "demo", recipeText: yaml, parametersJSON: "{}", morphVersion: "0.1.0"))
+/// try catalog.recordStageResults([
+///   StageResult(runID: run, stage: "load", item: "a.jpg", cacheKey: key, status: .ok, durationSeconds: 0.02)
+/// ])
+/// try catalog.finishRun(id: run, status: .succeeded, itemCount: 1)
 /// ```
 public final class Catalog: @unchecked Sendable {
   /// The database connection(s). Exposed so neighbour modules can run their own GRDB requests.
