@@ -159,7 +159,8 @@ extension Catalog {
           for (index, m) in members.enumerated() {
             let known: Int = row[1 + 2 * index] ?? 0
             guard known > 0 else { continue }
-            out.append(AttributeSplitStats(attribute: m.name, split: split, known: known, positive: row[2 + 2 * index] ?? 0))
+            out.append(
+              AttributeSplitStats(attribute: m.name, split: split, known: known, positive: row[2 + 2 * index] ?? 0))
           }
         }
       }

@@ -31,14 +31,16 @@ extension Catalog {
           INSERT INTO dataset (name, kind, root, ingested_at) VALUES (?, ?, ?, ?)
           ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, root = excluded.root, ingested_at = excluded.ingested_at
           """, arguments: [dataset.name, dataset.kind, dataset.root, Date()])
-      guard let datasetID = try Int64.fetchOne(db, sql: "SELECT id FROM dataset WHERE name = ?", arguments: [dataset.name])
+      guard
+        let datasetID = try Int64.fetchOne(db, sql: "SELECT id FROM dataset WHERE name = ?", arguments: [dataset.name])
       else { throw CatalogError.database("dataset row vanished during ingest") }
 
       let slots = try attributeSlots(db, names: dataset.attributeNames)
       try db.execute(sql: "DELETE FROM dataset_attribute WHERE dataset_id = ?", arguments: [datasetID])
       for (position, name) in dataset.attributeNames.enumerated() {
         try db.execute(
-          sql: "INSERT INTO dataset_attribute (dataset_id, attribute_id, position) SELECT ?, id, ? FROM attribute WHERE name = ?",
+          sql:
+            "INSERT INTO dataset_attribute (dataset_id, attribute_id, position) SELECT ?, id, ? FROM attribute WHERE name = ?",
           arguments: [datasetID, position, name])
       }
 
@@ -78,7 +80,8 @@ extension Catalog {
           INSERT INTO landmark (image_id, aligned, left_eye_x, left_eye_y, right_eye_x, right_eye_y, nose_x, nose_y,
             left_mouth_x, left_mouth_y, right_mouth_x, right_mouth_y) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """)
-      let insertBox = try db.makeStatement(sql: "INSERT INTO bbox (image_id, x, y, width, height) VALUES (?, ?, ?, ?, ?)")
+      let insertBox = try db.makeStatement(
+        sql: "INSERT INTO bbox (image_id, x, y, width, height) VALUES (?, ?, ?, ?, ?)")
 
       // Word 0 is always first so it can go into the image row.
       let words = Set([0] + slots.map { $0 / CatalogSchema.bitsPerWord }).sorted()
@@ -99,7 +102,8 @@ extension Catalog {
       let landmarksAligned = dataset.landmarksAligned
 
       for (i, path) in dataset.files.enumerated() {
-        let split: String? = dataset.splits.indices.contains(i) && dataset.splits[i] >= 0
+        let split: String? =
+          dataset.splits.indices.contains(i) && dataset.splits[i] >= 0
           ? DatasetAnnotations.splitNames[Int(dataset.splits[i])] : nil
         let hash = dataset.contentHashes.indices.contains(i) ? dataset.contentHashes[i] : nil
         let size = dataset.byteSizes.indices.contains(i) ? dataset.byteSizes[i] : nil

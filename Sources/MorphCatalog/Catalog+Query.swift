@@ -49,7 +49,9 @@ extension Catalog {
     if let split {
       let canonical = ["train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"]
       guard let name = canonical[split.lowercased()] else {
-        let hint = NameSuggester.nearest(to: split, among: ["train", "val", "test"]).map { " (did you mean \"\($0)\"?)" }
+        let hint = NameSuggester.nearest(to: split, among: ["train", "val", "test"]).map {
+          " (did you mean \"\($0)\"?)"
+        }
         throw CatalogError.invalidArgument("unknown split \"\(split)\": splits are train, val, test\(hint ?? "")")
       }
       compiled.condition = "(\(compiled.condition) AND i.split = ?)"
@@ -142,7 +144,8 @@ extension Catalog {
     }
     if candidates.count == 1 { return candidates[0] }
     if candidates.count > 1 {
-      throw CatalogError.invalidArgument("\(reference) matches several catalog images; give the path relative to its dataset root")
+      throw CatalogError.invalidArgument(
+        "\(reference) matches several catalog images; give the path relative to its dataset root")
     }
     if FileManager.default.fileExists(atPath: fileURL.path) {
       let hash = try SHA256.hex(fileAt: fileURL)

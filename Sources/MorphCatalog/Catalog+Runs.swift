@@ -11,7 +11,8 @@ extension Catalog {
     guard let data = start.parametersJSON.data(using: .utf8),
       (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
     else {
-      throw CatalogError.invalidArgument("run parameters must be a JSON object, got: \(start.parametersJSON.prefix(80))")
+      throw CatalogError.invalidArgument(
+        "run parameters must be a JSON object, got: \(start.parametersJSON.prefix(80))")
     }
     let hash = SHA256.hex(start.recipeText)
     return try write { db in

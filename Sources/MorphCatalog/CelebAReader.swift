@@ -74,7 +74,8 @@ public struct CelebAReader {
     if !annotationsOnly {
       guard let imageFolder else {
         throw CatalogError.missingInput(
-          path: root.path, what: "image folder img_align_celeba/ or img_celeba/ (use --annotations-only to skip images)")
+          path: root.path, what: "image folder img_align_celeba/ or img_celeba/ (use --annotations-only to skip images)"
+        )
       }
       let present = Set((try? FileManager.default.contentsOfDirectory(atPath: imageFolder.path)) ?? [])
       for (i, file) in dataset.files.enumerated() where !present.contains(file) {
@@ -120,7 +121,8 @@ public struct CelebAReader {
       lastLine = line.number
       guard let count = expected else {
         guard line.count == 1, let n = text.int(line.fields[0]), n >= 0 else {
-          throw text.error(line.number, "expected the image count on the first line, found \"\(text.string(line.fields[0]))\"")
+          throw text.error(
+            line.number, "expected the image count on the first line, found \"\(text.string(line.fields[0]))\"")
         }
         expected = n
         dataset.files.reserveCapacity(n)
@@ -130,7 +132,9 @@ public struct CelebAReader {
       }
       guard let names = header else {
         let names = line.fields.map(text.string)
-        if let dup = firstDuplicate(names) { throw text.error(line.number, "attribute \(dup) appears twice in the header") }
+        if let dup = firstDuplicate(names) {
+          throw text.error(line.number, "attribute \(dup) appears twice in the header")
+        }
         header = names
         dataset.attributeNames = names
         dataset.values.reserveCapacity(count * names.count)
@@ -189,7 +193,8 @@ public struct CelebAReader {
       lastLine = line.number
       if expected == nil {
         guard line.count == 1, let n = text.int(line.fields[0]), n >= 0 else {
-          throw text.error(line.number, "expected the image count on the first line, found \"\(text.string(line.fields[0]))\"")
+          throw text.error(
+            line.number, "expected the image count on the first line, found \"\(text.string(line.fields[0]))\"")
         }
         expected = n
         return
@@ -213,10 +218,12 @@ public struct CelebAReader {
       seenLine[i] = Int32(line.number)
       for c in 0..<columns {
         guard let v = text.double(line.fields[c + 1]), v.isFinite else {
-          throw text.error(line.number, "\(file): column \(c + 2) must be a number, found \"\(text.string(line.fields[c + 1]))\"")
+          throw text.error(
+            line.number, "\(file): column \(c + 2) must be a number, found \"\(text.string(line.fields[c + 1]))\"")
         }
         if let allowed, !(Int(exactly: v).map(allowed.contains) ?? false) {
-          throw text.error(line.number, "\(file): value must be \(meaning), found \"\(text.string(line.fields[c + 1]))\"")
+          throw text.error(
+            line.number, "\(file): value must be \(meaning), found \"\(text.string(line.fields[c + 1]))\"")
         }
         out[i * columns + c] = Float(v)
       }

@@ -50,20 +50,25 @@ public struct FolderReader {
           throw CatalogError.malformed(file: table.name, line: header.line, message: "empty attribute name in header")
         }
         if !seenNames.insert(name).inserted {
-          throw CatalogError.malformed(file: table.name, line: header.line, message: "attribute \(name) appears twice in the header")
+          throw CatalogError.malformed(
+            file: table.name, line: header.line, message: "attribute \(name) appears twice in the header")
         }
       }
       dataset.attributeNames = columns.enumerated().filter { $0.offset != splitColumn }.map(\.element)
       var firstLine = [String: Int]()
       var splits = [Int8]()
       for record in table.records.dropFirst() {
-        func fail(_ message: String) -> CatalogError { .malformed(file: table.name, line: record.line, message: message) }
+        func fail(_ message: String) -> CatalogError {
+          .malformed(file: table.name, line: record.line, message: message)
+        }
         guard record.fields.count == header.fields.count else {
           throw fail("expected \(header.fields.count) columns, found \(record.fields.count)")
         }
         let file = record.fields[0].trimmingCharacters(in: .whitespaces)
         if let first = firstLine[file] { throw fail("\(file) listed twice (first on line \(first))") }
-        guard imageSet.contains(file) else { throw fail("unknown file \(file) (not an image in \(root.lastPathComponent)/)") }
+        guard imageSet.contains(file) else {
+          throw fail("unknown file \(file) (not an image in \(root.lastPathComponent)/)")
+        }
         firstLine[file] = record.line
         row[file] = dataset.files.count
         dataset.files.append(file)

@@ -15,7 +15,9 @@ enum LatentCodec {
       return values.withUnsafeBufferPointer { buffer in
         var data = Data(count: buffer.count * 4)
         data.withUnsafeMutableBytes { raw in
-          for (i, v) in buffer.enumerated() { raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self) }
+          for (i, v) in buffer.enumerated() {
+            raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self)
+          }
         }
         return data
       }
@@ -45,7 +47,8 @@ enum LatentCodec {
           }
         case .float16:
           for i in 0..<count {
-            dst[i] = Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))))
+            dst[i] = Float(
+              Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))))
           }
         }
       }

@@ -32,7 +32,10 @@ public struct CompiledQuery: Sendable {
 
   /// `FROM … WHERE …` for a plain image query, with arguments in order.
   public var fromWhere: (sql: String, arguments: StatementArguments) {
-    ("FROM image i JOIN dataset d ON d.id = i.dataset_id \(joins) WHERE \(condition)", joinArguments + conditionArguments)
+    (
+      "FROM image i JOIN dataset d ON d.id = i.dataset_id \(joins) WHERE \(condition)",
+      joinArguments + conditionArguments
+    )
   }
 }
 
@@ -62,7 +65,8 @@ public struct QueryCompiler {
       joinArguments += [word]
       return "LEFT JOIN image_attribute_word \(alias) ON \(alias).image_id = i.id AND \(alias).word = ?"
     }.joined(separator: " ")
-    return CompiledQuery(joins: joins, joinArguments: joinArguments, condition: condition, conditionArguments: arguments)
+    return CompiledQuery(
+      joins: joins, joinArguments: joinArguments, condition: condition, conditionArguments: arguments)
   }
 
   private mutating func sql(_ e: QueryExpression, _ args: inout StatementArguments) throws -> String {
@@ -106,7 +110,9 @@ public struct QueryCompiler {
         args += [value]
         return negated ? "(d.name != ?)" : "(d.name = ?)"
       case "identity":
-        guard let id = Int(value) else { throw error(valueColumn, value, "identity must be an integer, found \"\(value)\"") }
+        guard let id = Int(value) else {
+          throw error(valueColumn, value, "identity must be an integer, found \"\(value)\"")
+        }
         args += [id]
         return negated ? "(i.identity != ?)" : "(i.identity = ?)"
       default:
@@ -163,6 +169,7 @@ public struct QueryCompiler {
     _ column: Int, _ token: String, _ message: String, suggest word: String? = nil, among candidates: [String] = []
   ) -> CatalogError {
     let suggestion = word.flatMap { NameSuggester.nearest(to: $0, among: candidates) }
-    return .query(QueryError(expression: source, column: column, token: token, message: message, suggestion: suggestion))
+    return .query(
+      QueryError(expression: source, column: column, token: token, message: message, suggestion: suggestion))
   }
 }

@@ -41,7 +41,8 @@ public struct QueryParser {
     let expr = try parser.parseOr()
     let next = parser.peek
     if next.kind != .end {
-      throw parser.error(next, next.kind == .rparen ? "unmatched ')'" : "expected AND, OR or end of query, found \"\(next.text)\"")
+      throw parser.error(
+        next, next.kind == .rparen ? "unmatched ')'" : "expected AND, OR or end of query, found \"\(next.text)\"")
     }
     return expr
   }
@@ -59,20 +60,24 @@ public struct QueryParser {
       if c.isWhitespace {
         i += 1
       } else if c == "(" {
-        tokens.append(QueryToken(kind: .lparen, text: "(", column: column)); i += 1
+        tokens.append(QueryToken(kind: .lparen, text: "(", column: column))
+        i += 1
       } else if c == ")" {
-        tokens.append(QueryToken(kind: .rparen, text: ")", column: column)); i += 1
+        tokens.append(QueryToken(kind: .rparen, text: ")", column: column))
+        i += 1
       } else if c == "=" {
         let double = i + 1 < chars.count && chars[i + 1] == "="
         tokens.append(QueryToken(kind: .equal, text: double ? "==" : "=", column: column))
         i += double ? 2 : 1
       } else if c == "!" && i + 1 < chars.count && chars[i + 1] == "=" {
-        tokens.append(QueryToken(kind: .notEqual, text: "!=", column: column)); i += 2
+        tokens.append(QueryToken(kind: .notEqual, text: "!=", column: column))
+        i += 2
       } else if c == "\"" || c == "'" {
         var j = i + 1
         while j < chars.count && chars[j] != c { j += 1 }
         guard j < chars.count else {
-          throw QueryError(expression: source, column: column, token: String(chars[i...]), message: "unterminated quoted value")
+          throw QueryError(
+            expression: source, column: column, token: String(chars[i...]), message: "unterminated quoted value")
         }
         tokens.append(QueryToken(kind: .quoted, text: String(chars[(i + 1)..<j]), column: column))
         i = j + 1
@@ -136,7 +141,10 @@ public struct QueryParser {
       let inner = try parseOr()
       let close = peek
       guard close.kind == .rparen else {
-        throw error(close, close.kind == .end ? "missing ')' to close the '(' at column \(token.column)" : "expected ')', found \"\(close.text)\"")
+        throw error(
+          close,
+          close.kind == .end
+            ? "missing ')' to close the '(' at column \(token.column)" : "expected ')', found \"\(close.text)\"")
       }
       _ = advance()
       return inner
@@ -145,7 +153,11 @@ public struct QueryParser {
         let op = advance()
         let value = advance()
         guard value.kind == .word || value.kind == .quoted else {
-          throw error(value, value.kind == .end ? "expected a value after \"\(op.text)\"" : "expected a value after \"\(op.text)\", found \"\(value.text)\"")
+          throw error(
+            value,
+            value.kind == .end
+              ? "expected a value after \"\(op.text)\""
+              : "expected a value after \"\(op.text)\", found \"\(value.text)\"")
         }
         return .comparison(
           field: token.text, fieldColumn: token.column, negated: op.kind == .notEqual, value: value.text,

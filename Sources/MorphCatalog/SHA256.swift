@@ -44,7 +44,8 @@ public struct SHA256: Sendable {
     if count > 0 {
       let n = count
       buffer.withUnsafeMutableBytes {
-        UnsafeMutableRawBufferPointer(rebasing: $0[0..<n]).copyMemory(from: UnsafeRawBufferPointer(start: base, count: n))
+        UnsafeMutableRawBufferPointer(rebasing: $0[0..<n]).copyMemory(
+          from: UnsafeRawBufferPointer(start: base, count: n))
       }
       buffered = count
     }
@@ -144,8 +145,10 @@ public struct SHA256: Sendable {
           let p = input + block * 64
           for i in 0..<16 {
             let b = p + i * 4
-            w[i] = UInt32(b.load(as: UInt8.self)) << 24 | UInt32(b.load(fromByteOffset: 1, as: UInt8.self)) << 16
-              | UInt32(b.load(fromByteOffset: 2, as: UInt8.self)) << 8 | UInt32(b.load(fromByteOffset: 3, as: UInt8.self))
+            w[i] =
+              UInt32(b.load(as: UInt8.self)) << 24 | UInt32(b.load(fromByteOffset: 1, as: UInt8.self)) << 16
+              | UInt32(b.load(fromByteOffset: 2, as: UInt8.self)) << 8
+              | UInt32(b.load(fromByteOffset: 3, as: UInt8.self))
           }
           for i in 16..<64 {
             let s0 = Self.rotr(w[i - 15], 7) ^ Self.rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
@@ -160,11 +163,23 @@ public struct SHA256: Sendable {
             let s0 = Self.rotr(a, 2) ^ Self.rotr(a, 13) ^ Self.rotr(a, 22)
             let maj = (a & b) ^ (a & c) ^ (b & c)
             let t2 = s0 &+ maj
-            h = g; g = f; f = e; e = d &+ t1
-            d = c; c = b; b = a; a = t1 &+ t2
+            h = g
+            g = f
+            f = e
+            e = d &+ t1
+            d = c
+            c = b
+            b = a
+            a = t1 &+ t2
           }
-          h0 = h0 &+ a; h1 = h1 &+ b; h2 = h2 &+ c; h3 = h3 &+ d
-          h4 = h4 &+ e; h5 = h5 &+ f; h6 = h6 &+ g; h7 = h7 &+ h
+          h0 = h0 &+ a
+          h1 = h1 &+ b
+          h2 = h2 &+ c
+          h3 = h3 &+ d
+          h4 = h4 &+ e
+          h5 = h5 &+ f
+          h6 = h6 &+ g
+          h7 = h7 &+ h
         }
       }
     }

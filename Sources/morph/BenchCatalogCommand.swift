@@ -7,7 +7,8 @@ import MorphCatalog
 struct BenchCatalog: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "catalog",
-    abstract: "Benchmark the catalog: CelebA-size ingest, a ~10% attribute query, nearest neighbours over 200k vectors.")
+    abstract: "Benchmark the catalog: CelebA-size ingest, a ~10% attribute query, nearest neighbours over 200k vectors."
+  )
 
   @Option(help: "Annotation rows to generate.") var rows = CelebAFormat.imageCount
   @Option(help: "Pooled vectors for the nearest-neighbour scan (0 = skip).") var vectors = 200_000
@@ -23,7 +24,8 @@ struct BenchCatalog: ParsableCommand {
   }
 
   func run() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("morph-bench-catalog-\(UUID().uuidString)")
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "morph-bench-catalog-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer {
       if keep { CatalogPrinter.note("kept \(folder.path)") } else { try? FileManager.default.removeItem(at: folder) }
@@ -52,7 +54,8 @@ struct BenchCatalog: ParsableCommand {
     let counted = try catalog.count(query)
     let countSeconds = Date().timeIntervalSince(start)
     emit([
-      "bench": "catalog_query", "expression": query, "rows": matched, "fraction": round3(Double(matched) / Double(rows)),
+      "bench": "catalog_query", "expression": query, "rows": matched,
+      "fraction": round3(Double(matched) / Double(rows)),
       "ms": round3(best * 1000), "count_ms": round3(countSeconds * 1000), "target_ms": 100, "met": best < 0.1,
       "count_agrees": counted == matched,
     ])

@@ -9,7 +9,8 @@ struct CatalogNearest: ParsableCommand {
     abstract: "Images whose stored latent is nearest (cosine of pooled vectors) to an image's latent.")
 
   @OptionGroup var options: CatalogOptions
-  @Argument(help: "A catalog image: path, path relative to its dataset root, file name, or a file with the same content.")
+  @Argument(
+    help: "A catalog image: path, path relative to its dataset root, file name, or a file with the same content.")
   var image: String
   @Option(help: "Model whose latents to compare.") var model: String
   @Option(name: .customShort("k"), help: "Number of neighbours.") var k = 10
@@ -27,7 +28,9 @@ struct CatalogNearest: ParsableCommand {
     let start = Date()
     let hits = try catalog.nearest(toImage: target.id, model: model, k: k, where: expression, split: split)
     let elapsed = Date().timeIntervalSince(start)
-    let rows = hits.map { [String(format: "%.4f", $0.similarity), String($0.image.id), $0.image.dataset, $0.image.path] }
+    let rows = hits.map {
+      [String(format: "%.4f", $0.similarity), String($0.image.id), $0.image.dataset, $0.image.path]
+    }
     switch format {
     case .table:
       print(CatalogPrinter.table(["similarity", "id", "dataset", "path"], rows))

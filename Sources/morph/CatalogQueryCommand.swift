@@ -81,7 +81,8 @@ struct CatalogStats: ParsableCommand {
         bySplit[attribute]?[split].map { String(format: "%5.1f%%", 100 * $0.positiveRate) } ?? "    -"
       }
       let all = bySplit[attribute]?.values.reduce((0, 0)) { ($0.0 + $1.positive, $0.1 + $1.known) } ?? (0, 0)
-      rows.append([attribute] + cells + [String(format: "%5.1f%%", all.1 > 0 ? 100 * Double(all.0) / Double(all.1) : 0)])
+      rows.append(
+        [attribute] + cells + [String(format: "%5.1f%%", all.1 > 0 ? 100 * Double(all.0) / Double(all.1) : 0)])
     }
     print("")
     print(CatalogPrinter.table(["attribute"] + splitNames + ["all"], rows))
@@ -117,6 +118,7 @@ struct CatalogAttrs: ParsableCommand {
           attributes.map { [$0.name, $0.groups.joined(separator: ","), $0.datasets.joined(separator: ",")] }))
     }
     print("")
-    print(CatalogPrinter.table(["group", "attributes"], groups.map { [$0.name, $0.attributes.joined(separator: " ")] }))
+    print(
+      CatalogPrinter.table(["group", "attributes"], groups.map { [$0.name, $0.attributes.joined(separator: " ")] }))
   }
 }

@@ -28,7 +28,8 @@ struct CatalogSQL: ParsableCommand {
       let objects = result.rows.map { row in
         Dictionary(uniqueKeysWithValues: zip(result.columns, row.map(Self.jsonValue)))
       }
-      let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+      let data = try JSONSerialization.data(
+        withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
       print(String(decoding: data, as: UTF8.self))
     }
   }

@@ -68,7 +68,9 @@ struct RunsShow: ParsableCommand {
     print("run \(run.id): \(run.recipeName)  [\(run.status.rawValue)]")
     print("recipe hash: \(run.recipeHash)")
     print("morph \(run.morphVersion) on \(run.host)")
-    print("started \(RunFormat.date(run.startedAt)), \(run.endedAt.map { "ended \(RunFormat.date($0))" } ?? "not ended"), duration \(RunFormat.duration(run))")
+    print(
+      "started \(RunFormat.date(run.startedAt)), \(run.endedAt.map { "ended \(RunFormat.date($0))" } ?? "not ended"), duration \(RunFormat.duration(run))"
+    )
     print("items: \(run.itemCount)")
     print("parameters: \(run.parametersJSON)")
     if let error = run.error { print("error: \(error)") }
@@ -88,8 +90,10 @@ struct RunsShow: ParsableCommand {
           order.map { stage in
             let rs = byStage[stage] ?? []
             func n(_ s: StageStatus) -> String { String(rs.filter { $0.status == s }.count) }
-            return [stage, n(.ok), n(.cached), n(.failed), n(.skipped),
-              String(format: "%.2f", rs.reduce(0) { $0 + $1.durationSeconds })]
+            return [
+              stage, n(.ok), n(.cached), n(.failed), n(.skipped),
+              String(format: "%.2f", rs.reduce(0) { $0 + $1.durationSeconds }),
+            ]
           }))
       let failures = results.filter { $0.status == .failed }
       if !failures.isEmpty {

@@ -81,7 +81,9 @@ final class CatalogCLITests: XCTestCase {
     let attrs = try morph(["catalog", "attrs"])
     XCTAssertTrue(attrs.stdout.contains("hair_color"), attrs.stdout)
 
-    let sql = try morph(["catalog", "sql", "SELECT COUNT(*) AS n FROM image_attribute WHERE attribute = 'Smiling' AND value = 1"])
+    let sql = try morph([
+      "catalog", "sql", "SELECT COUNT(*) AS n FROM image_attribute WHERE attribute = 'Smiling' AND value = 1",
+    ])
     XCTAssertEqual(sql.stdout, "n\n15\n")
     let write = try morph(["catalog", "sql", "DELETE FROM image"])
     XCTAssertNotEqual(write.status, 0)
@@ -116,7 +118,8 @@ final class CatalogCLITests: XCTestCase {
   func testKillDuringIngestLeavesNoPartialDataset() throws {
     let small = dir.appendingPathComponent("small")
     try writeAnnotations(rows: 10, to: small)
-    XCTAssertEqual(try morph(["catalog", "ingest", "celeba", small.path, "--annotations-only", "--name", "small"]).status, 0)
+    XCTAssertEqual(
+      try morph(["catalog", "ingest", "celeba", small.path, "--annotations-only", "--name", "small"]).status, 0)
     let large = dir.appendingPathComponent("large")
     try writeAnnotations(rows: 60_000, to: large)
 

@@ -24,7 +24,8 @@ final class AttributeGroupTests: XCTestCase {
     XCTAssertThrowsError(
       try catalog.setAttributeGroups([
         CatalogAttributeGroup(name: "x", attributes: ["Hat"]), CatalogAttributeGroup(name: "y", attributes: ["Hat"]),
-      ])) { error in
+      ])
+    ) { error in
       XCTAssertEqual("\(error)", "attribute Hat is in both groups x and y")
     }
     XCTAssertEqual(try catalog.attributeGroups(), DefaultAttributeGroups.all, "a rejected change must not apply")

@@ -56,7 +56,10 @@ struct CelebAFixture {
     [
       "\(count)",
       "lefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y rightmouth_x rightmouth_y ",
-    ] + (0..<count).map { i in Self.file(i) + " " + Self.landmarks(i).map { String(format: "%4d", $0) }.joined(separator: " ") }
+    ]
+      + (0..<count).map { i in
+        Self.file(i) + " " + Self.landmarks(i).map { String(format: "%4d", $0) }.joined(separator: " ")
+      }
   }
 
   func write(_ name: String, _ lines: [String]) throws {

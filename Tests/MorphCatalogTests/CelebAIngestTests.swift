@@ -51,13 +51,17 @@ final class CelebAIngestTests: XCTestCase {
     XCTAssertEqual(landmark["aligned"] as Bool, true)
     XCTAssertEqual(landmark["left_eye_x"] as Double, Double(CelebAFixture.landmarks(6)[0]))
     XCTAssertEqual(landmark["right_mouth_y"] as Double, Double(CelebAFixture.landmarks(6)[9]))
-    let box = try catalog.writer.read { try Row.fetchOne($0, sql: "SELECT * FROM bbox WHERE image_id = ?", arguments: [image.id])! }
+    let box = try catalog.writer.read {
+      try Row.fetchOne($0, sql: "SELECT * FROM bbox WHERE image_id = ?", arguments: [image.id])!
+    }
     XCTAssertEqual(box["x"] as Double, 96)
 
     // The nine default groups are there and usable.
     let groups = try catalog.attributeGroups()
     XCTAssertEqual(groups.count, 9)
-    XCTAssertEqual(groups[2], CatalogAttributeGroup(name: "hair_color", attributes: ["Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair"]))
+    XCTAssertEqual(
+      groups[2],
+      CatalogAttributeGroup(name: "hair_color", attributes: ["Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair"]))
     XCTAssertEqual(try catalog.attributes().first { $0.name == "Smiling" }?.groups, ["expression"])
 
     // Per-split stats agree with the generator.
@@ -72,7 +76,11 @@ final class CelebAIngestTests: XCTestCase {
     let catalog = try Catalog.inMemory()
     try catalog.ingestCelebA(at: fixture.root)
     let before = try catalog.query("")
-    let dump = { try catalog.writer.read { try Row.fetchAll($0, sql: "SELECT * FROM image_attribute ORDER BY image_id, attribute_id") } }
+    let dump = {
+      try catalog.writer.read {
+        try Row.fetchAll($0, sql: "SELECT * FROM image_attribute ORDER BY image_id, attribute_id")
+      }
+    }
     let wordsBefore = try dump()
     let summary = try catalog.ingestCelebA(at: fixture.root)
     XCTAssertEqual(summary.added, 0)
@@ -90,9 +98,15 @@ final class CelebAIngestTests: XCTestCase {
     try fm.createDirectory(at: unix.root.appendingPathComponent("Anno"), withIntermediateDirectories: true)
     try fm.createDirectory(at: unix.root.appendingPathComponent("Eval"), withIntermediateDirectories: true)
     try fm.createDirectory(at: unix.root.appendingPathComponent("Img"), withIntermediateDirectories: true)
-    try fm.moveItem(at: unix.root.appendingPathComponent("list_attr_celeba.txt"), to: unix.root.appendingPathComponent("Anno/list_attr_celeba.txt"))
-    try fm.moveItem(at: unix.root.appendingPathComponent("list_eval_partition.txt"), to: unix.root.appendingPathComponent("Eval/list_eval_partition.txt"))
-    try fm.moveItem(at: unix.root.appendingPathComponent("img_align_celeba"), to: unix.root.appendingPathComponent("Img/img_align_celeba"))
+    try fm.moveItem(
+      at: unix.root.appendingPathComponent("list_attr_celeba.txt"),
+      to: unix.root.appendingPathComponent("Anno/list_attr_celeba.txt"))
+    try fm.moveItem(
+      at: unix.root.appendingPathComponent("list_eval_partition.txt"),
+      to: unix.root.appendingPathComponent("Eval/list_eval_partition.txt"))
+    try fm.moveItem(
+      at: unix.root.appendingPathComponent("img_align_celeba"),
+      to: unix.root.appendingPathComponent("Img/img_align_celeba"))
     let catalog = try Catalog.inMemory()
     XCTAssertEqual(try catalog.ingestCelebA(at: unix.root).images, 5)
     XCTAssertEqual(try catalog.query("split = test").count, 0)
@@ -185,8 +199,10 @@ final class CelebAIngestTests: XCTestCase {
   }
 
   func testUnknownFileInLandmarks() throws {
-    try assertRejected("list_landmarks_align_celeba.txt:5: unknown file 999999.jpg (not in list_attr_celeba.txt)") { f in
-      let row = try f.lines("list_landmarks_align_celeba.txt")[4].replacingOccurrences(of: "000003.jpg", with: "999999.jpg")
+    try assertRejected("list_landmarks_align_celeba.txt:5: unknown file 999999.jpg (not in list_attr_celeba.txt)") {
+      f in
+      let row = try f.lines("list_landmarks_align_celeba.txt")[4].replacingOccurrences(
+        of: "000003.jpg", with: "999999.jpg")
       try f.replaceLine("list_landmarks_align_celeba.txt", 4, with: row)
     }
   }
@@ -221,7 +237,9 @@ final class CelebAIngestTests: XCTestCase {
   }
 
   func testBadPartitionCode() throws {
-    try assertRejected("list_eval_partition.txt:2: 000002.jpg: value must be 0 (train), 1 (val) or 2 (test), found \"5\"") { f in
+    try assertRejected(
+      "list_eval_partition.txt:2: 000002.jpg: value must be 0 (train), 1 (val) or 2 (test), found \"5\""
+    ) { f in
       try f.replaceLine("list_eval_partition.txt", 1, with: "000002.jpg 5")
     }
   }

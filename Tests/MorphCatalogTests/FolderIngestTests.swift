@@ -39,7 +39,8 @@ final class FolderIngestTests: XCTestCase {
     XCTAssertEqual(d.contentHash, SHA256.hex(Data("pixels of d.jpg".utf8)))
     // Re-ingest after a file moved: same id, found by content hash.
     let a = try catalog.resolveImage("a.jpg")
-    try FileManager.default.moveItem(at: folder.appendingPathComponent("a.jpg"), to: folder.appendingPathComponent("sub/a2.jpg"))
+    try FileManager.default.moveItem(
+      at: folder.appendingPathComponent("a.jpg"), to: folder.appendingPathComponent("sub/a2.jpg"))
     let moved = try csv("file,Smiling,Has Hat,split\nsub/a2.jpg,1,-1,train\nb.png,0,1,test\nsub/c.jpg,-1,,val\n")
     let again = try catalog.ingestFolder(at: folder, attributesCSV: moved, name: "faces")
     XCTAssertEqual(again.added, 0)

@@ -20,7 +20,8 @@ final class LatentTests: XCTestCase {
     let (catalog, ids) = try catalogWithImages(2)
     try catalog.registerModel(ModelInfo(name: "m", kind: "homointerp", weightsHash: "abc", configJSON: #"{"w":0.25}"#))
     let values = (0..<(3 * 2 * 2)).map { Float($0) * 0.37 - 1 }
-    try catalog.storeLatents([LatentInput(imageID: ids[0], values: values, shape: [3, 2, 2])], model: "m", dtype: .float32)
+    try catalog.storeLatents(
+      [LatentInput(imageID: ids[0], values: values, shape: [3, 2, 2])], model: "m", dtype: .float32)
     let stored = try XCTUnwrap(catalog.latent(imageID: ids[0], model: "m"))
     XCTAssertEqual(stored.values, values)
     XCTAssertEqual(stored.shape, [3, 2, 2])
@@ -57,10 +58,12 @@ final class LatentTests: XCTestCase {
     }
     try catalog.storeLatents(latents, model: "m", dtype: .float32)
     let hits = try catalog.nearest(toImage: ids[10], model: "m", k: 4)
-    XCTAssertEqual(hits.map(\.image.id), [ids[9], ids[11], ids[8], ids[12]].sorted { a, b in
-      // 9 and 11 tie at 4°, 8 and 12 at 8°: accept either order within a tie.
-      hits.firstIndex { $0.image.id == a }! < hits.firstIndex { $0.image.id == b }!
-    })
+    XCTAssertEqual(
+      hits.map(\.image.id),
+      [ids[9], ids[11], ids[8], ids[12]].sorted { a, b in
+        // 9 and 11 tie at 4°, 8 and 12 at 8°: accept either order within a tie.
+        hits.firstIndex { $0.image.id == a }! < hits.firstIndex { $0.image.id == b }!
+      })
     XCTAssertEqual(Set(hits.prefix(2).map(\.image.id)), [ids[9], ids[11]])
     XCTAssertEqual(hits[0].similarity, cos(4 * .pi / 180), accuracy: 1e-5)
     // Filter: only Smiling (even) images.
@@ -89,11 +92,14 @@ final class LatentTests: XCTestCase {
 
   func testBadLatentsAreRejected() throws {
     let (catalog, ids) = try catalogWithImages(1)
-    XCTAssertThrowsError(try catalog.storeLatents([LatentInput(imageID: ids[0], values: [1], shape: [1])], model: "nope")) {
+    XCTAssertThrowsError(
+      try catalog.storeLatents([LatentInput(imageID: ids[0], values: [1], shape: [1])], model: "nope")
+    ) {
       XCTAssertEqual($0 as? CatalogError, .notFound(kind: "model", name: "nope"))
     }
     try catalog.registerModel(ModelInfo(name: "m", kind: "k"))
-    XCTAssertThrowsError(try catalog.storeLatents([LatentInput(imageID: ids[0], values: [1, 2], shape: [3])], model: "m"))
+    XCTAssertThrowsError(
+      try catalog.storeLatents([LatentInput(imageID: ids[0], values: [1, 2], shape: [3])], model: "m"))
     XCTAssertThrowsError(try catalog.storeLatents([LatentInput(imageID: 999, values: [1], shape: [1])], model: "m"))
     try catalog.storeLatents([LatentInput(imageID: ids[0], values: [1, 2], shape: [2])], model: "m")
     XCTAssertThrowsError(try catalog.nearest(to: [1, 2, 3], model: "m", k: 1))

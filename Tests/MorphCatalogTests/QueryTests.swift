@@ -47,7 +47,8 @@ final class QueryTests: XCTestCase {
 
   func testFieldsSplitsAndGroups() throws {
     XCTAssertEqual(try paths("split = test"), expected { CelebAFixture.split($0) == 2 })
-    XCTAssertEqual(try paths("split != train AND Smiling"), expected { CelebAFixture.split($0) != 0 && v($0, "Smiling") })
+    XCTAssertEqual(
+      try paths("split != train AND Smiling"), expected { CelebAFixture.split($0) != 0 && v($0, "Smiling") })
     XCTAssertEqual(try paths("Smiling", split: "val"), expected { CelebAFixture.split($0) == 1 && v($0, "Smiling") })
     XCTAssertEqual(try paths("dataset = celeba AND Young"), expected { v($0, "Young") })
     XCTAssertEqual(try paths("dataset = 'celeba' AND identity = 1003"), expected { 1000 + $0 / 3 == 1003 })
@@ -145,7 +146,8 @@ final class QueryTests: XCTestCase {
     let stats = try catalog.attributeStats().filter { $0.attribute == "A65" }
     XCTAssertEqual(stats.map(\.split), ["train", "test"])
     XCTAssertEqual(stats.map(\.known), [5, 4])
-    XCTAssertEqual(stats.map(\.positive), [(0..<5).filter { ($0 + 65) % 3 == 0 }.count, (5..<9).filter { ($0 + 65) % 3 == 0 }.count])
+    XCTAssertEqual(
+      stats.map(\.positive), [(0..<5).filter { ($0 + 65) % 3 == 0 }.count, (5..<9).filter { ($0 + 65) % 3 == 0 }.count])
   }
 
   func testSuggester() {
