@@ -14,6 +14,9 @@ struct Morph: AsyncParsableCommand {
       StagesCommand.self,
       ExplainCommand.self,
       BenchPipelineTopLevel.self,
+      CatalogCommand.self,
+      RunsCommand.self,
+      BenchCatalogTopLevel.self,
     ])
 }
 

@@ -1,0 +1,101 @@
+import Foundation
+
+/// Whitespace-separated text files read line by line without per-field allocation.
+///
+/// CelebA's annotation files align their columns with runs of spaces, may end lines with
+/// `\r\n` and carry a trailing space on header lines; all of that is tolerated here.
+struct TextLines {
+  /// File name used in error messages (`list_attr_celeba.txt:12: …`).
+  let name: String
+  let bytes: [UInt8]
+
+  init(contentsOf url: URL) throws {
+    guard let data = FileManager.default.contents(atPath: url.path) else {
+      throw CatalogError.unreadable(path: url.path, reason: "no such file or not readable")
+    }
+    self.name = url.lastPathComponent
+    self.bytes = [UInt8](data)
+  }
+
+  init(name: String, bytes: [UInt8]) {
+    self.name = name
+    self.bytes = bytes
+  }
+
+  /// One line split into fields; valid only inside the `forEachLine` callback.
+  struct Line {
+    /// 1-based line number.
+    var number: Int
+    /// Byte ranges of the fields within `bytes`.
+    var fields: [Range<Int>]
+    var count: Int { fields.count }
+  }
+
+  /// Calls `body` for every line that is not blank, with its whitespace-separated fields.
+  /// The `fields` array is reused between lines.
+  func forEachLine(_ body: (Line) throws -> Void) rethrows {
+    var line = Line(number: 0, fields: [])
+    line.fields.reserveCapacity(64)
+    var start = 0
+    let n = bytes.count
+    try bytes.withUnsafeBufferPointer { b in
+      while start < n {
+        var end = start
+        while end < n && b[end] != 0x0A { end += 1 }
+        line.number += 1
+        line.fields.removeAll(keepingCapacity: true)
+        var i = start
+        while i < end {
+          while i < end && (b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0D) { i += 1 }
+          if i == end { break }
+          let fieldStart = i
+          while i < end && b[i] != 0x20 && b[i] != 0x09 && b[i] != 0x0D { i += 1 }
+          line.fields.append(fieldStart..<i)
+        }
+        if !line.fields.isEmpty { try body(line) }
+        start = end + 1
+      }
+    }
+  }
+
+  /// The number of lines (counting a final line without newline).
+  var lineCount: Int {
+    var count = 0
+    for byte in bytes where byte == 0x0A { count += 1 }
+    if let last = bytes.last, last != 0x0A { count += 1 }
+    return count
+  }
+
+  func string(_ range: Range<Int>) -> String {
+    String(decoding: bytes[range], as: UTF8.self)
+  }
+
+  /// Parses a decimal integer with optional sign, or nil.
+  func int(_ range: Range<Int>) -> Int? {
+    var i = range.lowerBound
+    var negative = false
+    if i < range.upperBound && (bytes[i] == 0x2D || bytes[i] == 0x2B) {
+      negative = bytes[i] == 0x2D
+      i += 1
+    }
+    guard i < range.upperBound, range.count <= 18 else { return nil }
+    var value = 0
+    while i < range.upperBound {
+      let d = Int(bytes[i]) - 48
+      guard d >= 0 && d <= 9 else { return nil }
+      value = value * 10 + d
+      i += 1
+    }
+    return negative ? -value : value
+  }
+
+  /// Parses a number (integer or decimal), or nil.
+  func double(_ range: Range<Int>) -> Double? {
+    if let i = int(range) { return Double(i) }
+    return Double(string(range))
+  }
+
+  func error(_ line: Int, _ message: String) -> CatalogError {
+    .malformed(file: name, line: line, message: message)
+  }
+}
