@@ -201,3 +201,85 @@ int cvips_save_animation(VipsImage *strip, const char *path, int page_height, in
   g_object_unref(t);
   return rc;
 }
+
+int cvips_affine_ext(VipsImage *in, double a, double b, double c, double d, double odx, double ody,
+                     int ow, int oh, int interp, int extend, VipsImage **out) {
+  static const char *names[] = {"nearest", "bilinear", "bicubic", "lbb"};
+  VipsInterpolate *ip = vips_interpolate_new(names[interp < 0 || interp > 3 ? 1 : interp]);
+  if (!ip) return -1;
+  VipsArea *area = VIPS_AREA(vips_array_int_newv(4, 0, 0, ow, oh));
+  // idx/idy stay 0: libvips then maps input pixel centres (integer coordinates) straight
+  // through X = a x + b y + odx, Y = c x + d y + ody — the convention of AffineTransform.
+  int rc = vips_affine(in, out, a, b, c, d, "interpolate", ip, "oarea", area, "odx", odx, "ody",
+                       ody, "extend", extend ? VIPS_EXTEND_COPY : VIPS_EXTEND_BLACK, NULL);
+  vips_area_unref(area);
+  g_object_unref(ip);
+  return rc;
+}
+
+int cvips_draw_image(VipsImage *image, VipsImage *sub, int x, int y) {
+  return vips_draw_image(image, sub, x, y, NULL);
+}
+
+int cvips_from_memory_u16(const void *data, size_t len, int width, int height, int bands,
+                          VipsImage **out) {
+  size_t need = (size_t)width * height * bands * 2;
+  if (len < need) {
+    vips_error("cvips", "buffer of %zu bytes is too small for %dx%dx%d 16-bit", len, width,
+               height, bands);
+    return -1;
+  }
+  VipsImage *im =
+      vips_image_new_from_memory_copy(data, need, width, height, bands, VIPS_FORMAT_USHORT);
+  if (!im) return -1;
+  VipsImage *t = NULL;
+  int rc = vips_copy(im, &t, "interpretation",
+                     bands >= 3 ? VIPS_INTERPRETATION_RGB16 : VIPS_INTERPRETATION_GREY16, NULL);
+  g_object_unref(im);
+  if (rc) return -1;
+  *out = t;
+  return 0;
+}
+
+int cvips_set_interpretation(VipsImage *in, int interpretation, VipsImage **out) {
+  return vips_copy(in, out, "interpretation", (VipsInterpretation)interpretation, NULL);
+}
+
+int cvips_format(VipsImage *in) { return (int)vips_image_get_format(in); }
+int cvips_interpretation(VipsImage *in) { return (int)vips_image_get_interpretation(in); }
+
+int cvips_join_vertical(VipsImage **in, int n, VipsImage **out) {
+  return vips_arrayjoin(in, out, n, "across", 1, NULL);
+}
+
+void cvips_u8_hwc_to_chw(const unsigned char *in, int height, int width, int channels,
+                         const float *scale, const float *offset, float *out) {
+  size_t plane = (size_t)height * width;
+  for (int ch = 0; ch < channels; ch++) {
+    const float s = scale[ch], o = offset[ch];
+    float *dst = out + plane * ch;
+    const unsigned char *src = in + ch;
+    for (size_t i = 0; i < plane; i++) dst[i] = (float)src[i * channels] * s + o;
+  }
+}
+
+void cvips_chw_to_u8_hwc(const float *in, int height, int width, int channels, const float *scale,
+                         const float *offset, unsigned char *out) {
+  size_t plane = (size_t)height * width;
+  for (int ch = 0; ch < channels; ch++) {
+    const float inv = 1.0f / scale[ch], o = offset[ch];
+    const float *src = in + plane * ch;
+    unsigned char *dst = out + ch;
+    for (size_t i = 0; i < plane; i++) {
+      float v = (src[i] - o) * inv + 0.5f;
+      // `!(v >= 0)` also catches NaN.
+      dst[i * channels] = !(v >= 0.0f) ? 0 : (v >= 255.0f ? 255 : (unsigned char)v);
+    }
+  }
+}
+
+int cvips_set_orientation(VipsImage *in, int orientation, VipsImage **out) {
+  if (vips_copy(in, out, NULL)) return -1;
+  vips_image_set_int(*out, VIPS_META_ORIENTATION, orientation);
+  return 0;
+}

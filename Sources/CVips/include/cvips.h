@@ -38,6 +38,11 @@ int cvips_resize(VipsImage *in, double hscale, double vscale, VipsImage **out);
 /// bilinear (interp=1) or bicubic (interp=2) interpolation, background black.
 int cvips_affine(VipsImage *in, double a, double b, double c, double d, double idx, double idy,
                  double odx, double ody, int ox, int oy, int ow, int oh, int interp, VipsImage **out);
+/// As cvips_affine, choosing how pixels outside the input are filled:
+/// extend 0 = background black, 1 = copy the nearest edge pixel.
+/// interp: 0 nearest, 1 bilinear, 2 bicubic, 3 lbb (edge-preserving bicubic).
+int cvips_affine_ext(VipsImage *in, double a, double b, double c, double d, double odx, double ody,
+                     int ow, int oh, int interp, int extend, VipsImage **out);
 int cvips_flip_horizontal(VipsImage *in, VipsImage **out);
 /// Place `in` in a larger canvas filled with `bg` (RGB).
 int cvips_embed(VipsImage *in, int x, int y, int width, int height, const double *bg, int nbg,
@@ -52,6 +57,8 @@ int cvips_arrayjoin(VipsImage **in, int n, int across, int shim, const double *b
                     VipsImage **out);
 /// Composite a one-band mask in colour `ink` onto an RGB image at (x, y).
 int cvips_draw_mask(VipsImage *image, const double *ink, int nink, VipsImage *mask, int x, int y);
+/// Paint `sub` onto `image` (a memory image, modified in place) with its top-left at (x, y).
+int cvips_draw_image(VipsImage *image, VipsImage *sub, int x, int y);
 /// Make an RGB image of constant colour.
 int cvips_solid(int width, int height, const double *rgb, VipsImage **out);
 /// Copy an image into a new private memory image (so it can be drawn on).
@@ -60,6 +67,18 @@ int cvips_copy_memory(VipsImage *in, VipsImage **out);
 /// Wrap raw 8-bit interleaved pixels (copied) as an image.
 int cvips_from_memory_u8(const void *data, size_t len, int width, int height, int bands,
                          VipsImage **out);
+/// Wrap raw 16-bit interleaved pixels (copied); bands 3 → RGB16, 1 → GREY16.
+int cvips_from_memory_u16(const void *data, size_t len, int width, int height, int bands,
+                          VipsImage **out);
+/// Copy with a new interpretation tag (e.g. VIPS_INTERPRETATION_CMYK); pixels are unchanged.
+int cvips_set_interpretation(VipsImage *in, int interpretation, VipsImage **out);
+/// Copy with the EXIF orientation tag (1–8) set, as a camera would write it.
+int cvips_set_orientation(VipsImage *in, int orientation, VipsImage **out);
+/// Format (VipsBandFormat) and interpretation (VipsInterpretation) of an image.
+int cvips_format(VipsImage *in);
+int cvips_interpretation(VipsImage *in);
+/// Join images top to bottom (all the same width), for animation strips.
+int cvips_join_vertical(VipsImage **in, int n, VipsImage **out);
 /// Write pixels to a new buffer; free it with g_free.
 void *cvips_to_memory(VipsImage *in, size_t *len);
 
@@ -68,5 +87,16 @@ int cvips_save_file(VipsImage *in, const char *path, int quality);
 /// Save an animated GIF or WebP: `frames` is a vertical strip of n frames, each
 /// `page_height` tall, shown for `delay_ms`; loop forever.
 int cvips_save_animation(VipsImage *strip, const char *path, int page_height, int n, int delay_ms);
+
+// MARK: - Kernels (plain C, compiled -O3)
+
+/// Convert interleaved 8-bit pixels (h × w × c) to planar float (c × h × w):
+/// out[ch][i] = pixel[i][ch] * scale[ch] + offset[ch]. (Normalisation folded into scale/offset.)
+void cvips_u8_hwc_to_chw(const unsigned char *in, int height, int width, int channels,
+                         const float *scale, const float *offset, float *out);
+/// The inverse: planar float → interleaved 8-bit, v = (x - offset) / scale, rounded and clamped
+/// to 0…255 (NaN becomes 0).
+void cvips_chw_to_u8_hwc(const float *in, int height, int width, int channels, const float *scale,
+                         const float *offset, unsigned char *out);
 
 #endif

@@ -1,0 +1,117 @@
+import CVips
+import Foundation
+
+/// Options for `ImageLoader`.
+public struct ImageLoadOptions: Sendable, Equatable {
+  /// Largest width × height accepted; larger headers are refused before any pixel is decoded.
+  public var maxPixels: Int
+  /// Apply the EXIF orientation tag.
+  public var autorotate: Bool
+  /// Treat truncated or corrupt data as an error (otherwise libvips fills in grey and goes on).
+  public var failOnTruncation: Bool
+  /// Decode into memory inside `load`, so decoding errors are reported there, naming the
+  /// file, instead of later when pixels are first needed.
+  public var decodeEagerly: Bool
+
+  /// 64 megapixels: an 8000 × 8000 photo passes, a 20000 × 20000 bomb does not.
+  public static let defaultMaxPixels = 64_000_000
+
+  public init(
+    maxPixels: Int = ImageLoadOptions.defaultMaxPixels, autorotate: Bool = true,
+    failOnTruncation: Bool = true, decodeEagerly: Bool = true
+  ) {
+    self.maxPixels = maxPixels
+    self.autorotate = autorotate
+    self.failOnTruncation = failOnTruncation
+    self.decodeEagerly = decodeEagerly
+  }
+}
+
+/// Loads image files (JPEG, PNG, WebP, TIFF, GIF — whatever this libvips reads) as 8-bit sRGB
+/// with 3 bands, upright, refusing decompression bombs. Every error names the file.
+public struct ImageLoader: Sendable {
+  public var options: ImageLoadOptions
+
+  public init(_ options: ImageLoadOptions = ImageLoadOptions()) { self.options = options }
+
+  /// Loads one file; throws `ImagingError.unreadable` or `.tooManyPixels` naming it.
+  public func load(_ url: URL) throws -> VipsImage {
+    try Vips.ensureInitialised()
+    let path = url.path
+    let attributes: [FileAttributeKey: Any]
+    do {
+      attributes = try FileManager.default.attributesOfItem(atPath: path)
+    } catch {
+      throw ImagingError.unreadable(file: path, reason: "cannot open: no such file or not readable")
+    }
+    if (attributes[.type] as? FileAttributeType) == .typeDirectory {
+      throw ImagingError.unreadable(file: path, reason: "is a directory, not an image file")
+    }
+    if let size = attributes[.size] as? NSNumber, size.intValue == 0 {
+      throw ImagingError.unreadable(file: path, reason: "file is empty (0 bytes)")
+    }
+    // Opening reads only the header; pixels are decoded later, on demand.
+    var raw: UnsafeMutablePointer<CVips.VipsImage>?
+    guard cvips_load_file(path, 0, options.failOnTruncation ? 1 : 0, &raw) == 0, let opened = raw
+    else { throw ImagingError.unreadable(file: path, reason: Self.clean(Vips.takeError(), path)) }
+    var image = VipsImage(owning: opened)
+    let (width, height) = (image.width, image.height)
+    if width.multipliedReportingOverflow(by: height).partialValue > options.maxPixels
+      || width.multipliedReportingOverflow(by: height).overflow
+    {
+      throw ImagingError.tooManyPixels(file: path, width: width, height: height, limit: options.maxPixels)
+    }
+    do {
+      if options.autorotate { image = try image.autorotated() }
+      image = try image.srgb8()
+      if options.decodeEagerly { image = try image.materialised() }
+    } catch let error as ImagingError {
+      throw ImagingError.unreadable(file: path, reason: Self.clean("\(error)", path))
+    }
+    return image
+  }
+
+  /// Loads every file, one result per file in order; one bad file does not stop the others.
+  /// Runs up to `parallelism` loads at once.
+  public func loadAll(_ urls: [URL], parallelism: Int = 1) -> [Result<VipsImage, ImagingError>] {
+    let results = ResultSlots<VipsImage>(count: urls.count)
+    let workers = max(1, min(parallelism, urls.count))
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      for index in stride(from: worker, to: urls.count, by: workers) {
+        results.set(index, Result { try load(urls[index]) }.mapError(ImagingError.wrap))
+      }
+    }
+    return results.values
+  }
+
+  /// libvips repeats the path in its messages; drop the repetition (we prefix it ourselves).
+  static func clean(_ message: String, _ path: String) -> String {
+    let flat = message.replacingOccurrences(of: "\n", with: "; ")
+    return flat.replacingOccurrences(of: "\"\(path)\" ", with: "").replacingOccurrences(of: path + ": ", with: "")
+  }
+}
+
+extension ImagingError {
+  /// Any error as an `ImagingError` (non-imaging errors become `.vips` with their text).
+  static func wrap(_ error: Error) -> ImagingError {
+    (error as? ImagingError) ?? .vips("\(error)")
+  }
+}
+
+/// Fixed slots written from concurrent workers, each slot by exactly one worker.
+final class ResultSlots<Value>: @unchecked Sendable {
+  private var slots: [Result<Value, ImagingError>?]
+  private let lock = NSLock()
+
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+  func set(_ index: Int, _ value: Result<Value, ImagingError>) {
+    lock.lock()
+    slots[index] = value
+    lock.unlock()
+  }
+
+  var values: [Result<Value, ImagingError>] {
+    slots.map { $0 ?? .failure(.vips("item was not processed")) }
+  }
+}
