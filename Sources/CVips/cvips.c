@@ -1,5 +1,7 @@
 // Implementation of the non-variadic libvips wrappers declared in cvips.h.
 #include "cvips.h"
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 int cvips_init(const char *argv0) { return VIPS_INIT(argv0 ? argv0 : "morph"); }
@@ -281,5 +283,139 @@ void cvips_chw_to_u8_hwc(const float *in, int height, int width, int channels, c
 int cvips_set_orientation(VipsImage *in, int orientation, VipsImage **out) {
   if (vips_copy(in, out, NULL)) return -1;
   vips_image_set_int(*out, VIPS_META_ORIENTATION, orientation);
+  return 0;
+}
+
+int cvips_page_count(VipsImage *in) {
+  int n = 1;
+  if (vips_image_get_typeof(in, VIPS_META_N_PAGES) && !vips_image_get_int(in, VIPS_META_N_PAGES, &n))
+    return n;
+  return 1;
+}
+
+int cvips_load_all_pages(const char *path, VipsImage **out) {
+  *out = vips_image_new_from_file(path, "n", -1, NULL);
+  return *out ? 0 : -1;
+}
+
+int cvips_load_jpeg(const char *path, int sequential, int fail_on_error, VipsImage **out) {
+  return vips_jpegload(path, out, "access",
+                       sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM, "fail_on",
+                       fail_on_error ? VIPS_FAIL_ON_TRUNCATED : VIPS_FAIL_ON_NONE, NULL);
+}
+
+int cvips_orientation(VipsImage *in) {
+  int o = 1;
+  if (vips_image_get_typeof(in, VIPS_META_ORIENTATION) &&
+      !vips_image_get_int(in, VIPS_META_ORIENTATION, &o) && o >= 1 && o <= 8)
+    return o;
+  return 1;
+}
+
+/// Compute `in` through one region in this thread and copy its lines to `dst` (row stride `line`).
+static int read_region(VipsImage *in, unsigned char *dst, size_t line) {
+  VipsRegion *region = vips_region_new(in);
+  if (!region) return -1;
+  VipsRect all = {0, 0, in->Xsize, in->Ysize};
+  if (vips_region_prepare(region, &all)) {
+    g_object_unref(region);
+    return -1;
+  }
+  size_t n = VIPS_IMAGE_SIZEOF_LINE(in);
+  for (int y = 0; y < in->Ysize; y++) memcpy(dst + line * y, VIPS_REGION_ADDR(region, 0, y), n);
+  g_object_unref(region);
+  return 0;
+}
+
+int cvips_decode(VipsImage *in, long small_pixels, VipsImage **out) {
+  if ((long)in->Xsize * in->Ysize > small_pixels) return cvips_copy_memory(in, out);
+  VipsImage *mem = vips_image_new_memory();
+  // pipelinev copies the header fields and the metadata (EXIF orientation, ICC profile …).
+  if (vips_image_pipelinev(mem, VIPS_DEMAND_STYLE_ANY, in, NULL) || vips_image_write_prepare(mem) ||
+      read_region(in, VIPS_IMAGE_ADDR(mem, 0, 0), VIPS_IMAGE_SIZEOF_LINE(mem))) {
+    g_object_unref(mem);
+    return -1;
+  }
+  *out = mem;
+  return 0;
+}
+
+int cvips_read_pixels(VipsImage *in, long small_pixels, void *dst, size_t len) {
+  size_t line = VIPS_IMAGE_SIZEOF_LINE(in);
+  if (len < line * in->Ysize) {
+    vips_error("cvips", "pixel buffer of %zu bytes is too small", len);
+    return -1;
+  }
+  if ((long)in->Xsize * in->Ysize <= small_pixels) return read_region(in, dst, line);
+  size_t n = 0;
+  void *buf = vips_image_write_to_memory(in, &n);
+  if (!buf) return -1;
+  memcpy(dst, buf, n < len ? n : len);
+  g_free(buf);
+  return 0;
+}
+
+int cvips_warp_to_chw(VipsImage *in, const double *inv, int ow, int oh, int extend,
+                      float level_gain, float level_offset, const float *scale,
+                      const float *offset, float *out) {
+  if (in->Bands != 3 || in->BandFmt != VIPS_FORMAT_UCHAR || in->Coding != VIPS_CODING_NONE) {
+    vips_error("cvips", "warp needs an 8-bit 3-band image");
+    return -1;
+  }
+  const unsigned char *src = vips_image_get_data(in);
+  if (!src) return -1;
+  const int w = in->Xsize, h = in->Ysize;
+  const size_t stride = (size_t)w * 3, plane = (size_t)ow * oh;
+  float *o0 = out, *o1 = out + plane, *o2 = out + 2 * plane;
+  // Fixed point: coordinates in 16.16, bilinear weights in 11 bits, so a sample is
+  // Σ weight·level < 255·2²² (fits int32); `unit` turns it back into a level.
+  const float unit = level_gain / (float)(1 << 22);
+  const int64_t step_x = llround(inv[0] * 65536.0), step_y = llround(inv[3] * 65536.0);
+  for (int Y = 0; Y < oh; Y++) {
+    // Input position of output pixel (0, Y) (libvips' integer-centre convention), then step
+    // along the row.
+    int64_t xs = llround((inv[1] * Y + inv[2]) * 65536.0);
+    int64_t ys = llround((inv[4] * Y + inv[5]) * 65536.0);
+    for (int X = 0; X < ow; X++, xs += step_x, ys += step_y) {
+      const int x0 = (int)(xs >> 16), y0 = (int)(ys >> 16);  // arithmetic shift = floor
+      const int fx = (int)((xs >> 5) & 2047), fy = (int)((ys >> 5) & 2047);
+      int a0, a1, a2;
+      if ((unsigned)x0 < (unsigned)(w - 1) && (unsigned)y0 < (unsigned)(h - 1)) {
+        // All four neighbours inside: lerp along x on both rows, then along y.
+        const unsigned char *p = src + stride * y0 + (size_t)x0 * 3, *q = p + stride;
+        const int t0 = p[0] * 2048 + (p[3] - p[0]) * fx, u0 = q[0] * 2048 + (q[3] - q[0]) * fx;
+        const int t1 = p[1] * 2048 + (p[4] - p[1]) * fx, u1 = q[1] * 2048 + (q[4] - q[1]) * fx;
+        const int t2 = p[2] * 2048 + (p[5] - p[2]) * fx, u2 = q[2] * 2048 + (q[5] - q[2]) * fx;
+        a0 = t0 * 2048 + (u0 - t0) * fy;
+        a1 = t1 * 2048 + (u1 - t1) * fy;
+        a2 = t2 * 2048 + (u2 - t2) * fy;
+      } else {
+        // Near or beyond the border: black or clamped neighbours.
+        const int wgt[4] = {(2048 - fx) * (2048 - fy), fx * (2048 - fy), (2048 - fx) * fy, fx * fy};
+        const int xs4[4] = {x0, x0 + 1, x0, x0 + 1}, ys4[4] = {y0, y0, y0 + 1, y0 + 1};
+        a0 = a1 = a2 = 0;
+        for (int k = 0; k < 4; k++) {
+          int sx = xs4[k], sy = ys4[k];
+          if (sx < 0 || sy < 0 || sx >= w || sy >= h) {
+            if (!extend) continue;  // black
+            sx = sx < 0 ? 0 : (sx >= w ? w - 1 : sx);
+            sy = sy < 0 ? 0 : (sy >= h ? h - 1 : sy);
+          }
+          const unsigned char *p = src + stride * sy + (size_t)sx * 3;
+          a0 += wgt[k] * p[0];
+          a1 += wgt[k] * p[1];
+          a2 += wgt[k] * p[2];
+        }
+      }
+      // Brightness/contrast on levels, clamped as an 8-bit image would be, then normalised.
+      const float v0 = fminf(fmaxf((float)a0 * unit + level_offset, 0.0f), 255.0f);
+      const float v1 = fminf(fmaxf((float)a1 * unit + level_offset, 0.0f), 255.0f);
+      const float v2 = fminf(fmaxf((float)a2 * unit + level_offset, 0.0f), 255.0f);
+      const size_t i = (size_t)Y * ow + X;
+      o0[i] = v0 * scale[0] + offset[0];
+      o1[i] = v1 * scale[1] + offset[1];
+      o2[i] = v2 * scale[2] + offset[2];
+    }
+  }
   return 0;
 }

@@ -1,6 +1,12 @@
 import CVips
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Options for `ImageLoader`.
 public struct ImageLoadOptions: Sendable, Equatable {
   /// Largest width × height accepted; larger headers are refused before any pixel is decoded.
@@ -38,33 +44,47 @@ public struct ImageLoader: Sendable {
   public func load(_ url: URL) throws -> VipsImage {
     try Vips.ensureInitialised()
     let path = url.path
-    let attributes: [FileAttributeKey: Any]
-    do {
-      attributes = try FileManager.default.attributesOfItem(atPath: path)
-    } catch {
+    var info = stat()
+    guard stat(path, &info) == 0 else {
       throw ImagingError.unreadable(file: path, reason: "cannot open: no such file or not readable")
     }
-    if (attributes[.type] as? FileAttributeType) == .typeDirectory {
+    if (info.st_mode & S_IFMT) == S_IFDIR {
       throw ImagingError.unreadable(file: path, reason: "is a directory, not an image file")
     }
-    if let size = attributes[.size] as? NSNumber, size.intValue == 0 {
+    if info.st_size == 0 {
       throw ImagingError.unreadable(file: path, reason: "file is empty (0 bytes)")
     }
-    // Opening reads only the header; pixels are decoded later, on demand.
+    // Opening reads only the header; pixels are decoded later, on demand. Decoding once,
+    // top to bottom, allows sequential access (no intermediate whole-image buffer).
+    let sequential: Int32 = options.decodeEagerly ? 1 : 0
+    let failOn: Int32 = options.failOnTruncation ? 1 : 0
     var raw: UnsafeMutablePointer<CVips.VipsImage>?
-    guard cvips_load_file(path, 0, options.failOnTruncation ? 1 : 0, &raw) == 0, let opened = raw
-    else { throw ImagingError.unreadable(file: path, reason: Self.clean(Vips.takeError(), path)) }
+    let suffix = url.pathExtension.lowercased()
+    if suffix == "jpg" || suffix == "jpeg" {
+      // Format sniffing costs more than decoding a small JPEG, so trust the suffix first.
+      if cvips_load_jpeg(path, sequential, failOn, &raw) != 0 { _ = Vips.takeError() }
+    }
+    if raw == nil {
+      guard cvips_load_file(path, sequential, failOn, &raw) == 0, raw != nil else {
+        throw ImagingError.unreadable(file: path, reason: Self.clean(Vips.takeError(), path))
+      }
+    }
+    guard let opened = raw else { throw ImagingError.unreadable(file: path, reason: "cannot open") }
     var image = VipsImage(owning: opened)
     let (width, height) = (image.width, image.height)
-    if width.multipliedReportingOverflow(by: height).partialValue > options.maxPixels
-      || width.multipliedReportingOverflow(by: height).overflow
-    {
+    let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+    if overflow || pixels > options.maxPixels {
       throw ImagingError.tooManyPixels(file: path, width: width, height: height, limit: options.maxPixels)
     }
     do {
-      if options.autorotate { image = try image.autorotated() }
+      let orientation = Int(cvips_orientation(image.pointer))
       image = try image.srgb8()
       if options.decodeEagerly { image = try image.materialised() }
+      // Rotation reads pixels out of order, so it runs on decoded pixels.
+      if options.autorotate, orientation > 1 {
+        image = try image.autorotated()
+        if options.decodeEagerly { image = try image.materialised() }
+      }
     } catch let error as ImagingError {
       throw ImagingError.unreadable(file: path, reason: Self.clean("\(error)", path))
     }

@@ -12,6 +12,8 @@ public enum ImagingError: Error, CustomStringConvertible, Equatable {
   case invalidArgument(String)
   /// A landmark file or record is malformed; `line` is 1-based when known.
   case landmarks(file: String, line: Int?, reason: String)
+  /// An item loaded but could not be processed (e.g. too small to crop, no landmarks).
+  case processing(file: String, reason: String)
 
   public var description: String {
     switch self {
@@ -23,6 +25,7 @@ public enum ImagingError: Error, CustomStringConvertible, Equatable {
     case .invalidArgument(let message): return message
     case .landmarks(let file, let line, let reason):
       return line.map { "\(file):\($0): \(reason)" } ?? "\(file): \(reason)"
+    case .processing(let file, let reason): return "\(file): \(reason)"
     }
   }
 }

@@ -106,6 +106,6 @@ extension VipsImage {
   /// Computes the pixels now into a private memory image. Later operations then start from
   /// decoded pixels, and decoding errors surface here rather than at a later write.
   public func materialised() throws -> VipsImage {
-    try VipsImage.make("decode pixels") { cvips_copy_memory(pointer, $0) }
+    try VipsImage.make("decode pixels") { cvips_decode(pointer, VipsImage.smallImagePixels, $0) }
   }
 }

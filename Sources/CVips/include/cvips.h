@@ -22,6 +22,17 @@ char *cvips_error_take(void);
 int cvips_load_file(const char *path, int sequential, int fail_on_error, VipsImage **out);
 /// Load an image from a memory buffer (the buffer must outlive the image).
 int cvips_load_buffer(const void *buf, size_t len, int fail_on_error, VipsImage **out);
+/// Load a JPEG with the JPEG loader directly (skipping format sniffing, which costs more than
+/// decoding a small JPEG); same flags as cvips_load_file.
+int cvips_load_jpeg(const char *path, int sequential, int fail_on_error, VipsImage **out);
+/// EXIF orientation tag (1–8), or 1 when the image has none.
+int cvips_orientation(VipsImage *in);
+/// Compute all pixels into a new memory image. Small images (≤ small_pixels) are computed in the
+/// calling thread through one region, avoiding libvips' thread-pool start-up (which costs more
+/// than the work for a 178×218 photo); larger ones use libvips' threaded copy.
+int cvips_decode(VipsImage *in, long small_pixels, VipsImage **out);
+/// Copy all pixels into `dst` (len bytes), computing small images in the calling thread.
+int cvips_read_pixels(VipsImage *in, long small_pixels, void *dst, size_t len);
 /// Read only the header (width, height, bands) without decoding pixels.
 int cvips_header(const char *path, int *width, int *height, int *bands);
 
@@ -74,6 +85,10 @@ int cvips_from_memory_u16(const void *data, size_t len, int width, int height, i
 int cvips_set_interpretation(VipsImage *in, int interpretation, VipsImage **out);
 /// Copy with the EXIF orientation tag (1–8) set, as a camera would write it.
 int cvips_set_orientation(VipsImage *in, int orientation, VipsImage **out);
+/// Number of pages (animation frames) in the file the image came from; 1 when untagged.
+int cvips_page_count(VipsImage *in);
+/// Load every page of a multi-page file (GIF/WebP animation) as one tall strip.
+int cvips_load_all_pages(const char *path, VipsImage **out);
 /// Format (VipsBandFormat) and interpretation (VipsInterpretation) of an image.
 int cvips_format(VipsImage *in);
 int cvips_interpretation(VipsImage *in);
@@ -98,5 +113,15 @@ void cvips_u8_hwc_to_chw(const unsigned char *in, int height, int width, int cha
 /// to 0…255 (NaN becomes 0).
 void cvips_chw_to_u8_hwc(const float *in, int height, int width, int channels, const float *scale,
                          const float *offset, unsigned char *out);
+
+/// One bilinear affine warp of an 8-bit, 3-band memory image straight into normalised planar
+/// floats (out is 3 × oh × ow). `inv` maps output pixel centres to input ones:
+/// x = inv[0]·X + inv[1]·Y + inv[2], y = inv[3]·X + inv[4]·Y + inv[5]. Each sampled level v
+/// becomes clamp(v·level_gain + level_offset, 0, 255)·scale[ch] + offset[ch]. Outside the input,
+/// neighbours are black (extend 0) or the nearest edge pixel (extend 1).
+/// Returns -1 (with a libvips error) when the image is not 8-bit 3-band or cannot be read.
+int cvips_warp_to_chw(VipsImage *in, const double *inv, int ow, int oh, int extend,
+                      float level_gain, float level_offset, const float *scale,
+                      const float *offset, float *out);
 
 #endif
