@@ -419,3 +419,7 @@ int cvips_warp_to_chw(VipsImage *in, const double *inv, int ow, int oh, int exte
   }
   return 0;
 }
+
+int cvips_embed_edge(VipsImage *in, int x, int y, int width, int height, VipsImage **out) {
+  return vips_embed(in, out, x, y, width, height, "extend", VIPS_EXTEND_COPY, NULL);
+}

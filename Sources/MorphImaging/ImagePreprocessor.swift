@@ -67,8 +67,11 @@ public struct ImagePreprocessor: Sendable {
     }
     let image = try loader.load(url)
     try naming(url) {
+      // The fused pass samples bilinearly; shrinking by more than 2× needs the image path's
+      // antialiasing pre-filter (see `VipsImage.warped`).
       guard interpolation == .bilinear,
-        let (transform, draw) = try plan(image, url: url, item: item, epoch: epoch, landmarks: landmarks)
+        let (transform, draw) = try plan(image, url: url, item: item, epoch: epoch, landmarks: landmarks),
+        abs(transform.determinant).squareRoot() >= 0.5
       else {
         let aligned = try self.image(from: image, url: url, item: item, epoch: epoch, landmarks: landmarks)
         try ImageBatchBuffer.write(aligned, into: slice, height: size, width: size, normalisation: normalisation)

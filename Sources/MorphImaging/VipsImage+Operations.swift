@@ -92,10 +92,37 @@ extension VipsImage {
       guard let undo = reduce.inverse else { throw ImagingError.invalidArgument("warp: bad reduce") }
       map = undo.then(transform)
     }
+    if border == .edge {
+      // libvips extends edges only by the interpolator's window; pad the input with repeated
+      // edge pixels far enough to cover every output pixel, as the fused tensor warp does.
+      (source, map) = try source.paddedWithEdges(covering: map, width: width, height: height)
+    }
     return try VipsImage.make("warp to \(width)×\(height)") {
       cvips_affine_ext(source.pointer, map.a, map.b, map.c, map.d, map.tx, map.ty,
                        Int32(width), Int32(height), interpolation.rawValue, border.rawValue, $0)
     }
+  }
+
+  /// This image padded with repeated edge pixels so that the inverse of `map` lands inside it for
+  /// every pixel of a `width × height` output, with `map` adjusted to the padded image.
+  private func paddedWithEdges(covering map: AffineTransform, width: Int, height: Int) throws
+    -> (VipsImage, AffineTransform)
+  {
+    guard let inverse = map.inverse else { throw ImagingError.invalidArgument("warp: singular map") }
+    let corners = [(-1.0, -1.0), (Double(width), -1.0), (-1.0, Double(height)), (Double(width), Double(height))]
+      .map { inverse.apply(ImagePoint(x: $0.0, y: $0.1)) }
+    let limit = 4 * max(self.width, self.height) + 16
+    func clampMargin(_ value: Double) -> Int { max(0, min(limit, Int(value.rounded(.up)) + 2)) }
+    let left = clampMargin(-(corners.map(\.x).min() ?? 0))
+    let top = clampMargin(-(corners.map(\.y).min() ?? 0))
+    let right = clampMargin((corners.map(\.x).max() ?? 0) - Double(self.width - 1))
+    let bottom = clampMargin((corners.map(\.y).max() ?? 0) - Double(self.height - 1))
+    if left + top + right + bottom == 0 { return (self, map) }
+    let padded = try VipsImage.make("pad edges") {
+      cvips_embed_edge(pointer, Int32(left), Int32(top), Int32(self.width + left + right),
+                       Int32(self.height + top + bottom), $0)
+    }
+    return (padded, AffineTransform.translation(dx: -Double(left), dy: -Double(top)).then(map))
   }
 
   /// Per-pixel `v·gain + offset`, rounded and clamped back to 8 bits.

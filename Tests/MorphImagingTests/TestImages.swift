@@ -37,13 +37,27 @@ enum TestImages {
     return try VipsImage(pixels: pixels, width: width, height: height)
   }
 
-  /// A black RGB image with white 3×3 dots centred on `points` (rounded).
-  static func dots(width: Int, height: Int, at points: [ImagePoint]) throws -> VipsImage {
+  /// Smooth RGB waves (no detail finer than a few pixels), for comparing resamplers.
+  static func waves(width: Int, height: Int) throws -> VipsImage {
+    var pixels = [UInt8](repeating: 0, count: width * height * 3)
+    for y in 0..<height {
+      for x in 0..<width {
+        let i = (y * width + x) * 3
+        pixels[i] = UInt8(128 + 100 * sin(Double(x) / 7))
+        pixels[i + 1] = UInt8(128 + 100 * cos(Double(y) / 9))
+        pixels[i + 2] = UInt8(128 + 60 * sin(Double(x + y) / 11))
+      }
+    }
+    return try VipsImage(pixels: pixels, width: width, height: height)
+  }
+
+  /// A black RGB image with white (2r+1)² dots centred on `points` (rounded).
+  static func dots(width: Int, height: Int, at points: [ImagePoint], radius r: Int = 1) throws -> VipsImage {
     var pixels = [UInt8](repeating: 0, count: width * height * 3)
     for point in points {
       let (cx, cy) = (Int(point.x.rounded()), Int(point.y.rounded()))
-      for y in (cy - 1)...(cy + 1) where y >= 0 && y < height {
-        for x in (cx - 1)...(cx + 1) where x >= 0 && x < width {
+      for y in (cy - r)...(cy + r) where y >= 0 && y < height {
+        for x in (cx - r)...(cx + r) where x >= 0 && x < width {
           for band in 0..<3 { pixels[(y * width + x) * 3 + band] = 255 }
         }
       }

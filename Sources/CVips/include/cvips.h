@@ -58,6 +58,8 @@ int cvips_flip_horizontal(VipsImage *in, VipsImage **out);
 /// Place `in` in a larger canvas filled with `bg` (RGB).
 int cvips_embed(VipsImage *in, int x, int y, int width, int height, const double *bg, int nbg,
                 VipsImage **out);
+/// Place `in` at (x, y) in a larger canvas whose new pixels repeat the nearest edge pixel.
+int cvips_embed_edge(VipsImage *in, int x, int y, int width, int height, VipsImage **out);
 /// Multiply by a and add b per band, then cast back to uchar.
 int cvips_linear_uchar(VipsImage *in, double a, double b, VipsImage **out);
 
