@@ -355,17 +355,11 @@ int cvips_read_pixels(VipsImage *in, long small_pixels, void *dst, size_t len) {
   return 0;
 }
 
-int cvips_warp_to_chw(VipsImage *in, const double *inv, int ow, int oh, int extend,
-                      float level_gain, float level_offset, const float *scale,
-                      const float *offset, float *out) {
-  if (in->Bands != 3 || in->BandFmt != VIPS_FORMAT_UCHAR || in->Coding != VIPS_CODING_NONE) {
-    vips_error("cvips", "warp needs an 8-bit 3-band image");
-    return -1;
-  }
-  const unsigned char *src = vips_image_get_data(in);
-  if (!src) return -1;
-  const int w = in->Xsize, h = in->Ysize;
-  const size_t stride = (size_t)w * 3, plane = (size_t)ow * oh;
+/// The warp kernel over interleaved 8-bit RGB rows `stride` bytes apart (see cvips_warp_to_chw).
+static void warp_chw(const unsigned char *src, size_t stride, int w, int h, const double *inv,
+                     int ow, int oh, int extend, float level_gain, float level_offset,
+                     const float *scale, const float *offset, float *out) {
+  const size_t plane = (size_t)ow * oh;
   float *o0 = out, *o1 = out + plane, *o2 = out + 2 * plane;
   // Fixed point: coordinates in 16.16, bilinear weights in 11 bits, so a sample is
   // Σ weight·level < 255·2²² (fits int32); `unit` turns it back into a level.
@@ -417,6 +411,48 @@ int cvips_warp_to_chw(VipsImage *in, const double *inv, int ow, int oh, int exte
       o2[i] = v2 * scale[2] + offset[2];
     }
   }
+}
+
+static int check_rgb8(VipsImage *in) {
+  if (in->Bands != 3 || in->BandFmt != VIPS_FORMAT_UCHAR || in->Coding != VIPS_CODING_NONE) {
+    vips_error("cvips", "warp needs an 8-bit 3-band image");
+    return -1;
+  }
+  return 0;
+}
+
+int cvips_warp_to_chw(VipsImage *in, const double *inv, int ow, int oh, int extend,
+                      float level_gain, float level_offset, const float *scale,
+                      const float *offset, float *out) {
+  if (check_rgb8(in)) return -1;
+  const unsigned char *src = vips_image_get_data(in);
+  if (!src) return -1;
+  warp_chw(src, VIPS_IMAGE_SIZEOF_LINE(in), in->Xsize, in->Ysize, inv, ow, oh, extend, level_gain,
+           level_offset, scale, offset, out);
+  return 0;
+}
+
+int cvips_decode_warp_to_chw(VipsImage *in, long small_pixels, const double *inv, int ow, int oh,
+                             int extend, float level_gain, float level_offset, const float *scale,
+                             const float *offset, float *out) {
+  if (check_rgb8(in)) return -1;
+  if ((long)in->Xsize * in->Ysize > small_pixels) {
+    VipsImage *mem = NULL;
+    if (cvips_copy_memory(in, &mem)) return -1;
+    int rc = cvips_warp_to_chw(mem, inv, ow, oh, extend, level_gain, level_offset, scale, offset, out);
+    g_object_unref(mem);
+    return rc;
+  }
+  VipsRegion *region = vips_region_new(in);
+  if (!region) return -1;
+  VipsRect all = {0, 0, in->Xsize, in->Ysize};
+  if (vips_region_prepare(region, &all)) {
+    g_object_unref(region);
+    return -1;
+  }
+  warp_chw((const unsigned char *)VIPS_REGION_ADDR(region, 0, 0), VIPS_REGION_LSKIP(region),
+           in->Xsize, in->Ysize, inv, ow, oh, extend, level_gain, level_offset, scale, offset, out);
+  g_object_unref(region);
   return 0;
 }
 

@@ -25,16 +25,20 @@ public enum Align {
   /// centre, resized (Lanczos, antialiased) to `size × size`.
   public static func celebaCrop(_ image: VipsImage, size: Int) throws -> VipsImage {
     try checkSize(size)
+    try checkCelebaCropFits(width: image.width, height: image.height)
     let (left, top) = celebaCropOrigin(width: image.width, height: image.height)
-    guard left >= 0, top >= 0, left + celebaCropSide <= image.width,
-      top + celebaCropSide <= image.height
-    else {
-      throw ImagingError.invalidArgument(
-        "celeba-crop needs an image of at least \(celebaCropSide)×\(celebaCropSide + 2 * celebaCropOffset.y) "
-          + "pixels (CelebA aligned images are 178×218); got \(image.width)×\(image.height)")
-    }
     return try image.crop(left: left, top: top, width: celebaCropSide, height: celebaCropSide)
       .resized(width: size, height: size)
+  }
+
+  /// Throws unless the CelebA crop window lies inside an image of this size.
+  public static func checkCelebaCropFits(width: Int, height: Int) throws {
+    let (left, top) = celebaCropOrigin(width: width, height: height)
+    guard left >= 0, top >= 0, left + celebaCropSide <= width, top + celebaCropSide <= height else {
+      throw ImagingError.invalidArgument(
+        "celeba-crop needs an image of at least \(celebaCropSide)×\(celebaCropSide + 2 * celebaCropOffset.y) "
+          + "pixels (CelebA aligned images are 178×218); got \(width)×\(height)")
+    }
   }
 
   /// The CelebA crop as a transform from an image of the given size to the `size × size`

@@ -42,6 +42,25 @@ public struct ImageLoader: Sendable {
 
   /// Loads one file; throws `ImagingError.unreadable` or `.tooManyPixels` naming it.
   public func load(_ url: URL) throws -> VipsImage {
+    let opened = try open(url, sequential: options.decodeEagerly)
+    var image = opened.image
+    do {
+      if options.decodeEagerly { image = try image.materialised() }
+      // Rotation reads pixels out of order, so it runs on decoded pixels.
+      if options.autorotate, opened.orientation > 1 {
+        image = try image.autorotated()
+        if options.decodeEagerly { image = try image.materialised() }
+      }
+    } catch let error as ImagingError {
+      throw ImagingError.unreadable(file: url.path, reason: Self.clean("\(error)", url.path))
+    }
+    return image
+  }
+
+  /// Opens a file without decoding it: checks it exists and is not empty, reads the header,
+  /// refuses bombs, and converts (lazily) to 8-bit sRGB. `orientation` is the EXIF tag, not yet
+  /// applied. With `sequential`, pixels can be read once, top to bottom.
+  func open(_ url: URL, sequential: Bool) throws -> (image: VipsImage, orientation: Int) {
     try Vips.ensureInitialised()
     let path = url.path
     var info = stat()
@@ -56,39 +75,32 @@ public struct ImageLoader: Sendable {
     }
     // Opening reads only the header; pixels are decoded later, on demand. Decoding once,
     // top to bottom, allows sequential access (no intermediate whole-image buffer).
-    let sequential: Int32 = options.decodeEagerly ? 1 : 0
+    let access: Int32 = sequential ? 1 : 0
     let failOn: Int32 = options.failOnTruncation ? 1 : 0
     var raw: UnsafeMutablePointer<CVips.VipsImage>?
-    let suffix = url.pathExtension.lowercased()
+    let suffix = (path as NSString).pathExtension.lowercased()
     if suffix == "jpg" || suffix == "jpeg" {
       // Format sniffing costs more than decoding a small JPEG, so trust the suffix first.
-      if cvips_load_jpeg(path, sequential, failOn, &raw) != 0 { _ = Vips.takeError() }
+      if cvips_load_jpeg(path, access, failOn, &raw) != 0 { _ = Vips.takeError() }
     }
     if raw == nil {
-      guard cvips_load_file(path, sequential, failOn, &raw) == 0, raw != nil else {
+      guard cvips_load_file(path, access, failOn, &raw) == 0, raw != nil else {
         throw ImagingError.unreadable(file: path, reason: Self.clean(Vips.takeError(), path))
       }
     }
     guard let opened = raw else { throw ImagingError.unreadable(file: path, reason: "cannot open") }
-    var image = VipsImage(owning: opened)
+    let image = VipsImage(owning: opened)
     let (width, height) = (image.width, image.height)
     let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
     if overflow || pixels > options.maxPixels {
       throw ImagingError.tooManyPixels(file: path, width: width, height: height, limit: options.maxPixels)
     }
+    let orientation = options.autorotate ? Int(cvips_orientation(image.pointer)) : 1
     do {
-      let orientation = Int(cvips_orientation(image.pointer))
-      image = try image.srgb8()
-      if options.decodeEagerly { image = try image.materialised() }
-      // Rotation reads pixels out of order, so it runs on decoded pixels.
-      if options.autorotate, orientation > 1 {
-        image = try image.autorotated()
-        if options.decodeEagerly { image = try image.materialised() }
-      }
+      return (try image.srgb8(), orientation)
     } catch let error as ImagingError {
       throw ImagingError.unreadable(file: path, reason: Self.clean("\(error)", path))
     }
-    return image
   }
 
   /// Loads every file, one result per file in order; one bad file does not stop the others.

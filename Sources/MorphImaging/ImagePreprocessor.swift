@@ -65,21 +65,31 @@ public struct ImagePreprocessor: Sendable {
     guard slice.count == 3 * size * size else {
       throw ImagingError.invalidArgument("image slice holds \(slice.count) floats, need \(3 * size * size)")
     }
+    // Fast path: decode and warp straight into the slice, with no intermediate image.
+    if interpolation == .bilinear, jitter != nil, loader.options.decodeEagerly {
+      let opened = try loader.open(url, sequential: true)
+      if opened.orientation <= 1 {
+        let plan = try naming(url) {
+          try self.plan(opened.image, url: url, item: item, epoch: epoch, landmarks: landmarks)
+        }
+        // The fused pass samples bilinearly; shrinking by more than 2× needs the image path's
+        // antialiasing pre-filter (see `VipsImage.warped`).
+        if let (transform, draw) = plan, abs(transform.determinant).squareRoot() >= 0.5 {
+          do {
+            try opened.image.decodeAndWarp(
+              by: transform, into: slice, width: size, height: size, levels: draw.levels,
+              border: border, normalisation: normalisation)
+          } catch let error as ImagingError {
+            throw ImagingError.unreadable(file: url.path, reason: ImageLoader.clean("\(error)", url.path))
+          }
+          return
+        }
+      }
+    }
     let image = try loader.load(url)
     try naming(url) {
-      // The fused pass samples bilinearly; shrinking by more than 2× needs the image path's
-      // antialiasing pre-filter (see `VipsImage.warped`).
-      guard interpolation == .bilinear,
-        let (transform, draw) = try plan(image, url: url, item: item, epoch: epoch, landmarks: landmarks),
-        abs(transform.determinant).squareRoot() >= 0.5
-      else {
-        let aligned = try self.image(from: image, url: url, item: item, epoch: epoch, landmarks: landmarks)
-        try ImageBatchBuffer.write(aligned, into: slice, height: size, width: size, normalisation: normalisation)
-        return
-      }
-      try image.warp(
-        by: transform, into: slice, width: size, height: size, levels: draw.levels, border: border,
-        normalisation: normalisation)
+      let aligned = try self.image(from: image, url: url, item: item, epoch: epoch, landmarks: landmarks)
+      try ImageBatchBuffer.write(aligned, into: slice, height: size, width: size, normalisation: normalisation)
     }
   }
 
@@ -104,6 +114,7 @@ public struct ImagePreprocessor: Sendable {
     let alignment: AffineTransform
     switch self.alignment {
     case .celebaCrop:
+      try Align.checkCelebaCropFits(width: image.width, height: image.height)
       alignment = Align.celebaCropTransform(width: image.width, height: image.height, size: size)
     case .centreCrop:
       alignment = Align.centreCropTransform(width: image.width, height: image.height, size: size)

@@ -16,16 +16,24 @@ final class ImagePreprocessorTests: XCTestCase {
     try bytes.prefix(bytes.count / 3).write(to: truncated)
     let tiny = dir.appendingPathComponent("tiny.png")
     try TestImages.noise(width: 20, height: 20).save(to: tiny)
-    let preprocessor = ImagePreprocessor(size: 32)
-    let (batch, errors) = try preprocessor.batch([good, truncated, tiny, good], parallelism: 2)
-    XCTAssertEqual(batch.shape, [4, 3, 32, 32])
-    XCTAssertNil(errors[0])
-    XCTAssertNil(errors[3])
-    XCTAssertTrue("\(try XCTUnwrap(errors[1]))".hasPrefix(truncated.path))
-    XCTAssertTrue("\(try XCTUnwrap(errors[2]))".hasPrefix(tiny.path))  // too small to crop
-    let plane = 3 * 32 * 32
-    XCTAssertEqual(Array(batch.data[0..<plane]), Array(batch.data[(3 * plane)..<(4 * plane)]))
-    XCTAssertTrue(batch.data[plane..<(2 * plane)].allSatisfy { $0 == 0 })
+    // Without jitter (exact crop) and with it at 128 px (the fused decode-and-warp path).
+    for (size, jitter) in [(32, nil), (128, Jitter(seed: 1))] as [(Int, Jitter?)] {
+      let preprocessor = ImagePreprocessor(size: size, jitter: jitter)
+      let (batch, errors) = try preprocessor.batch([good, truncated, tiny, good], parallelism: 2)
+      XCTAssertEqual(batch.shape, [4, 3, size, size])
+      XCTAssertNil(errors[0])
+      XCTAssertNil(errors[3])
+      XCTAssertTrue("\(try XCTUnwrap(errors[1]))".hasPrefix(truncated.path), "\(String(describing: errors[1]))")
+      let plane = 3 * size * size
+      XCTAssertTrue(batch.data[plane..<(2 * plane)].allSatisfy { $0 == 0 })
+      XCTAssertTrue("\(try XCTUnwrap(errors[2]))".hasPrefix(tiny.path))  // too small to crop
+      if jitter == nil {
+        XCTAssertEqual(Array(batch.data[0..<plane]), Array(batch.data[(3 * plane)..<(4 * plane)]))
+      } else {
+        // Jittered items differ from each other (different item numbers).
+        XCTAssertNotEqual(Array(batch.data[0..<plane]), Array(batch.data[(3 * plane)..<(4 * plane)]))
+      }
+    }
   }
 
   func testFusedTensorPathMatchesTheImagePath() throws {

@@ -125,5 +125,10 @@ void cvips_chw_to_u8_hwc(const float *in, int height, int width, int channels, c
 int cvips_warp_to_chw(VipsImage *in, const double *inv, int ow, int oh, int extend,
                       float level_gain, float level_offset, const float *scale,
                       const float *offset, float *out);
+/// As cvips_warp_to_chw for a not yet decoded image: small images are decoded through one region
+/// in the calling thread and warped straight from it, with no intermediate copy.
+int cvips_decode_warp_to_chw(VipsImage *in, long small_pixels, const double *inv, int ow, int oh,
+                             int extend, float level_gain, float level_offset, const float *scale,
+                             const float *offset, float *out);
 
 #endif
