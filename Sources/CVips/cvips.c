@@ -498,3 +498,28 @@ int cvips_decode_warp_to_chw(VipsImage *in, long small_pixels, const double *inv
 int cvips_embed_edge(VipsImage *in, int x, int y, int width, int height, VipsImage **out) {
   return vips_embed(in, out, x, y, width, height, "extend", VIPS_EXTEND_COPY, NULL);
 }
+
+static void free_buffer_on_close(VipsImage *image, gpointer buffer) {
+  (void)image;
+  g_free(buffer);
+}
+
+int cvips_load_jpeg_buffered(const char *path, int sequential, int fail_on_error, VipsImage **out) {
+  gchar *buffer = NULL;
+  gsize length = 0;
+  GError *error = NULL;
+  if (!g_file_get_contents(path, &buffer, &length, &error)) {
+    vips_error("cvips", "%s", error ? error->message : "cannot read file");
+    if (error) g_error_free(error);
+    return -1;
+  }
+  if (vips_jpegload_buffer(buffer, length, out, "access",
+                           sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM, "fail_on",
+                           fail_on_error ? VIPS_FAIL_ON_TRUNCATED : VIPS_FAIL_ON_NONE, NULL)) {
+    g_free(buffer);
+    return -1;
+  }
+  // The loader reads from `buffer` until the image is closed.
+  g_signal_connect(*out, "postclose", G_CALLBACK(free_buffer_on_close), buffer);
+  return 0;
+}

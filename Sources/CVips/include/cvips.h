@@ -25,6 +25,9 @@ int cvips_load_buffer(const void *buf, size_t len, int fail_on_error, VipsImage 
 /// Load a JPEG with the JPEG loader directly (skipping format sniffing, which costs more than
 /// decoding a small JPEG); same flags as cvips_load_file.
 int cvips_load_jpeg(const char *path, int sequential, int fail_on_error, VipsImage **out);
+/// As cvips_load_jpeg, but reads the whole file into memory first (freed with the image): for
+/// small files this saves the loader's repeated opens, seeks and small reads.
+int cvips_load_jpeg_buffered(const char *path, int sequential, int fail_on_error, VipsImage **out);
 /// EXIF orientation tag (1–8), or 1 when the image has none.
 int cvips_orientation(VipsImage *in);
 /// Compute all pixels into a new memory image. Small images (≤ small_pixels) are computed in the
