@@ -127,7 +127,14 @@ public struct ImageLoader: Sendable {
   /// libvips repeats the path in its messages; drop the repetition (we prefix it ourselves).
   static func clean(_ message: String, _ path: String) -> String {
     let flat = message.replacingOccurrences(of: "\n", with: "; ")
-    return flat.replacingOccurrences(of: "\"\(path)\" ", with: "").replacingOccurrences(of: path + ": ", with: "")
+      .replacingOccurrences(of: "\"\(path)\" ", with: "").replacingOccurrences(of: path + ": ", with: "")
+    if flat.contains("is not a known file format") {
+      return "not an image, or in a format this libvips cannot read (\(flat))"
+    }
+    if flat.contains("Premature end") || flat.lowercased().contains("truncated") {
+      return "truncated or corrupt image data (\(flat))"
+    }
+    return flat
   }
 }
 
