@@ -504,7 +504,8 @@ static void free_buffer_on_close(VipsImage *image, gpointer buffer) {
   g_free(buffer);
 }
 
-int cvips_load_jpeg_buffered(const char *path, int sequential, int fail_on_error, VipsImage **out) {
+int cvips_load_jpeg_shrunk(const char *path, int sequential, int fail_on_error, int shrink,
+                           VipsImage **out) {
   gchar *buffer = NULL;
   gsize length = 0;
   GError *error = NULL;
@@ -515,11 +516,16 @@ int cvips_load_jpeg_buffered(const char *path, int sequential, int fail_on_error
   }
   if (vips_jpegload_buffer(buffer, length, out, "access",
                            sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM, "fail_on",
-                           fail_on_error ? VIPS_FAIL_ON_TRUNCATED : VIPS_FAIL_ON_NONE, NULL)) {
+                           fail_on_error ? VIPS_FAIL_ON_TRUNCATED : VIPS_FAIL_ON_NONE, "shrink",
+                           shrink > 1 ? shrink : 1, NULL)) {
     g_free(buffer);
     return -1;
   }
   // The loader reads from `buffer` until the image is closed.
   g_signal_connect(*out, "postclose", G_CALLBACK(free_buffer_on_close), buffer);
   return 0;
+}
+
+int cvips_load_jpeg_buffered(const char *path, int sequential, int fail_on_error, VipsImage **out) {
+  return cvips_load_jpeg_shrunk(path, sequential, fail_on_error, 1, out);
 }

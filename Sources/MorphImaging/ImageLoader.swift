@@ -59,8 +59,12 @@ public struct ImageLoader: Sendable {
 
   /// Opens a file without decoding it: checks it exists and is not empty, reads the header,
   /// refuses bombs, and converts (lazily) to 8-bit sRGB. `orientation` is the EXIF tag, not yet
-  /// applied. With `sequential`, pixels can be read once, top to bottom.
-  func open(_ url: URL, sequential: Bool) throws -> (image: VipsImage, orientation: Int) {
+  /// applied. With `sequential`, pixels can be read once, top to bottom. `shrink` (2, 4, 8) asks
+  /// a JPEG to decode at reduced size in the DCT domain; the result says which shrink was
+  /// applied (1 for other formats): pixel (i, j) then covers original pixels from shrink·(i, j).
+  func open(_ url: URL, sequential: Bool, shrink: Int = 1) throws
+    -> (image: VipsImage, orientation: Int, shrink: Int)
+  {
     try Vips.ensureInitialised()
     let path = url.path
     var info = stat()
@@ -78,15 +82,22 @@ public struct ImageLoader: Sendable {
     let access: Int32 = sequential ? 1 : 0
     let failOn: Int32 = options.failOnTruncation ? 1 : 0
     var raw: UnsafeMutablePointer<CVips.VipsImage>?
+    var applied = 1
     let suffix = (path as NSString).pathExtension.lowercased()
     if suffix == "jpg" || suffix == "jpeg" {
       // Format sniffing costs more than decoding a small JPEG, so trust the suffix first.
       // Small files are read whole: fewer system calls than the loader's own reads.
-      let rc =
-        info.st_size <= Self.bufferedFileBytes
-        ? cvips_load_jpeg_buffered(path, access, failOn, &raw)
-        : cvips_load_jpeg(path, access, failOn, &raw)
-      if rc != 0 { _ = Vips.takeError() }
+      let rc: Int32
+      if info.st_size <= Self.bufferedFileBytes {
+        applied = [2, 4, 8].contains(shrink) ? shrink : 1
+        rc = cvips_load_jpeg_shrunk(path, access, failOn, Int32(applied), &raw)
+      } else {
+        rc = cvips_load_jpeg(path, access, failOn, &raw)
+      }
+      if rc != 0 {
+        _ = Vips.takeError()
+        applied = 1
+      }
     }
     if raw == nil {
       guard cvips_load_file(path, access, failOn, &raw) == 0, raw != nil else {
@@ -95,14 +106,14 @@ public struct ImageLoader: Sendable {
     }
     guard let opened = raw else { throw ImagingError.unreadable(file: path, reason: "cannot open") }
     let image = VipsImage(owning: opened)
-    let (width, height) = (image.width, image.height)
+    let (width, height) = (image.width * applied, image.height * applied)
     let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
     if overflow || pixels > options.maxPixels {
       throw ImagingError.tooManyPixels(file: path, width: width, height: height, limit: options.maxPixels)
     }
     let orientation = options.autorotate ? Int(cvips_orientation(image.pointer)) : 1
     do {
-      return (try image.srgb8(), orientation)
+      return (try image.srgb8(), orientation, applied)
     } catch let error as ImagingError {
       throw ImagingError.unreadable(file: path, reason: Self.clean("\(error)", path))
     }

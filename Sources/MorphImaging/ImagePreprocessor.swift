@@ -67,22 +67,35 @@ public struct ImagePreprocessor: Sendable {
     }
     // Fast path: decode and warp straight into the slice, with no intermediate image.
     if interpolation == .bilinear, jitter != nil, loader.options.decodeEagerly {
-      let opened = try loader.open(url, sequential: true)
+      var opened = try loader.open(url, sequential: true)
       if opened.orientation <= 1 {
         let plan = try naming(url) {
           try self.plan(opened.image, url: url, item: item, epoch: epoch, landmarks: landmarks)
         }
-        // The fused pass samples bilinearly; shrinking by more than 2× needs the image path's
-        // antialiasing pre-filter (see `VipsImage.warped`).
-        if let (transform, draw) = plan, abs(transform.determinant).squareRoot() >= 0.5 {
-          do {
-            try opened.image.decodeAndWarp(
-              by: transform, into: slice, width: size, height: size, levels: draw.levels,
-              border: border, normalisation: normalisation)
-          } catch let error as ImagingError {
-            throw ImagingError.unreadable(file: url.path, reason: ImageLoader.clean("\(error)", url.path))
+        if let (transform, draw) = plan {
+          var map = transform
+          // A big reduction is better done by the JPEG decoder itself (DCT-domain scaling is
+          // cheaper and antialiased): the largest shrink that still leaves the warp ≤ 1×.
+          let scale = abs(transform.determinant).squareRoot()
+          if let shrink = [8, 4, 2].first(where: { scale * Double($0) <= 1 }) {
+            let shrunk = try loader.open(url, sequential: true, shrink: shrink)
+            if shrunk.shrink > 1 {
+              opened = shrunk
+              map = Self.decoderShrinkMap(shrunk.shrink).then(transform)
+            }
           }
-          return
+          // The fused pass samples bilinearly; shrinking by more than 2× needs the image path's
+          // antialiasing pre-filter (see `VipsImage.warped`).
+          if abs(map.determinant).squareRoot() >= 0.5 {
+            do {
+              try opened.image.decodeAndWarp(
+                by: map, into: slice, width: size, height: size, levels: draw.levels,
+                border: border, normalisation: normalisation)
+            } catch let error as ImagingError {
+              throw ImagingError.unreadable(file: url.path, reason: ImageLoader.clean("\(error)", url.path))
+            }
+            return
+          }
         }
       }
     }
@@ -94,6 +107,13 @@ public struct ImagePreprocessor: Sendable {
   }
 
   // MARK: - Steps
+
+  /// Maps pixels of a JPEG decoded at 1/k size to original pixels: decoded pixel i covers
+  /// original pixels k·i … k·i + k − 1, centred on k·i + (k − 1)/2.
+  static func decoderShrinkMap(_ k: Int) -> AffineTransform {
+    let f = Double(k)
+    return AffineTransform(a: f, b: 0, c: 0, d: f, tx: (f - 1) / 2, ty: (f - 1) / 2)
+  }
 
   private func image(
     from image: VipsImage, url: URL, item: Int, epoch: Int, landmarks: FaceLandmarks?

@@ -28,6 +28,10 @@ int cvips_load_jpeg(const char *path, int sequential, int fail_on_error, VipsIma
 /// As cvips_load_jpeg, but reads the whole file into memory first (freed with the image): for
 /// small files this saves the loader's repeated opens, seeks and small reads.
 int cvips_load_jpeg_buffered(const char *path, int sequential, int fail_on_error, VipsImage **out);
+/// As cvips_load_jpeg_buffered, decoding at 1/shrink size (shrink 2, 4 or 8) in libjpeg's DCT
+/// domain: much cheaper than decoding in full and then reducing, and antialiased.
+int cvips_load_jpeg_shrunk(const char *path, int sequential, int fail_on_error, int shrink,
+                           VipsImage **out);
 /// EXIF orientation tag (1–8), or 1 when the image has none.
 int cvips_orientation(VipsImage *in);
 /// Compute all pixels into a new memory image. Small images (≤ small_pixels) are computed in the
