@@ -1,5 +1,7 @@
 // Implementation of the non-variadic libvips wrappers declared in cvips.h.
 #include "cvips.h"
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 int cvips_init(const char *argv0) { return VIPS_INIT(argv0 ? argv0 : "morph"); }
@@ -200,4 +202,330 @@ int cvips_save_animation(VipsImage *strip, const char *path, int page_height, in
   int rc = vips_image_write_to_file(t, path, NULL);
   g_object_unref(t);
   return rc;
+}
+
+int cvips_affine_ext(VipsImage *in, double a, double b, double c, double d, double odx, double ody,
+                     int ow, int oh, int interp, int extend, VipsImage **out) {
+  static const char *names[] = {"nearest", "bilinear", "bicubic", "lbb"};
+  VipsInterpolate *ip = vips_interpolate_new(names[interp < 0 || interp > 3 ? 1 : interp]);
+  if (!ip) return -1;
+  VipsArea *area = VIPS_AREA(vips_array_int_newv(4, 0, 0, ow, oh));
+  // idx/idy stay 0: libvips then maps input pixel centres (integer coordinates) straight
+  // through X = a x + b y + odx, Y = c x + d y + ody — the convention of AffineTransform.
+  int rc = vips_affine(in, out, a, b, c, d, "interpolate", ip, "oarea", area, "odx", odx, "ody",
+                       ody, "extend", extend ? VIPS_EXTEND_COPY : VIPS_EXTEND_BLACK, NULL);
+  vips_area_unref(area);
+  g_object_unref(ip);
+  return rc;
+}
+
+int cvips_draw_image(VipsImage *image, VipsImage *sub, int x, int y) {
+  return vips_draw_image(image, sub, x, y, NULL);
+}
+
+int cvips_from_memory_u16(const void *data, size_t len, int width, int height, int bands,
+                          VipsImage **out) {
+  size_t need = (size_t)width * height * bands * 2;
+  if (len < need) {
+    vips_error("cvips", "buffer of %zu bytes is too small for %dx%dx%d 16-bit", len, width,
+               height, bands);
+    return -1;
+  }
+  VipsImage *im =
+      vips_image_new_from_memory_copy(data, need, width, height, bands, VIPS_FORMAT_USHORT);
+  if (!im) return -1;
+  VipsImage *t = NULL;
+  int rc = vips_copy(im, &t, "interpretation",
+                     bands >= 3 ? VIPS_INTERPRETATION_RGB16 : VIPS_INTERPRETATION_GREY16, NULL);
+  g_object_unref(im);
+  if (rc) return -1;
+  *out = t;
+  return 0;
+}
+
+int cvips_set_interpretation(VipsImage *in, int interpretation, VipsImage **out) {
+  return vips_copy(in, out, "interpretation", (VipsInterpretation)interpretation, NULL);
+}
+
+int cvips_format(VipsImage *in) { return (int)vips_image_get_format(in); }
+int cvips_interpretation(VipsImage *in) { return (int)vips_image_get_interpretation(in); }
+
+int cvips_join_vertical(VipsImage **in, int n, VipsImage **out) {
+  return vips_arrayjoin(in, out, n, "across", 1, NULL);
+}
+
+void cvips_u8_hwc_to_chw(const unsigned char *in, int height, int width, int channels,
+                         const float *scale, const float *offset, float *out) {
+  size_t plane = (size_t)height * width;
+  for (int ch = 0; ch < channels; ch++) {
+    const float s = scale[ch], o = offset[ch];
+    float *dst = out + plane * ch;
+    const unsigned char *src = in + ch;
+    for (size_t i = 0; i < plane; i++) dst[i] = (float)src[i * channels] * s + o;
+  }
+}
+
+void cvips_chw_to_u8_hwc(const float *in, int height, int width, int channels, const float *scale,
+                         const float *offset, unsigned char *out) {
+  size_t plane = (size_t)height * width;
+  for (int ch = 0; ch < channels; ch++) {
+    const float inv = 1.0f / scale[ch], o = offset[ch];
+    const float *src = in + plane * ch;
+    unsigned char *dst = out + ch;
+    for (size_t i = 0; i < plane; i++) {
+      float v = (src[i] - o) * inv + 0.5f;
+      // `!(v >= 0)` also catches NaN.
+      dst[i * channels] = !(v >= 0.0f) ? 0 : (v >= 255.0f ? 255 : (unsigned char)v);
+    }
+  }
+}
+
+int cvips_set_orientation(VipsImage *in, int orientation, VipsImage **out) {
+  if (vips_copy(in, out, NULL)) return -1;
+  vips_image_set_int(*out, VIPS_META_ORIENTATION, orientation);
+  return 0;
+}
+
+int cvips_page_count(VipsImage *in) {
+  int n = 1;
+  if (vips_image_get_typeof(in, VIPS_META_N_PAGES) && !vips_image_get_int(in, VIPS_META_N_PAGES, &n))
+    return n;
+  return 1;
+}
+
+int cvips_load_all_pages(const char *path, VipsImage **out) {
+  *out = vips_image_new_from_file(path, "n", -1, NULL);
+  return *out ? 0 : -1;
+}
+
+int cvips_load_jpeg(const char *path, int sequential, int fail_on_error, VipsImage **out) {
+  return vips_jpegload(path, out, "access",
+                       sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM, "fail_on",
+                       fail_on_error ? VIPS_FAIL_ON_TRUNCATED : VIPS_FAIL_ON_NONE, NULL);
+}
+
+int cvips_orientation(VipsImage *in) {
+  int o = 1;
+  if (vips_image_get_typeof(in, VIPS_META_ORIENTATION) &&
+      !vips_image_get_int(in, VIPS_META_ORIENTATION, &o) && o >= 1 && o <= 8)
+    return o;
+  return 1;
+}
+
+/// Compute `in` through one region in this thread and copy its lines to `dst` (row stride `line`).
+static int read_region(VipsImage *in, unsigned char *dst, size_t line) {
+  VipsRegion *region = vips_region_new(in);
+  if (!region) return -1;
+  VipsRect all = {0, 0, in->Xsize, in->Ysize};
+  if (vips_region_prepare(region, &all)) {
+    g_object_unref(region);
+    return -1;
+  }
+  size_t n = VIPS_IMAGE_SIZEOF_LINE(in);
+  for (int y = 0; y < in->Ysize; y++) memcpy(dst + line * y, VIPS_REGION_ADDR(region, 0, y), n);
+  g_object_unref(region);
+  return 0;
+}
+
+int cvips_decode(VipsImage *in, long small_pixels, VipsImage **out) {
+  if ((long)in->Xsize * in->Ysize > small_pixels) return cvips_copy_memory(in, out);
+  VipsImage *mem = vips_image_new_memory();
+  // pipelinev copies the header fields and the metadata (EXIF orientation, ICC profile …).
+  if (vips_image_pipelinev(mem, VIPS_DEMAND_STYLE_ANY, in, NULL) || vips_image_write_prepare(mem) ||
+      read_region(in, VIPS_IMAGE_ADDR(mem, 0, 0), VIPS_IMAGE_SIZEOF_LINE(mem))) {
+    g_object_unref(mem);
+    return -1;
+  }
+  *out = mem;
+  return 0;
+}
+
+int cvips_read_pixels(VipsImage *in, long small_pixels, void *dst, size_t len) {
+  size_t line = VIPS_IMAGE_SIZEOF_LINE(in);
+  if (len < line * in->Ysize) {
+    vips_error("cvips", "pixel buffer of %zu bytes is too small", len);
+    return -1;
+  }
+  if ((long)in->Xsize * in->Ysize <= small_pixels) return read_region(in, dst, line);
+  size_t n = 0;
+  void *buf = vips_image_write_to_memory(in, &n);
+  if (!buf) return -1;
+  memcpy(dst, buf, n < len ? n : len);
+  g_free(buf);
+  return 0;
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+/// Four bytes at p (one RGB pixel and a byte of the next) as four floats.
+static inline __m128 load_px4(const unsigned char *p) {
+  int32_t word;
+  memcpy(&word, p, 4);
+  const __m128i zero = _mm_setzero_si128();
+  __m128i v = _mm_unpacklo_epi8(_mm_cvtsi32_si128(word), zero);
+  return _mm_cvtepi32_ps(_mm_unpacklo_epi16(v, zero));
+}
+#endif
+
+/// Bilinear sample at 16.16 fixed-point (xs, ys) when a neighbour may lie outside the image:
+/// outside neighbours are black (extend 0) or the nearest edge pixel (extend 1). Levels in v.
+static void sample_border(const unsigned char *src, size_t stride, int w, int h, int64_t xs,
+                          int64_t ys, int extend, float v[3]) {
+  const int x0 = (int)(xs >> 16), y0 = (int)(ys >> 16);  // arithmetic shift = floor
+  const float fx = (float)(xs & 0xffff) / 65536.0f, fy = (float)(ys & 0xffff) / 65536.0f;
+  const float wgt[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
+  const int xs4[4] = {x0, x0 + 1, x0, x0 + 1}, ys4[4] = {y0, y0, y0 + 1, y0 + 1};
+  v[0] = v[1] = v[2] = 0;
+  for (int k = 0; k < 4; k++) {
+    int sx = xs4[k], sy = ys4[k];
+    if (sx < 0 || sy < 0 || sx >= w || sy >= h) {
+      if (!extend) continue;
+      sx = sx < 0 ? 0 : (sx >= w ? w - 1 : sx);
+      sy = sy < 0 ? 0 : (sy >= h ? h - 1 : sy);
+    }
+    const unsigned char *p = src + stride * sy + (size_t)sx * 3;
+    v[0] += wgt[k] * p[0];
+    v[1] += wgt[k] * p[1];
+    v[2] += wgt[k] * p[2];
+  }
+}
+
+/// The warp kernel over interleaved 8-bit RGB rows `stride` bytes apart (see cvips_warp_to_chw).
+/// Coordinates step along each output row in 16.16 fixed point.
+static void warp_chw(const unsigned char *src, size_t stride, int w, int h, const double *inv,
+                     int ow, int oh, int extend, float level_gain, float level_offset,
+                     const float *scale, const float *offset, float *out) {
+  const size_t plane = (size_t)ow * oh;
+  float *o0 = out, *o1 = out + plane, *o2 = out + 2 * plane;
+  const int64_t step_x = llround(inv[0] * 65536.0), step_y = llround(inv[3] * 65536.0);
+#if defined(__SSE2__)
+  const __m128 gain = _mm_set1_ps(level_gain), lift = _mm_set1_ps(level_offset);
+  const __m128 lo = _mm_setzero_ps(), hi = _mm_set1_ps(255.0f);
+  const __m128 sc = _mm_setr_ps(scale[0], scale[1], scale[2], 0);
+  const __m128 of = _mm_setr_ps(offset[0], offset[1], offset[2], 0);
+#endif
+  for (int Y = 0; Y < oh; Y++) {
+    // Input position of output pixel (0, Y) (libvips' integer-centre convention).
+    int64_t xs = llround((inv[1] * Y + inv[2]) * 65536.0);
+    int64_t ys = llround((inv[4] * Y + inv[5]) * 65536.0);
+    for (int X = 0; X < ow; X++, xs += step_x, ys += step_y) {
+      const int x0 = (int)(xs >> 16), y0 = (int)(ys >> 16);
+      const size_t i = (size_t)Y * ow + X;
+      // Inside (with a spare byte to the right for 4-byte loads): lerp along x on both rows,
+      // then along y; then brightness/contrast on levels, clamp as an 8-bit image would, and
+      // normalise.
+      if ((unsigned)x0 < (unsigned)(w - 2) && (unsigned)y0 < (unsigned)(h - 1)) {
+        const unsigned char *p = src + stride * y0 + (size_t)x0 * 3, *q = p + stride;
+        const float fx = (float)(xs & 0xffff) / 65536.0f, fy = (float)(ys & 0xffff) / 65536.0f;
+#if defined(__SSE2__)
+        const __m128 a = load_px4(p), b = load_px4(p + 3), c = load_px4(q), d = load_px4(q + 3);
+        const __m128 FX = _mm_set1_ps(fx), FY = _mm_set1_ps(fy);
+        const __m128 t = _mm_add_ps(a, _mm_mul_ps(_mm_sub_ps(b, a), FX));
+        const __m128 u = _mm_add_ps(c, _mm_mul_ps(_mm_sub_ps(d, c), FX));
+        __m128 v = _mm_add_ps(t, _mm_mul_ps(_mm_sub_ps(u, t), FY));
+        v = _mm_min_ps(_mm_max_ps(_mm_add_ps(_mm_mul_ps(v, gain), lift), lo), hi);
+        v = _mm_add_ps(_mm_mul_ps(v, sc), of);
+        float r[4];
+        _mm_storeu_ps(r, v);
+        o0[i] = r[0];
+        o1[i] = r[1];
+        o2[i] = r[2];
+        continue;
+#else
+        float v[3];
+        for (int ch = 0; ch < 3; ch++) {
+          const float t = p[ch] + (p[ch + 3] - p[ch]) * fx, u = q[ch] + (q[ch + 3] - q[ch]) * fx;
+          v[ch] = t + (u - t) * fy;
+        }
+        o0[i] = fminf(fmaxf(v[0] * level_gain + level_offset, 0.0f), 255.0f) * scale[0] + offset[0];
+        o1[i] = fminf(fmaxf(v[1] * level_gain + level_offset, 0.0f), 255.0f) * scale[1] + offset[1];
+        o2[i] = fminf(fmaxf(v[2] * level_gain + level_offset, 0.0f), 255.0f) * scale[2] + offset[2];
+        continue;
+#endif
+      }
+      float v[3];
+      sample_border(src, stride, w, h, xs, ys, extend, v);
+      o0[i] = fminf(fmaxf(v[0] * level_gain + level_offset, 0.0f), 255.0f) * scale[0] + offset[0];
+      o1[i] = fminf(fmaxf(v[1] * level_gain + level_offset, 0.0f), 255.0f) * scale[1] + offset[1];
+      o2[i] = fminf(fmaxf(v[2] * level_gain + level_offset, 0.0f), 255.0f) * scale[2] + offset[2];
+    }
+  }
+}
+
+static int check_rgb8(VipsImage *in) {
+  if (in->Bands != 3 || in->BandFmt != VIPS_FORMAT_UCHAR || in->Coding != VIPS_CODING_NONE) {
+    vips_error("cvips", "warp needs an 8-bit 3-band image");
+    return -1;
+  }
+  return 0;
+}
+
+int cvips_warp_to_chw(VipsImage *in, const double *inv, int ow, int oh, int extend,
+                      float level_gain, float level_offset, const float *scale,
+                      const float *offset, float *out) {
+  if (check_rgb8(in)) return -1;
+  const unsigned char *src = vips_image_get_data(in);
+  if (!src) return -1;
+  warp_chw(src, VIPS_IMAGE_SIZEOF_LINE(in), in->Xsize, in->Ysize, inv, ow, oh, extend, level_gain,
+           level_offset, scale, offset, out);
+  return 0;
+}
+
+int cvips_decode_warp_to_chw(VipsImage *in, long small_pixels, const double *inv, int ow, int oh,
+                             int extend, float level_gain, float level_offset, const float *scale,
+                             const float *offset, float *out) {
+  if (check_rgb8(in)) return -1;
+  if ((long)in->Xsize * in->Ysize > small_pixels) {
+    VipsImage *mem = NULL;
+    if (cvips_copy_memory(in, &mem)) return -1;
+    int rc = cvips_warp_to_chw(mem, inv, ow, oh, extend, level_gain, level_offset, scale, offset, out);
+    g_object_unref(mem);
+    return rc;
+  }
+  VipsRegion *region = vips_region_new(in);
+  if (!region) return -1;
+  VipsRect all = {0, 0, in->Xsize, in->Ysize};
+  if (vips_region_prepare(region, &all)) {
+    g_object_unref(region);
+    return -1;
+  }
+  warp_chw((const unsigned char *)VIPS_REGION_ADDR(region, 0, 0), VIPS_REGION_LSKIP(region),
+           in->Xsize, in->Ysize, inv, ow, oh, extend, level_gain, level_offset, scale, offset, out);
+  g_object_unref(region);
+  return 0;
+}
+
+int cvips_embed_edge(VipsImage *in, int x, int y, int width, int height, VipsImage **out) {
+  return vips_embed(in, out, x, y, width, height, "extend", VIPS_EXTEND_COPY, NULL);
+}
+
+static void free_buffer_on_close(VipsImage *image, gpointer buffer) {
+  (void)image;
+  g_free(buffer);
+}
+
+int cvips_load_jpeg_shrunk(const char *path, int sequential, int fail_on_error, int shrink,
+                           VipsImage **out) {
+  gchar *buffer = NULL;
+  gsize length = 0;
+  GError *error = NULL;
+  if (!g_file_get_contents(path, &buffer, &length, &error)) {
+    vips_error("cvips", "%s", error ? error->message : "cannot read file");
+    if (error) g_error_free(error);
+    return -1;
+  }
+  if (vips_jpegload_buffer(buffer, length, out, "access",
+                           sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM, "fail_on",
+                           fail_on_error ? VIPS_FAIL_ON_TRUNCATED : VIPS_FAIL_ON_NONE, "shrink",
+                           shrink > 1 ? shrink : 1, NULL)) {
+    g_free(buffer);
+    return -1;
+  }
+  // The loader reads from `buffer` until the image is closed.
+  g_signal_connect(*out, "postclose", G_CALLBACK(free_buffer_on_close), buffer);
+  return 0;
+}
+
+int cvips_load_jpeg_buffered(const char *path, int sequential, int fail_on_error, VipsImage **out) {
+  return cvips_load_jpeg_shrunk(path, sequential, fail_on_error, 1, out);
 }

@@ -10,22 +10,28 @@ public enum Vips {
     if initResult != 0 { throw ImagingError.vips("libvips failed to initialise: \(takeError())") }
   }
 
+  /// Sets libvips' worker threads per image pipeline and its operation-cache limits.
+  ///
+  /// When Morph processes several items in parallel itself, one libvips thread per item
+  /// avoids oversubscribing the cores. Keep the cache small for batch work over many files:
+  /// every file is used once, so cached operations only hold memory.
+  /// - Parameters:
+  ///   - concurrency: threads per pipeline (nil leaves the current setting).
+  ///   - cacheMaxOperations: operations kept in the cache (0 disables it; nil leaves it).
+  ///   - cacheMaxMemoryBytes: memory the cache may hold (nil leaves it).
+  public static func configure(
+    concurrency: Int? = nil, cacheMaxOperations: Int? = nil, cacheMaxMemoryBytes: Int? = nil
+  ) throws {
+    try ensureInitialised()
+    cvips_configure(
+      Int32(concurrency ?? 0), Int32(cacheMaxOperations ?? -1), cacheMaxMemoryBytes ?? 0)
+  }
+
   /// Takes the pending libvips error message (and clears it).
   static func takeError() -> String {
     guard let raw = cvips_error_take() else { return "unknown libvips error" }
     defer { g_free(raw) }
     let text = String(cString: raw).trimmingCharacters(in: .whitespacesAndNewlines)
     return text.isEmpty ? "unknown libvips error" : text
-  }
-}
-
-/// Errors from image loading, processing and saving.
-public enum ImagingError: Error, CustomStringConvertible {
-  case vips(String)
-
-  public var description: String {
-    switch self {
-    case .vips(let message): return message
-    }
   }
 }

@@ -53,14 +53,20 @@ public final class VipsImage: @unchecked Sendable {
     try make("\(url.path)") { cvips_load_file(url.path, 0, 1, $0) }
   }
 
-  /// Computes the pixels and returns them interleaved, row-major (`height × width × bands` bytes).
+  /// Images up to this many pixels are computed in the calling thread (see `cvips_decode`).
+  static let smallImagePixels = 4_000_000
+
+  /// Computes the pixels and returns them interleaved, row-major (`height × width × bands`
+  /// samples of the image's format; bytes for 8-bit images).
   public func pixels() throws -> [UInt8] {
-    var length = 0
-    guard let raw = cvips_to_memory(pointer, &length) else {
-      throw ImagingError.vips("read pixels: \(Vips.takeError())")
+    let sampleSize = isEightBit ? 1 : Int(vips_format_sizeof(vips_image_get_format(pointer)))
+    let count = width * height * bands * sampleSize
+    var result = [UInt8](repeating: 0, count: count)
+    let rc = result.withUnsafeMutableBytes { raw in
+      cvips_read_pixels(pointer, Self.smallImagePixels, raw.baseAddress, raw.count)
     }
-    defer { g_free(raw) }
-    return [UInt8](UnsafeRawBufferPointer(start: raw, count: length))
+    guard rc == 0 else { throw ImagingError.vips("read pixels: \(Vips.takeError())") }
+    return result
   }
 
   /// Writes the image; the format follows the file suffix (`.png`, `.jpg`, `.webp`, `.tif`).

@@ -17,6 +17,7 @@ struct Morph: AsyncParsableCommand {
       CatalogCommand.self,
       RunsCommand.self,
       BenchCatalogTopLevel.self,
+      BenchImaging.self,
     ])
 }
 

@@ -1,0 +1,62 @@
+import CVips
+import Foundation
+
+/// Animated GIF and WebP of a sequence of frames (e.g. an attribute transition).
+public enum Animation {
+  /// File types `save` writes.
+  public static let suffixes = ["gif", "webp"]
+
+  /// The frames in playing order; with `pingPong` the sequence runs forward then back
+  /// (without repeating the end frames), so a looping animation has no jump.
+  public static func sequence(_ frames: [VipsImage], pingPong: Bool) -> [VipsImage] {
+    guard pingPong, frames.count > 2 else { return frames }
+    return frames + frames.dropFirst().dropLast().reversed()
+  }
+
+  /// Saves `frames` (all the same size) as a looping animated GIF or WebP, chosen by suffix,
+  /// each shown for `delayMilliseconds`.
+  public static func save(
+    _ frames: [VipsImage], to url: URL, pingPong: Bool = false, delayMilliseconds: Int = 100
+  ) throws {
+    let suffix = url.pathExtension.lowercased()
+    guard suffixes.contains(suffix) else {
+      throw ImagingError.invalidArgument(
+        "\(url.path): animations are saved as .gif or .webp, not .\(suffix)")
+    }
+    guard let first = frames.first else {
+      throw ImagingError.invalidArgument("\(url.path): an animation needs at least one frame")
+    }
+    guard delayMilliseconds >= 10, delayMilliseconds <= 60_000 else {
+      throw ImagingError.invalidArgument(
+        "\(url.path): frame delay \(delayMilliseconds) ms must be 10…60000")
+    }
+    let converted = try frames.map { try $0.srgb8() }
+    for (index, frame) in converted.enumerated()
+    where frame.width != first.width || frame.height != first.height {
+      throw ImagingError.invalidArgument(
+        "\(url.path): frame \(index) is \(frame.width)×\(frame.height), frame 0 is "
+          + "\(first.width)×\(first.height); all frames must be the same size")
+    }
+    let ordered = sequence(converted, pingPong: pingPong)
+    var pointers: [UnsafeMutablePointer<CVips.VipsImage>?] = ordered.map { $0.pointer }
+    let strip = try VipsImage.make("join \(ordered.count) frames") {
+      cvips_join_vertical(&pointers, Int32(pointers.count), $0)
+    }
+    try withExtendedLifetime(ordered) {
+      guard cvips_save_animation(
+        strip.pointer, url.path, Int32(first.height), Int32(ordered.count), Int32(delayMilliseconds)) == 0
+      else { throw ImagingError.vips("save \(url.path): \(Vips.takeError())") }
+    }
+  }
+}
+
+extension VipsImage {
+  /// Number of frames (pages) in the file this image was loaded from; 1 for still images.
+  public var pageCount: Int { Int(cvips_page_count(pointer)) }
+
+  /// Loads every frame of an animated GIF/WebP (or every page of a TIFF), top to bottom in one
+  /// tall image of `pageCount` equal frames.
+  public static func loadAllPages(_ url: URL) throws -> VipsImage {
+    try make("\(url.path)") { cvips_load_all_pages(url.path, $0) }
+  }
+}
