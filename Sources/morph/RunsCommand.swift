@@ -6,7 +6,7 @@ import MorphCatalog
 struct RunsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "runs", abstract: "List and inspect recorded pipeline runs.",
-    subcommands: [RunsList.self, RunsShow.self])
+    subcommands: [RunsList.self, RunsShow.self, RunsDiffCommand.self])
 }
 
 /// `morph runs list`.

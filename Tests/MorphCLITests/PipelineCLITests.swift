@@ -101,6 +101,16 @@ final class PipelineCLITests: XCTestCase {
     XCTAssertTrue(ok.stdout.contains("ok — 4 stages"), ok.stdout)
   }
 
+  func testRunsDiffComparesTwoRuns() throws {
+    try makeFaces(3, corrupt: false)
+    XCTAssertEqual(try morph(["run", demoRecipe, "--set", "input=faces", "--no-progress"]).status, 0)
+    XCTAssertEqual(try morph(["run", demoRecipe, "--set", "input=faces", "--set", "size=64", "--no-progress"]).status, 0)
+    let diff = try morph(["runs", "diff", "1", "2"])
+    XCTAssertEqual(diff.status, 0, diff.stderr)
+    XCTAssertTrue(diff.stdout.contains("size: 96 → 64"), diff.stdout)
+    XCTAssertTrue(diff.stdout.contains("items_done [crop]: 3 → 3"), diff.stdout)
+  }
+
   func testStagesListsAndDocuments() throws {
     let list = try morph(["stages"])
     for name in ["load", "align", "jitter", "to-tensor", "save", "grid", "animate"] {
