@@ -93,6 +93,8 @@ final class LockedArray<Element>: @unchecked Sendable {
 
   init(count: Int) { storage = [Element?](repeating: nil, count: count) }
 
+  var count: Int { storage.count }
+
   subscript(_ i: Int) -> Element? {
     get { lock.lock(); defer { lock.unlock() }; return storage[i] }
     set { lock.lock(); defer { lock.unlock() }; storage[i] = newValue }
