@@ -46,10 +46,10 @@ struct ToyFacesCommand: ParsableCommand {
       let byName = Dictionary(records.map { ($0.name, $0.parameters) }, uniquingKeysWith: { a, _ in a })
       let pairs = try ToyFacePairFile.read(URL(fileURLWithPath: truth))
       try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
-      for (n, pair) in pairs.enumerated() {
-        guard let source = byName[pair.source] else { throw ToyFaceError.unknownFace(file: truth, line: n + 1, name: pair.source) }
+      for pair in pairs {
+        guard let source = byName[pair.source] else { throw ToyFaceError.unknownFace(file: truth, line: pair.line, name: pair.source) }
         guard let reference = byName[pair.reference] else {
-          throw ToyFaceError.unknownFace(file: truth, line: n + 1, name: pair.reference)
+          throw ToyFaceError.unknownFace(file: truth, line: pair.line, name: pair.reference)
         }
         let face = renderer.render(source.moved(toward: reference, group: pair.group, strength: pair.strength))
         try VipsImage(pixels: face.pixels, width: face.width, height: face.height)

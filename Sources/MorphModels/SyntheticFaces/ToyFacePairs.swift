@@ -8,6 +8,8 @@ public struct ToyFacePair: Equatable, Sendable {
   public var strength: Double
   /// Output file name (defaults to `truth_<line>.png`).
   public var output: String
+  /// 1-based line of the pair file, for error messages.
+  public var line: Int
 }
 
 /// Reads pair files: one request per line, `source reference group strength [output]`,
@@ -40,7 +42,7 @@ public enum ToyFacePairFile {
       pairs.append(
         ToyFacePair(
           source: fields[0], reference: fields[1], group: group, strength: strength,
-          output: fields.count == 5 ? fields[4] : String(format: "truth_%04d.png", n + 1)))
+          output: fields.count == 5 ? fields[4] : String(format: "truth_%04d.png", n + 1), line: n + 1))
     }
     return pairs
   }
