@@ -139,9 +139,10 @@ public struct ToyFaceRenderer: Sendable {
       .intersection(g.face, .below(id.noseY + 5)),
       minus: .ellipse(center: FacePoint(cx, FaceLayout.mouthY), rx: id.mouthWidth + 4, ry: 8))
     canvas.fill(beard, colours.beard, alpha: 0.9 * FaceVisibility.of(1 - p[.noBeard]))
+    // The goatee is darker than the beard so it still shows on a bearded chin.
     canvas.fill(
-      .intersection(.ellipse(center: FacePoint(cx, FaceLayout.mouthY + 19), rx: 9, ry: 10), g.face), colours.beard,
-      alpha: v(.goatee))
+      .intersection(.ellipse(center: FacePoint(cx, FaceLayout.mouthY + 19), rx: 9, ry: 10), g.face),
+      colours.beard.mixed(with: FaceColor(0.05, 0.04, 0.04), 0.45), alpha: v(.goatee))
 
     // Makeup: blush on the cheeks.
     let makeup = v(.heavyMakeup)

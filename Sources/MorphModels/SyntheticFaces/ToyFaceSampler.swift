@@ -64,7 +64,8 @@ public struct ToyFaceSampler: Sendable {
     p[.bald] = presence(male ? 0.2 : 0)
     let bald = p[.bald] >= 0.5
     p[.recedingHairline] = presence(bald ? 0 : (male ? 0.3 : 0.1))
-    p[.bangs] = presence(bald ? 0 : 0.3)
+    // Bangs would hide a receding hairline, so the two do not come together.
+    p[.bangs] = presence(bald || p[.recedingHairline] >= 0.5 ? 0 : 0.3)
     p[.young] = continuous()
     p[.eyeglasses] = presence(0.3)
     p[.archedEyebrows] = continuous()
