@@ -7,7 +7,7 @@ struct Morph: AsyncParsableCommand {
     commandName: "morph",
     abstract: "Face-attribute translation by homomorphic latent-space interpolation.",
     version: MorphVersion.string,
-    subcommands: [])
+    subcommands: [Bench.self])
 }
 
 /// Morph's version string, recorded with every run.
