@@ -145,11 +145,11 @@ void morph_reduce_sum(const float *x, const int64_t *shape, int rank, const int6
 // MARK: - Convolution helpers
 
 void morph_im2col(const float *x, int c, int h, int w, int kh, int kw, int stride, int pad,
-                  int oh, int ow, float *col) {
+                  int oh, int ow, float *col, size_t ldcol) {
   for (int ci = 0; ci < c; ci++)
     for (int i = 0; i < kh; i++)
       for (int j = 0; j < kw; j++) {
-        float *row = col + ((size_t)(ci * kh + i) * kw + j) * (size_t)(oh * ow);
+        float *row = col + ((size_t)(ci * kh + i) * kw + j) * ldcol;
         const float *plane = x + (size_t)ci * h * w;
         for (int oy = 0; oy < oh; oy++) {
           int iy = oy * stride - pad + i;
@@ -172,11 +172,11 @@ void morph_im2col(const float *x, int c, int h, int w, int kh, int kw, int strid
 }
 
 void morph_col2im(const float *col, int c, int h, int w, int kh, int kw, int stride, int pad,
-                  int oh, int ow, float *x) {
+                  int oh, int ow, float *x, size_t ldcol) {
   for (int ci = 0; ci < c; ci++)
     for (int i = 0; i < kh; i++)
       for (int j = 0; j < kw; j++) {
-        const float *row = col + ((size_t)(ci * kh + i) * kw + j) * (size_t)(oh * ow);
+        const float *row = col + ((size_t)(ci * kh + i) * kw + j) * ldcol;
         float *plane = x + (size_t)ci * h * w;
         for (int oy = 0; oy < oh; oy++) {
           int iy = oy * stride - pad + i;
@@ -189,6 +189,18 @@ void morph_col2im(const float *col, int c, int h, int w, int kh, int kw, int str
           }
         }
       }
+}
+
+void morph_pack_images(const float *src, int count, size_t rows, size_t l, float *dst) {
+  for (int j = 0; j < count; j++)
+    for (size_t r = 0; r < rows; r++)
+      memcpy(dst + r * count * l + j * l, src + (j * rows + r) * l, l * sizeof(float));
+}
+
+void morph_unpack_images(const float *src, int count, size_t rows, size_t l, float *dst) {
+  for (int j = 0; j < count; j++)
+    for (size_t r = 0; r < rows; r++)
+      memcpy(dst + (j * rows + r) * l, src + r * count * l + j * l, l * sizeof(float));
 }
 
 // MARK: - Pooling and resampling

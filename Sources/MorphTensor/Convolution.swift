@@ -9,26 +9,28 @@ import CMorphKernels
 extension ConvGeometry {
   /// Whether im2col is the identity (1×1, stride 1, no padding): skip the copy.
   var isPointwise: Bool { kernel == (1, 1) && stride == 1 && padding == 0 }
+
+  /// Fills `col` (rows `ldcol` apart) with the column matrix of one image.
+  func im2col(_ x: UnsafePointer<Float>, channels c: Int, into col: UnsafeMutablePointer<Float>, ldcol: Int) {
+    morph_im2col(
+      x, Int32(c), Int32(input.h), Int32(input.w), Int32(kernel.h), Int32(kernel.w), Int32(stride), Int32(padding),
+      Int32(outputHeight), Int32(outputWidth), col, ldcol)
+  }
+
+  /// Adds the column matrix `col` (rows `ldcol` apart) back into one image.
+  func col2im(_ col: UnsafePointer<Float>, channels c: Int, into x: UnsafeMutablePointer<Float>, ldcol: Int) {
+    morph_col2im(
+      col, Int32(c), Int32(input.h), Int32(input.w), Int32(kernel.h), Int32(kernel.w), Int32(stride), Int32(padding),
+      Int32(outputHeight), Int32(outputWidth), x, ldcol)
+  }
 }
 
-/// Runs `body` with the column matrix of image `xi` (C×h×w) for `geo`.
-@inline(__always)
-private func withColumns(
-  _ xi: UnsafePointer<Float>, channels c: Int, _ geo: ConvGeometry, scratch: inout [Float],
-  _ body: (UnsafePointer<Float>) -> Void
-) {
-  if geo.isPointwise {
-    body(xi)
-    return
-  }
-  scratch.withUnsafeMutableBufferPointer { col in
-    guard let col = col.baseAddress else { return }
-    morph_im2col(
-      xi, Int32(c), Int32(geo.input.h), Int32(geo.input.w), Int32(geo.kernel.h), Int32(geo.kernel.w),
-      Int32(geo.stride), Int32(geo.padding), Int32(geo.outputHeight), Int32(geo.outputWidth), col)
-    body(col)
-  }
-}
+/// Images per GEMM. Deep layers have small planes (8×8 = 64 columns per image), where one
+/// GEMM per image is mostly packing overhead; side by side they make one wide GEMM.
+private func imagesPerGEMM(_ n: Int, columns l: Int) -> Int { Swift.max(1, Swift.min(n, 4096 / Swift.max(l, 1))) }
+
+/// An uninitialised scratch buffer (every use overwrites it before reading).
+private func scratch(_ count: Int) -> [Float] { [Float](unsafeUninitializedCapacity: count) { $1 = count } }
 
 extension Tensor {
   /// 2-D cross-correlation (PyTorch's conv2d) of `x` N×Cin×H×W with `weight` Cout×Cin×kh×kw.
@@ -37,15 +39,31 @@ extension Tensor {
     let oh = geo.outputHeight, ow = geo.outputWidth, l = oh * ow
     let k = cin * geo.kernel.h * geo.kernel.w
     let inPlane = cin * geo.input.h * geo.input.w
-    var scratch = [Float](repeating: 0, count: geo.isPointwise ? 0 : k * l)
+    let g = imagesPerGEMM(n, columns: l)
+    let direct = geo.isPointwise && g == 1
+    var col = scratch(direct ? 0 : k * g * l)
+    var tmp = scratch(g > 1 ? cout * g * l : 0)
     let data = makeScalars(n * cout * l) { out in
-      out.initialize(repeating: 0, count: n * cout * l)
       x.scalars.withUnsafeBufferPointer { px in
         weight.scalars.withUnsafeBufferPointer { pw in
-          guard let px = px.baseAddress, let pw = pw.baseAddress, k > 0, l > 0 else { return }
-          for i in 0..<n {
-            withColumns(px + i * inPlane, channels: cin, geo, scratch: &scratch) { col in
-              sgemm(transA: false, transB: false, m: cout, n: l, k: k, a: pw, lda: k, b: col, ldb: l, c: out + i * cout * l, ldc: l)
+          col.withUnsafeMutableBufferPointer { colBuf in
+            tmp.withUnsafeMutableBufferPointer { tmpBuf in
+              guard let px = px.baseAddress, let pw = pw.baseAddress, k > 0, l > 0 else {
+                out.initialize(repeating: 0, count: n * cout * l)
+                return
+              }
+              for start in stride(from: 0, to: n, by: g) {
+                let cnt = Swift.min(g, n - start), cols = cnt * l
+                var b = px + start * inPlane
+                if !direct, let colp = colBuf.baseAddress {
+                  for j in 0..<cnt { geo.im2col(px + (start + j) * inPlane, channels: cin, into: colp + j * l, ldcol: cols) }
+                  b = UnsafePointer(colp)
+                }
+                // y (cout × cnt·l) = W (cout × k) · col (k × cnt·l)
+                let c = cnt == 1 ? out + start * cout * l : (tmpBuf.baseAddress ?? out)
+                sgemm(transA: false, transB: false, m: cout, n: cols, k: k, a: pw, lda: k, b: b, ldb: cols, c: c, ldc: cols)
+                if cnt > 1 { morph_unpack_images(c, Int32(cnt), cout, l, out + start * cout * l) }
+              }
             }
           }
         }
@@ -55,57 +73,82 @@ extension Tensor {
   }
 
   /// The adjoint of conv2d in its input: `g` N×Cout×oh×ow back to N×Cin×H×W.
-  static func convTranspose2dRaw(_ g: Tensor, _ weight: Tensor, _ geo: ConvGeometry) -> Tensor {
-    let n = g.shape[0], cout = weight.shape[0], cin = weight.shape[1]
+  static func convTranspose2dRaw(_ grad: Tensor, _ weight: Tensor, _ geo: ConvGeometry) -> Tensor {
+    let n = grad.shape[0], cout = weight.shape[0], cin = weight.shape[1]
     let l = geo.outputHeight * geo.outputWidth
     let k = cin * geo.kernel.h * geo.kernel.w
     let inPlane = cin * geo.input.h * geo.input.w
-    var scratch = [Float](repeating: 0, count: k * l)
+    let g = imagesPerGEMM(n, columns: l)
+    var col = scratch(k * g * l)
+    var packed = scratch(g > 1 ? cout * g * l : 0)
     let data = makeScalars(n * inPlane) { out in
       out.initialize(repeating: 0, count: n * inPlane)
-      g.scalars.withUnsafeBufferPointer { pg in
+      grad.scalars.withUnsafeBufferPointer { pg in
         weight.scalars.withUnsafeBufferPointer { pw in
-          scratch.withUnsafeMutableBufferPointer { col in
-            guard let pg = pg.baseAddress, let pw = pw.baseAddress, let col = col.baseAddress, k > 0, l > 0 else { return }
-            for i in 0..<n {
-              let dst = geo.isPointwise ? out + i * inPlane : col
-              // col = Wᵀ (k×cout) · g[i] (cout×l)
-              sgemm(transA: true, transB: false, m: k, n: l, k: cout, a: pw, lda: k, b: pg + i * cout * l, ldb: l, c: dst, ldc: l)
-              if !geo.isPointwise {
-                morph_col2im(
-                  col, Int32(cin), Int32(geo.input.h), Int32(geo.input.w), Int32(geo.kernel.h), Int32(geo.kernel.w),
-                  Int32(geo.stride), Int32(geo.padding), Int32(geo.outputHeight), Int32(geo.outputWidth), out + i * inPlane)
+          col.withUnsafeMutableBufferPointer { colBuf in
+            packed.withUnsafeMutableBufferPointer { packBuf in
+              guard let pg = pg.baseAddress, let pw = pw.baseAddress, let colp = colBuf.baseAddress, k > 0, l > 0 else { return }
+              for start in stride(from: 0, to: n, by: g) {
+                let cnt = Swift.min(g, n - start), cols = cnt * l
+                var src = pg + start * cout * l
+                if cnt > 1, let pp = packBuf.baseAddress {
+                  morph_pack_images(src, Int32(cnt), cout, l, pp)
+                  src = UnsafePointer(pp)
+                }
+                let direct = geo.isPointwise && cnt == 1
+                // col (k × cnt·l) = Wᵀ (k × cout) · g (cout × cnt·l)
+                let dst = direct ? out + start * inPlane : colp
+                sgemm(transA: true, transB: false, m: k, n: cols, k: cout, a: pw, lda: k, b: src, ldb: cols, c: dst, ldc: cols)
+                if !direct {
+                  for j in 0..<cnt { geo.col2im(colp + j * l, channels: cin, into: out + (start + j) * inPlane, ldcol: cols) }
+                }
               }
             }
           }
         }
       }
     }
-    return record(.convTranspose2d(geo), [g, weight], shape: [n, cin, geo.input.h, geo.input.w], scalars: data)
+    return record(.convTranspose2d(geo), [grad, weight], shape: [n, cin, geo.input.h, geo.input.w], scalars: data)
   }
 
   /// The adjoint of conv2d in its weight: Σ over the batch of `g`·im2col(`x`)ᵀ, Cout×Cin×kh×kw.
-  static func conv2dWeightRaw(_ x: Tensor, _ g: Tensor, _ geo: ConvGeometry) -> Tensor {
-    let n = x.shape[0], cin = x.shape[1], cout = g.shape[1]
+  static func conv2dWeightRaw(_ x: Tensor, _ grad: Tensor, _ geo: ConvGeometry) -> Tensor {
+    let n = x.shape[0], cin = x.shape[1], cout = grad.shape[1]
     let l = geo.outputHeight * geo.outputWidth
     let k = cin * geo.kernel.h * geo.kernel.w
     let inPlane = cin * geo.input.h * geo.input.w
-    var scratch = [Float](repeating: 0, count: geo.isPointwise ? 0 : k * l)
+    let g = imagesPerGEMM(n, columns: l)
+    let direct = geo.isPointwise && g == 1
+    var col = scratch(direct ? 0 : k * g * l)
+    var packed = scratch(g > 1 ? cout * g * l : 0)
     let data = makeScalars(cout * k) { out in
       out.initialize(repeating: 0, count: cout * k)
       x.scalars.withUnsafeBufferPointer { px in
-        g.scalars.withUnsafeBufferPointer { pg in
-          guard let px = px.baseAddress, let pg = pg.baseAddress, k > 0, l > 0 else { return }
-          for i in 0..<n {
-            withColumns(px + i * inPlane, channels: cin, geo, scratch: &scratch) { col in
-              // W (cout×k) += g[i] (cout×l) · colᵀ (l×k)
-              sgemm(transA: false, transB: true, m: cout, n: k, k: l, a: pg + i * cout * l, lda: l, b: col, ldb: l, beta: 1, c: out, ldc: k)
+        grad.scalars.withUnsafeBufferPointer { pg in
+          col.withUnsafeMutableBufferPointer { colBuf in
+            packed.withUnsafeMutableBufferPointer { packBuf in
+              guard let px = px.baseAddress, let pg = pg.baseAddress, k > 0, l > 0 else { return }
+              for start in stride(from: 0, to: n, by: g) {
+                let cnt = Swift.min(g, n - start), cols = cnt * l
+                var b = px + start * inPlane
+                if !direct, let colp = colBuf.baseAddress {
+                  for j in 0..<cnt { geo.im2col(px + (start + j) * inPlane, channels: cin, into: colp + j * l, ldcol: cols) }
+                  b = UnsafePointer(colp)
+                }
+                var a = pg + start * cout * l
+                if cnt > 1, let pp = packBuf.baseAddress {
+                  morph_pack_images(a, Int32(cnt), cout, l, pp)
+                  a = UnsafePointer(pp)
+                }
+                // W (cout × k) += g (cout × cnt·l) · colᵀ (cnt·l × k)
+                sgemm(transA: false, transB: true, m: cout, n: k, k: cols, a: a, lda: cols, b: b, ldb: cols, beta: 1, c: out, ldc: k)
+              }
             }
           }
         }
       }
     }
-    return record(.conv2dWeight(geo), [x, g], shape: [cout, cin, geo.kernel.h, geo.kernel.w], scalars: data)
+    return record(.conv2dWeight(geo), [x, grad], shape: [cout, cin, geo.kernel.h, geo.kernel.w], scalars: data)
   }
 }
 
