@@ -43,8 +43,13 @@ public func batchNorm2dTraining(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps
 public func batchNorm2dInference(
   _ x: Tensor, runningMean: Tensor, runningVariance: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5
 ) -> Tensor {
+  // Folded into one per-channel scale and shift (two passes over x instead of four):
+  // y = x·s + (b − μ·s) with s = w/√(σ² + eps).
   let c = x.shape[1]
   let view = [1, c, 1, 1]
-  let normalized = (x - runningMean.reshape(view)) / (runningVariance.reshape(view) + eps).sqrt()
-  return channelAffine(normalized, weight: weight, bias: bias)
+  var scale = 1 / (runningVariance + eps).sqrt()
+  if let weight { scale = scale * weight }
+  var shift = -(runningMean * scale)
+  if let bias { shift = shift + bias }
+  return x * scale.reshape(view) + shift.reshape(view)
 }

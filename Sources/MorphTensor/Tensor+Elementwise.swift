@@ -44,6 +44,7 @@ extension Tensor {
   public static func * (a: Tensor, s: Float) -> Tensor { a.unary(MORPH_SCALE, s, .scale(s)) }
   public static func * (s: Float, a: Tensor) -> Tensor { a * s }
   public static func / (a: Tensor, s: Float) -> Tensor { a * (1 / s) }
+  public static func / (s: Float, a: Tensor) -> Tensor { Tensor(s) / a }
   public static prefix func - (a: Tensor) -> Tensor { a.unary(MORPH_NEG, 0, .neg) }
 }
 

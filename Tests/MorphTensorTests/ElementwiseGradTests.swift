@@ -12,6 +12,7 @@ final class ElementwiseGradTests: XCTestCase {
     let positive = GradCheck.random([3, 1], seed: 3).abs() + 0.5
     try GradCheck.check([a, positive]) { GradCheck.weighted($0[0] / $0[1]) }
     try GradCheck.check([a]) { GradCheck.weighted(-$0[0] * 3 + 2) }
+    try GradCheck.check([positive]) { GradCheck.weighted(2 / $0[0]) }
   }
 
   func testUnary() throws {
