@@ -144,6 +144,16 @@ void morph_reduce_sum(const float *x, const int64_t *shape, int rank, const int6
 
 // MARK: - Convolution helpers
 
+/// Output columns ox whose input column ox·s − p + j lies inside [0, w): [*lo, *hi).
+static inline void valid_columns(int w, int ow, int stride, int pad, int j, int *lo, int *hi) {
+  int first = pad - j;  // smallest ox·s that lands on column 0
+  *lo = first <= 0 ? 0 : (first + stride - 1) / stride;
+  int last = w - 1 + pad - j;  // largest ox·s that lands on column w − 1
+  *hi = last < 0 ? 0 : last / stride + 1;
+  if (*hi > ow) *hi = ow;
+  if (*lo > *hi) *lo = *hi;
+}
+
 void morph_im2col(const float *x, int c, int h, int w, int kh, int kw, int stride, int pad,
                   int oh, int ow, float *col, size_t ldcol) {
   for (int ci = 0; ci < c; ci++)
@@ -151,22 +161,17 @@ void morph_im2col(const float *x, int c, int h, int w, int kh, int kw, int strid
       for (int j = 0; j < kw; j++) {
         float *row = col + ((size_t)(ci * kh + i) * kw + j) * ldcol;
         const float *plane = x + (size_t)ci * h * w;
+        int lo, hi;
+        valid_columns(w, ow, stride, pad, j, &lo, &hi);
         for (int oy = 0; oy < oh; oy++) {
           int iy = oy * stride - pad + i;
           float *r = row + (size_t)oy * ow;
           if (iy < 0 || iy >= h) { memset(r, 0, sizeof(float) * ow); continue; }
-          const float *src = plane + (size_t)iy * w;
-          if (stride == 1) {
-            for (int ox = 0; ox < ow; ox++) {
-              int ix = ox - pad + j;
-              r[ox] = (ix >= 0 && ix < w) ? src[ix] : 0.0f;
-            }
-          } else {
-            for (int ox = 0; ox < ow; ox++) {
-              int ix = ox * stride - pad + j;
-              r[ox] = (ix >= 0 && ix < w) ? src[ix] : 0.0f;
-            }
-          }
+          const float *src = plane + (size_t)iy * w - pad + j;  // src[ox·s] is column ox·s − p + j
+          for (int ox = 0; ox < lo; ox++) r[ox] = 0.0f;
+          if (stride == 1) memcpy(r + lo, src + lo, sizeof(float) * (size_t)(hi - lo));
+          else for (int ox = lo; ox < hi; ox++) r[ox] = src[ox * stride];
+          for (int ox = hi; ox < ow; ox++) r[ox] = 0.0f;
         }
       }
 }
@@ -178,15 +183,15 @@ void morph_col2im(const float *col, int c, int h, int w, int kh, int kw, int str
       for (int j = 0; j < kw; j++) {
         const float *row = col + ((size_t)(ci * kh + i) * kw + j) * ldcol;
         float *plane = x + (size_t)ci * h * w;
+        int lo, hi;
+        valid_columns(w, ow, stride, pad, j, &lo, &hi);
         for (int oy = 0; oy < oh; oy++) {
           int iy = oy * stride - pad + i;
           if (iy < 0 || iy >= h) continue;
           const float *r = row + (size_t)oy * ow;
-          float *dst = plane + (size_t)iy * w;
-          for (int ox = 0; ox < ow; ox++) {
-            int ix = ox * stride - pad + j;
-            if (ix >= 0 && ix < w) dst[ix] += r[ox];
-          }
+          float *dst = plane + (size_t)iy * w - pad + j;
+          if (stride == 1) for (int ox = lo; ox < hi; ox++) dst[ox] += r[ox];
+          else for (int ox = lo; ox < hi; ox++) dst[ox * stride] += r[ox];
         }
       }
 }

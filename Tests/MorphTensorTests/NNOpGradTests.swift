@@ -12,7 +12,9 @@ final class NNOpGradTests: XCTestCase {
   }
 
   func testConvGradients() throws {
-    let configs: [(k: Int, s: Int, p: Int, h: Int)] = [(1, 1, 0, 3), (2, 1, 0, 4), (3, 1, 1, 4), (4, 2, 1, 6), (3, 2, 1, 5)]
+    let configs: [(k: Int, s: Int, p: Int, h: Int)] = [
+      (1, 1, 0, 3), (2, 1, 0, 4), (3, 1, 1, 4), (4, 2, 1, 6), (3, 2, 1, 5), (3, 1, 2, 3), (2, 2, 1, 3), (1, 2, 0, 5),
+    ]
     for (i, c) in configs.enumerated() {
       let x = GradCheck.random([2, 2, c.h, c.h], seed: UInt64(30 + i))
       let w = GradCheck.random([3, 2, c.k, c.k], seed: UInt64(40 + i), scale: 0.5)
