@@ -172,3 +172,14 @@ extension Tensor {
     return record(.concat(axis: a), tensors, shape: outShape, scalars: data)
   }
 }
+
+extension Tensor {
+  /// Joins equally shaped tensors along a new leading axis.
+  public static func stack(_ tensors: [Tensor]) -> Tensor {
+    precondition(!tensors.isEmpty, "stack: no tensors")
+    return concat(tensors.map { $0.reshape([1] + $0.shape) }, axis: 0)
+  }
+
+  /// The batch in reverse order (`x.flip(0)` in PyTorch).
+  public func reversedBatch() -> Tensor { indexSelect(Array((0..<shape[0]).reversed())) }
+}

@@ -76,3 +76,28 @@ final class ModuleTests: XCTestCase {
     XCTAssertFalse(y.requiresGrad)
   }
 }
+
+final class ModuleNamingTests: XCTestCase {
+  func testNestedNamesFollowPyTorch() throws {
+    var rng = RandomGenerator(seed: 2)
+    let heads = ModuleList([Conv2d(4, 2, kernelSize: 1, rng: &rng), Conv2d(4, 3, kernelSize: 1, bias: false, rng: &rng)])
+    let net = Sequential([Conv2d(3, 4, kernelSize: 3, padding: 1, rng: &rng), InstanceNorm2d(4, affine: true), LeakyReLU(0.2)])
+    final class Model: Module {
+      let model: Sequential, heads: ModuleList
+      var isTraining = true
+      init(_ m: Sequential, _ h: ModuleList) { model = m; heads = h }
+      var localParameters: [(name: String, tensor: Tensor)] { [] }
+      var children: [(name: String, module: any Module)] { [("model", model), ("heads", heads)] }
+    }
+    let m = Model(net, heads)
+    XCTAssertEqual(
+      m.namedParameters().map(\.name),
+      ["model.0.weight", "model.0.bias", "model.1.weight", "model.1.bias", "heads.0.weight", "heads.0.bias", "heads.1.weight"])
+    m.eval()
+    XCTAssertFalse(net.layers[1].isTraining)
+    XCTAssertThrowsError(try MaxPool2d()(Tensor.zeros([1, 1, 1, 4])))
+    let x = Tensor.ones([1, 3, 2, 2])
+    XCTAssertEqual(try Upsample(mode: .bilinear)(x).shape, [1, 3, 4, 4])
+    XCTAssertEqual(Tensor.stack([x, x]).shape, [2, 1, 3, 2, 2])
+  }
+}

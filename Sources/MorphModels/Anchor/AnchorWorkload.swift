@@ -91,7 +91,7 @@ public struct AnchorWorkload {
     for m in [encoder as any Module, decoder, interpolator] { m.eval() }
     try withoutGrad {
       let f1 = try encoder(x)
-      let f2 = try encoder(x.indexSelect(Array((0..<batch).reversed())))
+      let f2 = try encoder(x.reversedBatch())
       for s: Float in [0, 0.25, 0.5, 0.75, 1] {
         let v = Tensor.full([batch, branchCount], s)
         _ = try decoder(try interpolator(f1, f2, v))
