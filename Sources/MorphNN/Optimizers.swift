@@ -1,5 +1,3 @@
-import CMorphKernels
-import Foundation
 import MorphTensor
 
 /// Adam (PyTorch's `torch.optim.Adam`, L2 `weightDecay` added to the gradient).
@@ -43,20 +41,10 @@ public final class Adam {
   /// gradient are skipped, as PyTorch does).
   public func step() {
     stepCount += 1
-    let bias1 = 1 - Float(pow(Double(beta1), Double(stepCount))), bias2 = 1 - Float(pow(Double(beta2), Double(stepCount)))
+    let h = AdamHyperparameters(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay)
     for (i, p) in parameters.enumerated() {
       guard let g = p.tensor.grad else { continue }
-      p.tensor.withMutableScalars { pp in
-        g.scalars.withUnsafeBufferPointer { gp in
-          m[i].withUnsafeMutableBufferPointer { mp in
-            v[i].withUnsafeMutableBufferPointer { vp in
-              morph_adam_step(
-                pp.baseAddress, gp.baseAddress, mp.baseAddress, vp.baseAddress, pp.count, learningRate, beta1, beta2, eps,
-                weightDecay, bias1, bias2)
-            }
-          }
-        }
-      }
+      p.tensor.adamUpdate(gradient: g, m: &m[i], v: &v[i], step: stepCount, h)
     }
   }
 

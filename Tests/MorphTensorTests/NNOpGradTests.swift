@@ -48,6 +48,8 @@ final class NNOpGradTests: XCTestCase {
     try GradCheck.check([x]) { GradCheck.weighted($0[0].maxPool2()) }
     try GradCheck.check([x]) { GradCheck.weighted($0[0].upsampleNearest()) }
     try GradCheck.check([x]) { GradCheck.weighted($0[0].upsampleBilinear2()) }
+    try GradCheck.check([x]) { GradCheck.weighted($0[0].sumPool(factor: 2).square()) }
+    try GradCheck.check([x]) { GradCheck.weighted($0[0].upsampleBilinear2Adjoint().square()) }
     try GradCheck.checkSecondOrder([x]) { GradCheck.weighted($0[0].upsampleBilinear2().square()) }
     try GradCheck.checkSecondOrder([x]) { GradCheck.weighted($0[0].maxPool2().square()) }
     let t = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])

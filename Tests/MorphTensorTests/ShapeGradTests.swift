@@ -30,6 +30,8 @@ final class ShapeGradTests: XCTestCase {
     try GradCheck.check([x]) { GradCheck.weighted($0[0].narrow(axis: 2, start: 1, length: 2).square()) }
     try GradCheck.check([x]) { GradCheck.weighted($0[0].indexSelect([2, 0, 1, 2]).square()) }
     try GradCheck.check([x]) { GradCheck.weighted($0[0].broadcast(to: [2, 3, 2, 4]).square()) }
+    try GradCheck.check([x]) { GradCheck.weighted($0[0].pad(axis: 1, start: 1, total: 4).square()) }
+    try GradCheck.check([x]) { GradCheck.weighted($0[0].indexAdd([1, 1, 0], count: 2).square()) }
     try GradCheck.checkSecondOrder([x, y]) {
       GradCheck.weighted(Tensor.concat([$0[0], $0[1]], axis: 1).indexSelect([1, 0, 2]).permute([2, 1, 0]).square())
     }
