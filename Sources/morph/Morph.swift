@@ -7,7 +7,7 @@ struct Morph: AsyncParsableCommand {
     commandName: "morph",
     abstract: "Face-attribute translation by homomorphic latent-space interpolation.",
     version: MorphVersion.string,
-    subcommands: [FixturesCommand.self, EvalCommand.self])
+    subcommands: [Bench.self, FixturesCommand.self, EvalCommand.self, TrainCommand.self])
 }
 
 /// Morph's version string, recorded with every run.
