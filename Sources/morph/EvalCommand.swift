@@ -29,6 +29,8 @@ struct EvalInterpolationCommand: ParsableCommand {
   @Option(help: "Seed for choosing pairs.") var seed: UInt64 = 1
   @Option(help: "Output directory for the report.") var out: String = "out/eval"
   @Option(help: "Number of pairs shown in the sample sheet.") var samples: Int = 4
+  @Option(help: "Oracle checkpoint from 'morph train oracle' (without it, oracle metrics are not computed).")
+  var oracle: String?
 
   func run() throws {
     guard let method = BuiltinMethods.named(model) else {
@@ -47,7 +49,8 @@ struct EvalInterpolationCommand: ParsableCommand {
     let start = Date()
     let records = try ToyFaceSetReader.read(URL(fileURLWithPath: data))
     let chosen = try EvalPair.select(from: records, count: pairs, seed: seed)
-    let evaluation = try InterpolationEvaluation(renderer: renderer, strengths: values, oracle: nil, samplePairs: samples)
+    let judge = try oracle.map { try AttributeOracle.load(URL(fileURLWithPath: $0)) }
+    let evaluation = try InterpolationEvaluation(renderer: renderer, strengths: values, oracle: judge, samplePairs: samples)
     let methods = [method, .identity, .truthPath(pairs: chosen, renderer: renderer)].reduce(into: [InterpolationMethod]()) {
       list, m in if !list.contains(where: { $0.name == m.name }) { list.append(m) }
     }
