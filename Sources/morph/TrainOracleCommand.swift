@@ -16,7 +16,7 @@ struct TrainOracleCommand: ParsableCommand {
   @Option(help: "Checkpoint path (.safetensors).") var out: String = "out/oracle.safetensors"
   @Option(help: "Training faces.") var count: Int = 12_000
   @Option(help: "Held-out faces for the accuracy report.") var validation: Int = 1_000
-  @Option(help: "Passes over the training faces.") var epochs: Int = 8
+  @Option(help: "Passes over the training faces.") var epochs: Int = 14
   @Option(help: "Batch size.") var batch: Int = 32
   @Option(help: "Adam learning rate.") var lr: Float = 1e-3
   @Option(help: "Seed for faces and weights.") var seed: UInt64 = 1

@@ -20,7 +20,7 @@ public struct OracleAccuracy: Codable, Sendable {
 public struct OracleTrainer {
   public var trainingFaces = 12_000
   public var validationFaces = 1_000
-  public var epochs = 8
+  public var epochs = 14
   public var batchSize = 32
   public var learningRate: Float = 1e-3
   public var seed: UInt64 = 1
