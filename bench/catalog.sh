@@ -5,9 +5,4 @@
 set -euo pipefail
 bin=${1:-.build/release/morph}
 shift || true
-if "$bin" --help 2>/dev/null | grep -qE '^[[:space:]]+bench([[:space:]]|$)'; then
-  "$bin" bench catalog "$@"
-else
-  # Until `morph bench` exists, the same benchmark is reachable as `morph bench-catalog`.
-  "$bin" bench-catalog "$@"
-fi
+"$bin" bench catalog "$@"

@@ -21,8 +21,7 @@ if [ "$have" -lt "$count" ]; then
   "$py" "$anchor" "$data" --make "$count" >/dev/null
 fi
 
-# The morph subcommand lives under `morph bench` once that group exists.
-if "$bin" --help 2>&1 | grep -qE '^ +bench( |$)'; then cmd=(bench imaging); else cmd=(imaging); fi
+cmd=(bench imaging)
 
 # Warm the page cache so neither side pays for first reads.
 cat "$data"/*.jpg >/dev/null

@@ -7,6 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-.build/release/morph}
 if [ ! -x "$bin" ]; then echo "bench/pipeline.sh: no morph binary at $bin" >&2; exit 1; fi
-if "$bin" --help 2>&1 | grep -qE '^ +bench( |$)'; then cmd=(bench pipeline); else cmd=(bench-pipeline); fi
+cmd=(bench pipeline)
 # Imaging never calls BLAS; idle OpenBLAS threads would only steal cycles on 2 cores.
 OPENBLAS_NUM_THREADS=1 "$bin" "${cmd[@]}" --items 100000 --count 1000

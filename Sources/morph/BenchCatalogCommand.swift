@@ -103,13 +103,3 @@ struct BenchCatalog: ParsableCommand {
     }
   }
 }
-
-/// Temporary top-level `morph bench-catalog` until `morph bench` exists to host `BenchCatalog`.
-struct BenchCatalogTopLevel: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "bench-catalog", abstract: "Same as `morph bench catalog`.", shouldDisplay: false)
-
-  @OptionGroup var bench: BenchCatalog
-
-  func run() throws { try bench.run() }
-}

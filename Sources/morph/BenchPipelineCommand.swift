@@ -77,13 +77,3 @@ struct BenchPipeline: AsyncParsableCommand {
     }
   }
 }
-
-/// `morph bench-pipeline`: the same as `morph bench pipeline` until a `bench` group exists.
-struct BenchPipelineTopLevel: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "bench-pipeline", abstract: "Same as `morph bench pipeline`.", shouldDisplay: false)
-
-  @OptionGroup var bench: BenchPipeline
-
-  func run() async throws { try await bench.run() }
-}

@@ -13,11 +13,12 @@ struct Morph: AsyncParsableCommand {
       PlanCommand.self,
       StagesCommand.self,
       ExplainCommand.self,
-      BenchPipelineTopLevel.self,
       CatalogCommand.self,
       RunsCommand.self,
-      BenchCatalogTopLevel.self,
-      BenchImaging.self,
+      FixturesCommand.self,
+      TrainCommand.self,
+      EvalCommand.self,
+      Bench.self,
     ])
 }
 

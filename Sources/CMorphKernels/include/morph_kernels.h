@@ -1,10 +1,92 @@
 // CMorphKernels: hot loops of the tensor engine, compiled with -O3 even in debug builds.
-// Kernels are free functions over raw float pointers with explicit sizes.
+// Kernels are free functions over raw float pointers with explicit sizes; all tensors are
+// contiguous row-major (NCHW for images). Strides are in elements; a stride of 0 broadcasts.
 #ifndef MORPH_KERNELS_H
 #define MORPH_KERNELS_H
 #include <stddef.h>
+#include <stdint.h>
+
+/// Largest rank the strided kernels accept.
+#define MORPH_MAX_RANK 8
 
 /// y[i] = max(x[i], 0) for i < n.
 void morph_relu_forward(const float *x, float *y, size_t n);
+
+// MARK: - Elementwise
+
+/// Binary operations understood by `morph_binary`.
+typedef enum { MORPH_ADD = 0, MORPH_SUB = 1, MORPH_MUL = 2, MORPH_DIV = 3 } morph_binary_op;
+
+/// out[idx] = a[idx·astride] (op) b[idx·bstride] over an output of `rank` dims `shape`
+/// (contiguous). Strides of 0 broadcast an operand along that axis.
+void morph_binary(int op, const float *a, const int64_t *astride, const float *b,
+                  const int64_t *bstride, float *out, const int64_t *shape, int rank);
+
+/// Unary operations understood by `morph_unary`; `p` is the operation's parameter.
+typedef enum {
+  MORPH_NEG = 0, MORPH_EXP, MORPH_LOG, MORPH_SQRT, MORPH_ABS, MORPH_RELU, MORPH_LEAKY_RELU,
+  MORPH_TANH, MORPH_SIGMOID, MORPH_SCALE, MORPH_ADD_SCALAR, MORPH_STEP, MORPH_LEAKY_SLOPE,
+  MORPH_SIGN
+} morph_unary_op;
+
+/// y[i] = f(x[i]; p) for i < n.
+void morph_unary(int op, const float *x, float *y, size_t n, float p);
+
+/// out = x read through `stride` over an output of `rank` dims `shape` (a strided gather:
+/// permute and broadcast).
+void morph_strided_copy(const float *x, const int64_t *stride, float *out, const int64_t *shape,
+                        int rank);
+
+/// out[j] += x[i] where j is x's multi-index i through `ostride` (0 on reduced axes).
+/// Accumulates in double; `out` (length `outCount`) is overwritten.
+void morph_reduce_sum(const float *x, const int64_t *shape, int rank, const int64_t *ostride,
+                      float *out, size_t outCount);
+
+// MARK: - Convolution helpers (one image, CHW)
+
+/// col[(c·kh+i)·kw+j][oy·ow+ox] = x[c][oy·s−p+i][ox·s−p+j] (0 outside). Rows of `col` are
+/// `ldcol` apart, so several images can fill side-by-side column blocks of one matrix.
+void morph_im2col(const float *x, int c, int h, int w, int kh, int kw, int stride, int pad,
+                  int oh, int ow, float *col, size_t ldcol);
+
+/// The adjoint of im2col: x[c][y][x] += col[...] for every column entry that reads it.
+/// `x` is accumulated into (zero it first).
+void morph_col2im(const float *col, int c, int h, int w, int kh, int kw, int stride, int pad,
+                  int oh, int ow, float *x, size_t ldcol);
+
+/// Lays `count` images of rows×l side by side: dst[r][j·l + i] = src[j][r][i].
+void morph_pack_images(const float *src, int count, size_t rows, size_t l, float *dst);
+
+/// The inverse of `morph_pack_images`: dst[j][r][i] = src[r][j·l + i].
+void morph_unpack_images(const float *src, int count, size_t rows, size_t l, float *dst);
+
+// MARK: - Pooling and resampling (planes = N·C planes of h×w)
+
+/// 2×2 max pooling, stride 2 (floor). `idx` receives the flat input index of each maximum.
+void morph_maxpool2(const float *x, size_t planes, int h, int w, float *y, int64_t *idx);
+
+/// out[i] = x[idx[i]] for i < n.
+void morph_gather(const float *x, const int64_t *idx, float *out, size_t n);
+
+/// out[idx[i]] += x[i] for i < n; out (length m) is zeroed first.
+void morph_scatter_add(const float *x, const int64_t *idx, size_t n, float *out, size_t m);
+
+/// Nearest ×f upsampling: y[oy][ox] = x[oy/f][ox/f].
+void morph_upsample_nearest(const float *x, size_t planes, int h, int w, int f, float *y);
+
+/// Sum pooling f×f stride f (the adjoint of nearest ×f upsampling); h, w are the output size.
+void morph_sum_pool(const float *x, size_t planes, int h, int w, int f, float *y);
+
+/// Bilinear ×2 upsampling (PyTorch align_corners=False): h, w are the input size.
+void morph_bilinear_up2(const float *x, size_t planes, int h, int w, float *y);
+
+/// The adjoint of `morph_bilinear_up2`: g is (2h)×(2w), y is h×w.
+void morph_bilinear_up2_adjoint(const float *g, size_t planes, int h, int w, float *y);
+
+// MARK: - Optimisers
+
+/// One Adam step in place (PyTorch's torch.optim.Adam, L2 weight decay added to the gradient).
+void morph_adam_step(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1,
+                     float beta2, float eps, float weightDecay, float bias1, float bias2);
 
 #endif

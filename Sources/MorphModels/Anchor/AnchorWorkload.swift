@@ -1,0 +1,152 @@
+import Foundation
+import MorphNN
+import MorphTensor
+
+/// The engine benchmark: the workloads of `../shared/bench/torch_anchor.py` on Morph's engine.
+public struct AnchorWorkload {
+  /// Which part of the anchor to time.
+  public enum Kind: String, CaseIterable, Sendable {
+    /// Encode source and reference, interpolate at five strengths, decode (no grad, eval mode).
+    case infer
+    /// One full training step: decoder, critic with gradient penalty, projection, encoder+interpolator.
+    case trainStep = "train_step"
+  }
+
+  /// What one run measured.
+  public struct Result: Sendable {
+    /// Best wall time of the timed repetitions (the first, warm-up, repetition is dropped).
+    public var seconds: Double
+    /// Trainable scalars of the five trained networks.
+    public var parameterCount: Int
+  }
+
+  public let size: Int
+  public let batch: Int
+  public let width: Double
+  public let groups = [2, 5, 4, 3, 1]
+  var branchCount: Int { groups.count + 1 }
+
+  let encoder: Sequential
+  let decoder: Sequential
+  let interpolator: AnchorInterpolator
+  let critic: AnchorCritic
+  let projection: Conv2d
+  let teacher: Sequential
+  let x: Tensor
+  let attributes: [Tensor]
+  var rng: RandomGenerator
+
+  /// Builds the networks and the fixed input batch. `size` must be a multiple of 16 (four
+  /// poolings, then the critic's stride-2 convolutions).
+  public init(size: Int, batch: Int, width: Double, seed: UInt64 = 0) throws {
+    guard size >= 32, size % 16 == 0 else {
+      throw NNError.badInput(layer: "bench engine", expected: "--size a multiple of 16, at least 32", found: [size])
+    }
+    guard batch >= 2, width > 0 else {
+      throw NNError.badInput(layer: "bench engine", expected: "--batch ≥ 2 and --width > 0", found: [batch])
+    }
+    self.size = size
+    self.batch = batch
+    self.width = width
+    var rng = RandomGenerator(seed: seed)
+    let (e, ch) = anchorVGG(width: width, rng: &rng)
+    encoder = e
+    decoder = anchorDecoder(width: width, inChannels: ch, rng: &rng)
+    interpolator = AnchorInterpolator(channels: ch, branches: groups.count + 1, rng: &rng)
+    critic = AnchorCritic(channels: ch, width: width, groups: groups, featureSize: size / 16, rng: &rng)
+    projection = Conv2d(ch, ch, kernelSize: 1, rng: &rng)
+    teacher = anchorVGG(width: width, rng: &rng).net
+    for p in teacher.parameters { p.requiresGrad = false }  // frozen
+    x = Tensor.randn([batch, 3, size, size], rng: &rng)
+    attributes = groups.map { Tensor.randint([batch, $0], high: 2, rng: &rng) }
+    self.rng = rng
+  }
+
+  /// Trainable scalars of E, D, I, Dis and P (the anchor's `params`).
+  public var parameterCount: Int {
+    [encoder as any Module, decoder, interpolator, critic, projection].reduce(0) { $0 + $1.parameterCount }
+  }
+
+  /// Runs `kind` `steps + 1` times and reports the best of the last `steps`.
+  public mutating func run(_ kind: Kind, steps: Int = 3) throws -> Result {
+    var best = Double.infinity
+    var optimizers: [String: Adam] = [:]
+    if kind == .trainStep {
+      let modules: [(String, any Module)] = [("E", encoder), ("D", decoder), ("I", interpolator), ("Dis", critic), ("P", projection)]
+      for (k, m) in modules { optimizers[k] = Adam(m, learningRate: 1e-4, betas: (0.5, 0.999)) }
+    }
+    for rep in 0...Swift.max(steps, 1) {
+      let start = DispatchTime.now().uptimeNanoseconds
+      switch kind {
+      case .infer: try inferOnce()
+      case .trainStep: try trainStepOnce(optimizers)
+      }
+      let dt = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+      if rep > 0 { best = Swift.min(best, dt) }
+    }
+    return Result(seconds: best, parameterCount: parameterCount)
+  }
+
+  func inferOnce() throws {
+    for m in [encoder as any Module, decoder, interpolator] { m.eval() }
+    try withoutGrad {
+      let f1 = try encoder(x)
+      let f2 = try encoder(x.reversedBatch())
+      for s: Float in [0, 0.25, 0.5, 0.75, 1] {
+        let v = Tensor.full([batch, branchCount], s)
+        _ = try decoder(try interpolator(f1, f2, v))
+      }
+    }
+  }
+
+  mutating func trainStepOnce(_ opt: [String: Adam]) throws {
+    for m in [encoder as any Module, decoder, interpolator] { m.train() }
+    func zeroAll() { for o in opt.values { o.zeroGrad() } }
+    let v = Tensor.rand([batch, branchCount], rng: &rng)
+    let perm = rng.permutation(batch)
+    var f = try encoder(x)
+    var fp = f.indexSelect(perm)
+    var fi = try interpolator(f, fp, v)
+    let teacherX = try teacher(x)
+    // Decoder.
+    zeroAll()
+    var out = try decoder(f.detached())
+    try (mseLoss(out, x) + mseLoss(try teacher(out), teacherX)).backward()
+    opt["D"]?.step()
+    // Critic with the gradient penalty (double backward).
+    zeroAll()
+    let (r, ra) = try critic(f.detached())
+    let (q, _) = try critic(fi.detached())
+    let alpha = Tensor.rand([batch, 1, 1, 1], rng: &rng)
+    let mixed = (alpha * f.detached() + (1 - alpha) * fi.detached()).requiringGrad()
+    let (go, _) = try critic(mixed)
+    let g = try go.sum().gradients(wrt: [mixed], createGraph: true)[0]
+    let gp = (g.flatten(from: 1).norm(axes: [1]) - 1).square().mean() * 100
+    var loss = (q - r).mean() + gp
+    for (p, t) in zip(ra, attributes) { loss = loss + bceWithLogitsLoss(p, t) }
+    try loss.backward()
+    opt["Dis"]?.step()
+    // Knowledge-guidance projection.
+    zeroAll()
+    try mseLoss(try projection(f.detached()), teacherX).backward()
+    opt["P"]?.step()
+    // Encoder and interpolator.
+    zeroAll()
+    f = try encoder(x)
+    fp = f.indexSelect(perm)
+    fi = try interpolator(f, fp, v)
+    let (q2, qa) = try critic(fi)
+    let targets = attributes.enumerated().map { i, t in
+      t + v.narrow(axis: 1, start: i, length: 1) * (t.indexSelect(perm) - t)
+    }
+    let all = try interpolator(f.detached(), fp.detached(), .ones([batch, branchCount]))
+    out = try decoder(f)
+    loss = -q2.mean()
+    for (p, t) in zip(qa, targets) { loss = loss + bceWithLogitsLoss(p, t) }
+    loss = loss + mseLoss(all, fp.detached()) + mseLoss(out, x) + mseLoss(try teacher(out), teacherX)
+      + mseLoss(try projection(f), teacherX)
+    try loss.backward()
+    opt["E"]?.step()
+    opt["I"]?.step()
+  }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Metrics of one method over a set of pairs (one group, or all of them).
+///
+/// Oracle-based fields are nil when no oracle was given. Label accuracies are fractions in [0, 1].
+public struct GroupMetrics: Codable, Sendable {
+  public var group: String
+  public var pairs: Int
+  /// (1) Share of changed group attributes whose oracle label at strength 1 equals the reference's.
+  public var transfer: Double?
+  /// (2) Share of other-group attributes whose oracle label at strength 1 equals the source's.
+  public var preservation: Double?
+  /// Share of pairs where every changed attribute transferred.
+  public var transferPairs: Double?
+  /// Share of pairs where every other attribute was preserved.
+  public var preservationPairs: Double?
+  /// (2b) Share of pairs with full transfer and full preservation at once: the headline.
+  public var editSuccess: Double?
+  /// (3) R² of the oracle's group progress against strength.
+  public var linearityR2: Double?
+  /// (3) Mean |oracle score − straight line from source score to reference score| (score units).
+  public var lineDeviation: Double?
+  /// (3b) How far the oracle's group scores moved toward the reference at strength 1 (0 … 1).
+  public var reach: Double?
+  /// (6) Perceptual path smoothness over oracle features, with its two parts.
+  public var pps: Double?
+  public var ppsEfficiency: Double?
+  public var ppsEquality: Double?
+  /// (4) Truth distance per strength (same order as `strengths`): whole image and edited region.
+  public var truthPSNR: [Double]
+  public var truthSSIM: [Double]
+  public var regionPSNR: [Double?]
+  public var regionSSIM: [Double?]
+  /// (5) Reconstruction: output at strength 0 against the source.
+  public var reconPSNR: Double
+  public var reconSSIM: Double
+  /// Mean oracle group progress per strength (0 = source scores, 1 = reference scores).
+  public var progress: [Double?]
+}
+
+/// Everything one method scored.
+public struct MethodReport: Codable, Sendable {
+  public var method: String
+  public var overall: GroupMetrics
+  public var groups: [GroupMetrics]
+}
+
+/// The result of `morph eval interpolation`: the method under test beside the reference methods.
+public struct EvaluationReport: Codable, Sendable {
+  public var data: String
+  public var pairs: Int
+  public var strengths: [Double]
+  public var size: [Int]
+  /// Name of the oracle, or nil when oracle-based metrics were not computed.
+  public var oracle: String?
+  public var methods: [MethodReport]
+
+  public init(data: String, pairs: Int, strengths: [Double], size: [Int], oracle: String?, methods: [MethodReport]) {
+    self.data = data
+    self.pairs = pairs
+    self.strengths = strengths
+    self.size = size
+    self.oracle = oracle
+    self.methods = methods
+  }
+}

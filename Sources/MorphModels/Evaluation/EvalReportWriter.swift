@@ -1,0 +1,98 @@
+import Foundation
+
+/// Writes an `EvaluationReport` as `metrics.json`, `metrics.csv`, PNG plots and a sample sheet.
+public enum EvalReportWriter {
+  public static func write(
+    _ report: EvaluationReport, samples: InterpolationEvaluation.Samples, sources: [EvalImage], references: [EvalImage],
+    to directory: URL
+  ) throws {
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(report).write(to: directory.appendingPathComponent("metrics.json"))
+    try csv(report).write(to: directory.appendingPathComponent("metrics.csv"), atomically: true, encoding: .utf8)
+
+    let s = report.strengths
+    // Capped PSNRs (identical images) are left out so they do not flatten the curves.
+    func series(_ name: String, _ values: [Double?]) -> LinePlot.Series {
+      LinePlot.Series(
+        name: name, points: zip(s, values).compactMap { x, y in y.flatMap { $0 < ImageMetrics.maxPSNR ? (x, $0) : nil } })
+    }
+    try LinePlot(
+      title: "Distance to the true intermediate (whole image)", xLabel: "strength", yLabel: "PSNR (dB)",
+      series: report.methods.filter { $0.method != "truth" }.map { series($0.method, $0.overall.truthPSNR) }
+    ).write(to: directory.appendingPathComponent("truth_psnr"))
+    try LinePlot(
+      title: "Distance to the true intermediate (edited region)", xLabel: "strength", yLabel: "PSNR (dB)",
+      series: report.methods.filter { $0.method != "truth" }.map { series($0.method, $0.overall.regionPSNR) }
+    ).write(to: directory.appendingPathComponent("region_psnr"))
+    if report.oracle != nil {
+      for method in report.methods {
+        try LinePlot(
+          title: "Oracle group score vs strength: \(method.method)", xLabel: "strength",
+          yLabel: "progress toward reference", series: method.groups.map { series($0.group, $0.progress) }, diagonal: true
+        ).write(to: directory.appendingPathComponent("score_\(method.method)"))
+      }
+    }
+    // Sample sheet: per pair, one row per method: source, outputs at each strength, reference.
+    var rows: [[EvalImage]] = []
+    for (k, perMethod) in samples.enumerated() where k < sources.count {
+      for outputs in perMethod { rows.append([sources[k]] + outputs + [references[k]]) }
+    }
+    try SampleSheet.write(rows, to: directory.appendingPathComponent("samples.png"))
+  }
+
+  /// One row per (method, group, metric, strength): `method,group,metric,strength,value`.
+  public static func csv(_ report: EvaluationReport) -> String {
+    var out = "method,group,metric,strength,value\n"
+    func row(_ m: String, _ g: String, _ metric: String, _ v: Double?, strength: Double? = nil) {
+      guard let v else { return }
+      out += "\(m),\(g),\(metric),\(strength.map { String($0) } ?? ""),\(String(format: "%.6g", v))\n"
+    }
+    for method in report.methods {
+      for g in [method.overall] + method.groups {
+        let m = method.method
+        row(m, g.group, "pairs", Double(g.pairs))
+        row(m, g.group, "transfer", g.transfer)
+        row(m, g.group, "preservation", g.preservation)
+        row(m, g.group, "transfer_pairs", g.transferPairs)
+        row(m, g.group, "preservation_pairs", g.preservationPairs)
+        row(m, g.group, "edit_success", g.editSuccess)
+        row(m, g.group, "linearity_r2", g.linearityR2)
+        row(m, g.group, "line_deviation", g.lineDeviation)
+        row(m, g.group, "reach", g.reach)
+        row(m, g.group, "pps", g.pps)
+        row(m, g.group, "pps_efficiency", g.ppsEfficiency)
+        row(m, g.group, "pps_equality", g.ppsEquality)
+        row(m, g.group, "recon_psnr", g.reconPSNR)
+        row(m, g.group, "recon_ssim", g.reconSSIM)
+        for (i, v) in report.strengths.enumerated() {
+          row(m, g.group, "truth_psnr", g.truthPSNR[i], strength: v)
+          row(m, g.group, "truth_ssim", g.truthSSIM[i], strength: v)
+          row(m, g.group, "region_psnr", g.regionPSNR[i], strength: v)
+          row(m, g.group, "region_ssim", g.regionSSIM[i], strength: v)
+          row(m, g.group, "progress", g.progress[i], strength: v)
+        }
+      }
+    }
+    return out
+  }
+
+  /// A fixed-width summary table of the overall metrics, one line per method.
+  public static func summary(_ report: EvaluationReport) -> String {
+    func f(_ v: Double?, _ format: String = "%.3f") -> String { v.map { String(format: format, $0) } ?? "—" }
+    let mid = report.strengths.firstIndex { $0 >= 0.5 } ?? 0
+    var out = String(format: "%d pairs, strengths %@, oracle: %@\n", report.pairs,
+      report.strengths.map { String($0) }.joined(separator: ","), report.oracle ?? "none (oracle metrics not computed)")
+    out += "method        recon dB  truth dB@\(report.strengths[mid])  region dB@\(report.strengths[mid])  SSIM@\(report.strengths[mid])  transfer  preserve  edit-ok  R2     dev    reach  PPS\n"
+    for m in report.methods {
+      let g = m.overall
+      out += m.method.padding(toLength: 13, withPad: " ", startingAt: 0)
+      out += " " + f(g.reconPSNR, "%8.2f") + "  " + f(g.truthPSNR[mid], "%12.2f") + "  " + f(g.regionPSNR[mid], "%13.2f")
+      out += "  " + f(g.truthSSIM[mid], "%7.3f") + "  " + f(g.transfer, "%8.3f") + "  " + f(g.preservation, "%8.3f")
+      out += "  " + f(g.editSuccess, "%7.3f") + "  " + f(g.linearityR2, "%5.3f") + "  " + f(g.lineDeviation, "%5.3f")
+      out += "  " + f(g.reach, "%5.3f") + "  " + f(g.pps, "%5.3f") + "\n"
+    }
+    return out
+  }
+}

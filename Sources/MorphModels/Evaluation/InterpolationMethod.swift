@@ -1,0 +1,57 @@
+import Foundation
+
+/// What a method is asked to produce: the source moved toward the reference in one group.
+public struct InterpolationRequest: Sendable {
+  public var source: EvalImage
+  public var reference: EvalImage
+  public var group: AttributeGroup
+  public var strength: Double
+  /// Index of the pair in the evaluation (lets reference methods look up ground truth).
+  public var pairIndex: Int
+}
+
+/// A translation method under evaluation: every method — models and baselines — is scored by
+/// the same harness through this one function.
+public struct InterpolationMethod: Sendable {
+  public var name: String
+  public var interpolate: @Sendable (InterpolationRequest) throws -> EvalImage
+
+  public init(name: String, interpolate: @escaping @Sendable (InterpolationRequest) throws -> EvalImage) {
+    self.name = name
+    self.interpolate = interpolate
+  }
+
+  /// Output = source at every strength: the floor (perfect preservation, no transfer).
+  public static let identity = InterpolationMethod(name: "identity") { $0.source }
+
+  /// Pixel-space linear interpolation `(1 − v)·x_a + v·x_b` (HomoInterpGAN §2's baseline).
+  public static let pixelLerp = InterpolationMethod(name: "pixel-lerp") { request in
+    let v = Float(request.strength)
+    let a = request.source.pixels, b = request.reference.pixels
+    var out = [Float](repeating: 0, count: a.count)
+    for i in 0..<a.count { out[i] = (1 - v) * a[i] + v * b[i] }
+    return EvalImage(width: request.source.width, height: request.source.height, pixels: out)
+  }
+
+  /// The ground-truth path itself: the ceiling the oracle allows.
+  public static func truthPath(pairs: [EvalPair], renderer: ToyFaceRenderer) -> InterpolationMethod {
+    InterpolationMethod(name: "truth") { request in
+      let pair = pairs[request.pairIndex]
+      let p = pair.source.moved(toward: pair.reference, group: pair.group, strength: request.strength)
+      return EvalImage(renderer.render(p))
+    }
+  }
+}
+
+/// The built-in methods `morph eval interpolation --model` accepts by name.
+public enum BuiltinMethods {
+  public static let names = ["pixel-lerp", "identity"]
+
+  public static func named(_ name: String) -> InterpolationMethod? {
+    switch name {
+    case "pixel-lerp": return .pixelLerp
+    case "identity": return .identity
+    default: return nil
+    }
+  }
+}

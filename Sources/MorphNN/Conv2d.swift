@@ -1,0 +1,39 @@
+import MorphTensor
+
+/// 2-D convolution layer (PyTorch's `nn.Conv2d`): `weight` Cout×Cin×k×k, optional `bias` Cout.
+public final class Conv2d: Layer {
+  public let weight: Tensor
+  public let bias: Tensor?
+  public let stride: Int
+  public let padding: Int
+  public var isTraining = true
+
+  /// Initialised as PyTorch does by default (uniform ±1/√(Cin·k·k)).
+  public init(
+    _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
+    rng: inout RandomGenerator
+  ) {
+    let fanIn = inChannels * kernelSize * kernelSize
+    weight = Initializer.pytorchDefault([outChannels, inChannels, kernelSize, kernelSize], fanIn: fanIn, rng: &rng)
+      .requiringGrad()
+    self.bias = bias ? Initializer.pytorchDefault([outChannels], fanIn: fanIn, rng: &rng).requiringGrad() : nil
+    self.stride = stride
+    self.padding = padding
+  }
+
+  public var inChannels: Int { weight.shape[1] }
+  public var outChannels: Int { weight.shape[0] }
+  public var kernelSize: Int { weight.shape[2] }
+
+  public var localParameters: [(name: String, tensor: Tensor)] {
+    [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+  }
+
+  public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    let k = kernelSize
+    guard x.rank == 4, x.shape[1] == inChannels, x.shape[2] + 2 * padding >= k, x.shape[3] + 2 * padding >= k else {
+      throw NNError.badInput(layer: "Conv2d(\(inChannels)→\(outChannels), k\(k))", expected: "N×\(inChannels)×H×W with H, W ≥ \(k - 2 * padding)", found: x.shape)
+    }
+    return conv2d(x, weight, bias, stride: stride, padding: padding)
+  }
+}

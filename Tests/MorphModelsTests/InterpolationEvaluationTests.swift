@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+
+@testable import MorphModels
+
+/// The harness on small renders, judged by a nearest-render oracle that knows the parameters.
+final class InterpolationEvaluationTests: XCTestCase {
+  let renderer = ToyFaceRenderer(width: 36, height: 44)
+  let strengths = [0, 0.5, 1.0]
+
+  /// Pairs with known labels: each source moved toward a reference in a group where they differ.
+  func makePairs() -> [EvalPair] {
+    let sampler = ToyFaceSampler()
+    let records = (0..<12).map {
+      ToyFaceRecord(name: "\($0)", parameters: sampler.parameters(seed: 21, index: $0), partition: 2)
+    }
+    return (try? EvalPair.select(from: records, count: 7, seed: 3)) ?? []
+  }
+
+  /// An oracle that reads the parameters of the closest known render (sources, references and
+  /// true intermediates), with the parameters themselves as features.
+  func nearestRenderOracle(_ pairs: [EvalPair]) -> AttributeOracle {
+    var known: [(EvalImage, ToyFaceParameters)] = []
+    for pair in pairs {
+      for v in strengths {
+        let p = pair.source.moved(toward: pair.reference, group: pair.group, strength: v)
+        known.append((EvalImage(renderer.render(p)), p))
+      }
+      known.append((EvalImage(renderer.render(pair.reference)), pair.reference))
+    }
+    let table = known
+    return AttributeOracle(name: "nearest-render") { images in
+      images.map { image in
+        let best = table.min { a, b in
+          (ImageMetrics.psnr(image, a.0) ?? 0) > (ImageMetrics.psnr(image, b.0) ?? 0)
+        }
+        let scores = best?.1.attributes ?? []
+        return OracleReading(scores: scores, features: scores)
+      }
+    }
+  }
+
+  func testIdentityPreservesEverythingAndTransfersNothing() throws {
+    let pairs = makePairs()
+    XCTAssertEqual(pairs.count, 7)
+    XCTAssertTrue(pairs.allSatisfy { !$0.changedAttributes.isEmpty })
+    let evaluation = try InterpolationEvaluation(
+      renderer: renderer, strengths: strengths, oracle: nearestRenderOracle(pairs), samplePairs: 1)
+    let run = try evaluation.run(
+      methods: [.identity, .truthPath(pairs: pairs, renderer: renderer), .pixelLerp], pairs: pairs)
+    let identity = run.reports[0].overall, truth = run.reports[1].overall, lerp = run.reports[2].overall
+
+    XCTAssertEqual(identity.pairs, 7)
+    XCTAssertEqual(identity.transfer, 0)
+    XCTAssertEqual(identity.preservation, 1)
+    XCTAssertEqual(identity.editSuccess, 0)
+    XCTAssertEqual(identity.reach ?? -1, 0, accuracy: 1e-12)
+    XCTAssertEqual(identity.linearityR2 ?? -1, 0, accuracy: 1e-12)
+    XCTAssertNil(identity.pps, "a path that does not move has no smoothness")
+    XCTAssertEqual(identity.reconPSNR, ImageMetrics.maxPSNR)
+    XCTAssertEqual(identity.truthPSNR[0], ImageMetrics.maxPSNR)
+    XCTAssertLessThan(identity.truthPSNR[2], 60)
+
+    // The true path is the ceiling: everything transfers and is preserved, all the way, linearly.
+    XCTAssertEqual(truth.transfer, 1)
+    XCTAssertEqual(truth.preservation, 1)
+    XCTAssertEqual(truth.editSuccess, 1)
+    XCTAssertEqual(truth.reach ?? 0, 1, accuracy: 1e-9)
+    XCTAssertEqual(truth.linearityR2 ?? 0, 1, accuracy: 1e-9)
+    XCTAssertEqual(truth.lineDeviation ?? 1, 0, accuracy: 1e-9)
+    XCTAssertEqual(truth.truthPSNR, [Double](repeating: ImageMetrics.maxPSNR, count: 3))
+
+    // Pixel lerp ends at the reference: full transfer, and the other attributes are kept only
+    // where the reference happens to share the source's label.
+    XCTAssertEqual(lerp.transfer, 1)
+    var kept = 0, total = 0
+    for pair in pairs {
+      for a in pair.otherAttributes {
+        total += 1
+        if pair.reference.label(a) == pair.source.label(a) { kept += 1 }
+      }
+    }
+    XCTAssertEqual(try XCTUnwrap(lerp.preservation), Double(kept) / Double(total), accuracy: 1e-12)
+    XCTAssertLessThan(try XCTUnwrap(lerp.preservation), 1)
+    XCTAssertEqual(lerp.reconPSNR, ImageMetrics.maxPSNR)
+
+    // Per-group reports cover each group once (seven pairs, seven modelled groups).
+    XCTAssertEqual(run.reports[0].groups.map(\.group), ToyFaceAttribute.modelledGroups.map(\.name))
+    XCTAssertEqual(run.samples.count, 1)
+    XCTAssertEqual(run.samples[0].count, 3)
+  }
+
+  func testReportFilesAreWritten() throws {
+    let pairs = Array(makePairs().prefix(2))
+    let evaluation = try InterpolationEvaluation(renderer: renderer, strengths: strengths, oracle: nil, samplePairs: 1)
+    let run = try evaluation.run(methods: [.pixelLerp, .identity], pairs: pairs)
+    XCTAssertNil(run.reports[0].overall.transfer, "no oracle, no oracle metrics")
+    let report = EvaluationReport(data: "x", pairs: 2, strengths: strengths, size: [36, 44], oracle: nil, methods: run.reports)
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try EvalReportWriter.write(report, samples: run.samples, sources: run.sources, references: run.references, to: dir)
+    for name in ["metrics.json", "metrics.csv", "truth_psnr.png", "region_psnr.png", "samples.png"] {
+      XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), name)
+    }
+    let decoded = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: dir.appendingPathComponent("metrics.json")))
+    XCTAssertEqual(decoded.methods.map(\.method), ["pixel-lerp", "identity"])
+    XCTAssertThrowsError(try InterpolationEvaluation(renderer: renderer, strengths: [0.5, 1], oracle: nil))
+  }
+}
