@@ -33,14 +33,15 @@ public struct CycleGANData: Sendable {
   public static let defaultJitter = JitterOptions(
     maxShift: 0.03, scale: 0.97...1.03, maxRotationDegrees: 2, flipProbability: 0, maxBrightness: 0, maxContrast: 0)
 
-  /// The training faces (CelebA splits 0 and 1) of a synthetic set written by
-  /// `morph fixtures toyfaces`, split into domains by `split`; CelebA crop at `imageSize`.
+  /// The training faces (CelebA splits 0 and 1; with `heldOut`, the test split 2) of a
+  /// synthetic set written by `morph fixtures toyfaces`, split into domains by `split`;
+  /// CelebA crop at `imageSize`; at most `limit` faces.
   public static func faceSet(
     directory: URL, split: CycleGANDomainSplit, imageSize: Int, jitter: JitterOptions? = defaultJitter, seed: UInt64,
-    limit: Int? = nil
+    limit: Int? = nil, heldOut: Bool = false
   ) throws -> CycleGANData {
     let all = try ToyFaceSetReader.read(directory)
-    var train = all.filter { $0.partition != 2 }
+    var train = all.filter { ($0.partition == 2) == heldOut }
     if train.isEmpty { train = all }
     if let limit { train = Array(train.prefix(limit)) }
     let b = train.filter { split.isDomainB($0.parameters) }
