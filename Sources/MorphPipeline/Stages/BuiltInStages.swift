@@ -6,6 +6,9 @@ enum BuiltInStages {
       SaveStage.descriptor, GridStage.descriptor, AnimateStage.descriptor,
       IngestStage.descriptor, SelectStage.descriptor, WriteLatentsStage.descriptor, WriteMetricsStage.descriptor,
       UtilityStages.sequence, UtilityStages.pass, UtilityStages.delay,
+      CycleGANTrainStage.descriptor,
+      CycleGANTranslateStage.descriptor,
+      CycleGANChainStage.descriptor,
     ]
   }
 }
