@@ -73,6 +73,30 @@ final class CycleGANRecipeTests: XCTestCase {
     let expected = try CycleGANFrame.paste(states[2], into: frame)
     XCTAssertEqual(try final.srgb8().pixels(), expected.bytes, "the recipe's final image is the in-order chain")
 
+    // cyclegan.translate: one generator, same-size output, equal to the model applied directly.
+    let recipe = """
+      name: translate
+      stages:
+        - id: photos
+          uses: load
+          with: {folder: faces/img_align_celeba, limit: 1}
+        - id: smile
+          uses: cyclegan.translate
+          from: photos
+          with: {checkpoint: out/smile/cyclegan.safetensors, direction: a2b}
+        - id: write
+          uses: save
+          from: smile
+          with: {folder: out/translated}
+      """
+    let recipeURL = folder.appendingPathComponent("translate.yaml")
+    try recipe.write(to: recipeURL, atomically: true, encoding: .utf8)
+    let translated = try await PipelineRun(graph: try PipelineRun.load(recipeURL, overrides: []), baseDirectory: folder, morphVersion: "test").run()
+    XCTAssertEqual(translated.status, .succeeded, translated.summary)
+    let one = try VipsImage.load(folder.appendingPathComponent("out/translated/\((names[0] as NSString).deletingPathExtension).png"))
+    let direct = try CycleGANFrame.paste(try m1.translate(x, .aToB), into: frame)
+    XCTAssertEqual(try one.srgb8().pixels(), direct.bytes)
+
     // A missing checkpoint names the file it looked for.
     do {
       let missing = try await run("cyclegan-chain.yaml", ["input=faces/img_align_celeba", "limit=1", "checkpoints=out/none.safetensors"])
