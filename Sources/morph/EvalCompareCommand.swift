@@ -102,6 +102,9 @@ struct CompareMethods {
       guard Self.names.contains(name) else {
         throw ToyFaceError.badOption("unknown method '\(name)' (known: \(Self.names.joined(separator: ", ")))")
       }
+      if BuiltinMethods.needingCheckpoint.contains(name) && checkpoint == nil {
+        throw ToyFaceError.badOption("method '\(name)' needs --checkpoint PATH (a HomoInterp checkpoint from 'morph train homointerp')")
+      }
       if name == "cyclegan" && (cyclegan ?? []).isEmpty {
         throw ToyFaceError.badOption(
           "method 'cyclegan' needs --cyclegan PATH[,PATH…] (translator checkpoints from 'morph train cyclegan')")
@@ -118,7 +121,9 @@ struct CompareMethods {
     case "cyclegan": return try .cycleGAN(translators: translators, pairs: pairs)
     case "truth": return .truthPath(pairs: pairs, renderer: renderer)
     default:
-      guard let method = BuiltinMethods.named(name) else { throw ToyFaceError.badOption("unknown method '\(name)'") }
+      guard let method = try BuiltinMethods.named(name, checkpoint: checkpoint) else {
+        throw ToyFaceError.badOption("unknown method '\(name)'")
+      }
       return method
     }
   }
