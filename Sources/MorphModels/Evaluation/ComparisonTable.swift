@@ -59,10 +59,13 @@ public struct ComparisonTable: Codable, Sendable {
     func f(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "—" }
     let candidates = rows.filter { !$0.reference }
     func cells(_ values: [Double?], higherIsBetter: Bool, _ format: String) -> [String] {
-      let best = zip(rows, values).filter { !$0.0.reference }.compactMap(\.1).max { higherIsBetter ? $0 < $1 : $0 > $1 }
+      let present = zip(rows, values).filter { !$0.0.reference }.compactMap(\.1)
+      let best = present.max { higherIsBetter ? $0 < $1 : $0 > $1 }
+      // A column where every method ties has no winner to mark.
+      let tie = Set(present.map { f($0, format) }).count < 2
       return zip(rows, values).map { row, v in
         let s = f(v, format)
-        return !row.reference && candidates.count > 1 && v != nil && v == best ? "**\(s)**" : s
+        return !row.reference && candidates.count > 1 && !tie && v != nil && v == best ? "**\(s)**" : s
       }
     }
     func table(_ header: [String], _ columns: [[String]]) -> String {
