@@ -208,6 +208,20 @@ void morph_unpack_images(const float *src, int count, size_t rows, size_t l, flo
       memcpy(dst + (j * rows + r) * l, src + r * count * l + j * l, l * sizeof(float));
 }
 
+void morph_channel_bias_act(float *y, size_t planes, size_t channels, size_t l, const float *bias,
+                            int relu) {
+  for (size_t p = 0; p < planes; p++) {
+    float b = bias ? bias[p % channels] : 0.0f;
+    float *r = y + p * l;
+    if (relu) for (size_t i = 0; i < l; i++) { float v = r[i] + b; r[i] = v > 0.0f ? v : 0.0f; }
+    else for (size_t i = 0; i < l; i++) r[i] += b;
+  }
+}
+
+void morph_accumulate(float *dst, const float *src, size_t n) {
+  for (size_t i = 0; i < n; i++) dst[i] += src[i];
+}
+
 // MARK: - Pooling and resampling
 
 void morph_maxpool2(const float *x, size_t planes, int h, int w, float *y, int64_t *idx) {

@@ -60,6 +60,14 @@ void morph_pack_images(const float *src, int count, size_t rows, size_t l, float
 /// The inverse of `morph_pack_images`: dst[j][r][i] = src[r][j·l + i].
 void morph_unpack_images(const float *src, int count, size_t rows, size_t l, float *dst);
 
+/// y[p][i] = act(y[p][i] + bias[p mod channels]) over `planes` planes of `l` values (a
+/// convolution's epilogue); `bias` may be NULL, `relu` ≠ 0 clamps negatives to zero.
+void morph_channel_bias_act(float *y, size_t planes, size_t channels, size_t l, const float *bias,
+                            int relu);
+
+/// dst[i] += src[i] for i < n.
+void morph_accumulate(float *dst, const float *src, size_t n);
+
 // MARK: - Pooling and resampling (planes = N·C planes of h×w)
 
 /// 2×2 max pooling, stride 2 (floor). `idx` receives the flat input index of each maximum.
