@@ -68,6 +68,16 @@ extension Tensor {
             out.initialize(repeating: 0, count: n * cout * l)
             return
           }
+          if Winograd.applies(geo, inChannels: cin, outChannels: cout) {
+            let u = Winograd.weights(pw, cout: cout, cin: cin, transposeFlip: false)
+            u.withUnsafeBufferPointer { pu in
+              guard let pu = pu.baseAddress else { return }
+              Winograd.convolve(
+                px, n: n, cin: cin, h: geo.input.h, w: geo.input.w, pad: geo.padding, u: pu, cout: cout,
+                epilogue: epilogue, out: out)
+            }
+            return
+          }
           Parallel.forEachPart(n, parts: parts) { _, range in
             let g = imagesPerGEMM(range.count, columns: l)
             let direct = geo.isPointwise && g == 1
@@ -109,6 +119,18 @@ extension Tensor {
         weight.scalars.withUnsafeBufferPointer { pw in
           guard let pg = pg.baseAddress, let pw = pw.baseAddress, k > 0, l > 0 else {
             out.initialize(repeating: 0, count: n * inPlane)
+            return
+          }
+          // A 3×3 stride-1 conv's input gradient is itself a 3×3 stride-1 conv of the output
+          // gradient with the rotated, transposed weight and padding 2 − p.
+          if Winograd.applies(geo, inChannels: cout, outChannels: cin) {
+            let u = Winograd.weights(pw, cout: cout, cin: cin, transposeFlip: true)
+            u.withUnsafeBufferPointer { pu in
+              guard let pu = pu.baseAddress else { return }
+              Winograd.convolve(
+                pg, n: n, cin: cout, h: geo.outputHeight, w: geo.outputWidth, pad: 2 - geo.padding, u: pu, cout: cin,
+                epilogue: nil, out: out)
+            }
             return
           }
           Parallel.forEachPart(n, parts: parts) { _, range in

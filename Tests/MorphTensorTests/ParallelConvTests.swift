@@ -1,6 +1,13 @@
 @testable import MorphTensor
 import XCTest
 
+/// Asserts equal shapes and elements within 1e-4 relative (convolution sums in another order).
+func assertClose(_ a: Tensor, _ b: Tensor, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+  XCTAssertEqual(a.shape, b.shape, what, file: file, line: line)
+  let worst = zip(a.scalars, b.scalars).map { Swift.abs($0 - $1) / (1 + Swift.abs($1)) }.max() ?? 0
+  XCTAssertLessThan(worst, 1e-4, what, file: file, line: line)
+}
+
 /// The batch-split convolution path (one part per core, several images per GEMM inside a
 /// part) against direct loops, on shapes large enough to take that path.
 final class ParallelConvTests: XCTestCase {
@@ -20,12 +27,6 @@ final class ParallelConvTests: XCTestCase {
       y[((b * o + oc) * oh + oy) * ow + ox] = acc
     } } } }
     return Tensor(shape: [n, o, oh, ow], scalars: y)
-  }
-
-  func assertClose(_ a: Tensor, _ b: Tensor, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.shape, b.shape, what, file: file, line: line)
-    let worst = zip(a.scalars, b.scalars).map { Swift.abs($0 - $1) / (1 + Swift.abs($1)) }.max() ?? 0
-    XCTAssertLessThan(worst, 1e-4, what, file: file, line: line)
   }
 
   func testBatchSplitMatchesDefinition() throws {

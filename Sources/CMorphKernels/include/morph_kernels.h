@@ -68,6 +68,26 @@ void morph_channel_bias_act(float *y, size_t planes, size_t channels, size_t l, 
 /// dst[i] += src[i] for i < n.
 void morph_accumulate(float *dst, const float *src, size_t n);
 
+// MARK: - Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions
+// y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A per 2×2 output tile: 16 multiplies instead of 36. The 16
+// element-wise products over channels are 16 GEMMs, U[ξ] (cout×cin) · V[ξ] (cin×tiles).
+
+/// u[ξ][o][i] = (G g Gᵀ)[ξ] for the effective weight g = w[o][i] (w is cout×cin×3×3). With
+/// `transpose_flip` the effective weight is w[i][o] rotated by 180° (cin×cout: the weight of
+/// the convolution that computes conv2d's input gradient), so u is [16][cin][cout].
+void morph_winograd_weights(const float *w, int cout, int cin, int transpose_flip, float *u);
+
+/// v[(ξ·c + ci)·ldv + img·T + ty·tw + tx] = (Bᵀ d B)[ξ] for the 4×4 input patch at
+/// (2ty − pad, 2tx − pad) of each of `n` images (zero outside), T = th·tw. `pbuf` holds
+/// (2th + 2)·(2tw + 2) floats.
+void morph_winograd_input(const float *x, int n, int c, int h, int w, int pad, int th, int tw,
+                          float *v, size_t ldv, float *pbuf);
+
+/// y[img][o] = Aᵀ m A per tile, clipped to oh×ow, plus `bias[o]` (may be NULL), then ReLU
+/// when `relu` ≠ 0. m is laid out as v above with `co` channels.
+void morph_winograd_output(const float *m, int n, int co, int oh, int ow, int th, int tw, size_t ldm,
+                           const float *bias, int relu, float *y);
+
 // MARK: - Pooling and resampling (planes = N·C planes of h×w)
 
 /// 2×2 max pooling, stride 2 (floor). `idx` receives the flat input index of each maximum.
