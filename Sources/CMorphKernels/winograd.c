@@ -26,77 +26,73 @@ void morph_winograd_weights(const float *w, int cout, int cin, int transpose_fli
     }
 }
 
-void morph_winograd_input(const float *x, int n, int c, int h, int w, int pad, int th, int tw,
-                          float *v, size_t ldv, float *pbuf) {
-  int ph = 2 * th + 2, pw = 2 * tw + 2;
-  size_t T = (size_t)th * tw, xs = (size_t)c * ldv;
+void morph_winograd_input(const float *x, int c, int h, int w, int pad, int tw, int ty0, int ty1,
+                          float *v, size_t ldv, size_t xs, size_t col0, float *pbuf) {
+  int ph = 2 * (ty1 - ty0) + 2, pw = 2 * tw + 2;
   int lo = pad < pw ? pad : pw, hi = pad + w < pw ? pad + w : pw;
-  for (int img = 0; img < n; img++)
-    for (int ci = 0; ci < c; ci++) {
-      const float *src = x + ((size_t)img * c + ci) * h * w;
-      // A zero-padded copy of the plane makes every tile's patch branch-free.
-      for (int r = 0; r < ph; r++) {
-        float *dst = pbuf + (size_t)r * pw;
-        int sr = r - pad;
-        if (sr < 0 || sr >= h) { memset(dst, 0, sizeof(float) * pw); continue; }
-        memset(dst, 0, sizeof(float) * lo);
-        memcpy(dst + lo, src + (size_t)sr * w, sizeof(float) * (hi - lo));
-        memset(dst + hi, 0, sizeof(float) * (pw - hi));
-      }
-      float *vb = v + (size_t)ci * ldv + img * T;
-      for (int ty = 0; ty < th; ty++) {
-        const float *r0 = pbuf + (size_t)(2 * ty) * pw, *r1 = r0 + pw, *r2 = r1 + pw, *r3 = r2 + pw;
-        float *o = vb + (size_t)ty * tw;
-        for (int tx = 0; tx < tw; tx++) {
-          int c0 = 2 * tx;
-          float t[4][4];
-          for (int j = 0; j < 4; j++) {  // Bᵀ d
-            float d0 = r0[c0 + j], d1 = r1[c0 + j], d2 = r2[c0 + j], d3 = r3[c0 + j];
-            t[0][j] = d0 - d2;
-            t[1][j] = d1 + d2;
-            t[2][j] = d2 - d1;
-            t[3][j] = d1 - d3;
-          }
-          for (int i = 0; i < 4; i++) {  // (Bᵀ d) B
-            o[(size_t)(i * 4 + 0) * xs + tx] = t[i][0] - t[i][2];
-            o[(size_t)(i * 4 + 1) * xs + tx] = t[i][1] + t[i][2];
-            o[(size_t)(i * 4 + 2) * xs + tx] = t[i][2] - t[i][1];
-            o[(size_t)(i * 4 + 3) * xs + tx] = t[i][1] - t[i][3];
-          }
+  for (int ci = 0; ci < c; ci++) {
+    const float *src = x + (size_t)ci * h * w;
+    // A zero-padded copy of the rows the tiles read makes every patch branch-free.
+    for (int r = 0; r < ph; r++) {
+      float *dst = pbuf + (size_t)r * pw;
+      int sr = 2 * ty0 + r - pad;
+      if (sr < 0 || sr >= h) { memset(dst, 0, sizeof(float) * pw); continue; }
+      memset(dst, 0, sizeof(float) * lo);
+      memcpy(dst + lo, src + (size_t)sr * w, sizeof(float) * (hi - lo));
+      memset(dst + hi, 0, sizeof(float) * (pw - hi));
+    }
+    float *vb = v + (size_t)ci * ldv + col0;
+    for (int ty = ty0; ty < ty1; ty++) {
+      const float *r0 = pbuf + (size_t)(2 * (ty - ty0)) * pw, *r1 = r0 + pw, *r2 = r1 + pw, *r3 = r2 + pw;
+      float *o = vb + (size_t)(ty - ty0) * tw;
+      for (int tx = 0; tx < tw; tx++) {
+        int c0 = 2 * tx;
+        float t[4][4];
+        for (int j = 0; j < 4; j++) {  // Bᵀ d
+          float d0 = r0[c0 + j], d1 = r1[c0 + j], d2 = r2[c0 + j], d3 = r3[c0 + j];
+          t[0][j] = d0 - d2;
+          t[1][j] = d1 + d2;
+          t[2][j] = d2 - d1;
+          t[3][j] = d1 - d3;
+        }
+        for (int i = 0; i < 4; i++) {  // (Bᵀ d) B
+          o[(size_t)(i * 4 + 0) * xs + tx] = t[i][0] - t[i][2];
+          o[(size_t)(i * 4 + 1) * xs + tx] = t[i][1] + t[i][2];
+          o[(size_t)(i * 4 + 2) * xs + tx] = t[i][2] - t[i][1];
+          o[(size_t)(i * 4 + 3) * xs + tx] = t[i][1] - t[i][3];
         }
       }
     }
+  }
 }
 
-void morph_winograd_output(const float *m, int n, int co, int oh, int ow, int th, int tw, size_t ldm,
-                           const float *bias, int relu, float *y) {
-  size_t T = (size_t)th * tw, xs = (size_t)co * ldm;
-  for (int img = 0; img < n; img++)
-    for (int o = 0; o < co; o++) {
-      const float *mb = m + (size_t)o * ldm + img * T;
-      float b = bias ? bias[o] : 0.0f;
-      float *dst = y + ((size_t)img * co + o) * oh * ow;
-      for (int ty = 0; ty < th; ty++)
-        for (int tx = 0; tx < tw; tx++) {
-          const float *p = mb + (size_t)ty * tw + tx;
-          float s[2][4];
-          for (int j = 0; j < 4; j++) {  // Aᵀ m
-            float m0 = p[(size_t)(0 * 4 + j) * xs], m1 = p[(size_t)(1 * 4 + j) * xs];
-            float m2 = p[(size_t)(2 * 4 + j) * xs], m3 = p[(size_t)(3 * 4 + j) * xs];
-            s[0][j] = m0 + m1 + m2;
-            s[1][j] = m1 - m2 - m3;
-          }
-          for (int i = 0; i < 2; i++) {
-            int oy = 2 * ty + i;
-            if (oy >= oh) break;
-            float r[2] = {s[i][0] + s[i][1] + s[i][2] + b, s[i][1] - s[i][2] - s[i][3] + b};
-            for (int jx = 0; jx < 2; jx++) {
-              int ox = 2 * tx + jx;
-              if (ox >= ow) break;
-              float val = r[jx];
-              dst[(size_t)oy * ow + ox] = relu && val < 0.0f ? 0.0f : val;
-            }
+void morph_winograd_output(const float *m, int co, int oh, int ow, int tw, int ty0, int ty1, size_t ldm,
+                           size_t xs, size_t col0, const float *bias, int relu, float *y) {
+  for (int o = 0; o < co; o++) {
+    const float *mb = m + (size_t)o * ldm + col0;
+    float b = bias ? bias[o] : 0.0f;
+    float *dst = y + (size_t)o * oh * ow;
+    for (int ty = ty0; ty < ty1; ty++)
+      for (int tx = 0; tx < tw; tx++) {
+        const float *p = mb + (size_t)(ty - ty0) * tw + tx;
+        float s[2][4];
+        for (int j = 0; j < 4; j++) {  // Aᵀ m
+          float m0 = p[(size_t)(0 * 4 + j) * xs], m1 = p[(size_t)(1 * 4 + j) * xs];
+          float m2 = p[(size_t)(2 * 4 + j) * xs], m3 = p[(size_t)(3 * 4 + j) * xs];
+          s[0][j] = m0 + m1 + m2;
+          s[1][j] = m1 - m2 - m3;
+        }
+        for (int i = 0; i < 2; i++) {
+          int oy = 2 * ty + i;
+          if (oy >= oh) break;
+          float r[2] = {s[i][0] + s[i][1] + s[i][2] + b, s[i][1] - s[i][2] - s[i][3] + b};
+          for (int jx = 0; jx < 2; jx++) {
+            int ox = 2 * tx + jx;
+            if (ox >= ow) break;
+            float val = r[jx];
+            dst[(size_t)oy * ow + ox] = relu && val < 0.0f ? 0.0f : val;
           }
         }
-    }
+      }
+  }
 }

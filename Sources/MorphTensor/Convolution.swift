@@ -61,6 +61,7 @@ extension Tensor {
     let k = cin * geo.kernel.h * geo.kernel.w
     let inPlane = cin * geo.input.h * geo.input.w
     let parts = Parallel.parts(n, work: 2 * n * cout * k * l)
+    FlopCounter.add(2 * n * cout * k * l)
     return makeScalars(n * cout * l) { out in
       x.scalars.withUnsafeBufferPointer { px in
         w.withUnsafeBufferPointer { pw in
@@ -114,6 +115,7 @@ extension Tensor {
     let k = cin * geo.kernel.h * geo.kernel.w
     let inPlane = cin * geo.input.h * geo.input.w
     let parts = Parallel.parts(n, work: 2 * n * cout * k * l)
+    FlopCounter.add(2 * n * cout * k * l)
     let data = makeScalars(n * inPlane) { out in
       grad.scalars.withUnsafeBufferPointer { pg in
         weight.scalars.withUnsafeBufferPointer { pw in
@@ -171,6 +173,7 @@ extension Tensor {
     let k = cin * geo.kernel.h * geo.kernel.w
     let inPlane = cin * geo.input.h * geo.input.w
     let parts = Parallel.parts(n, work: 2 * n * cout * k * l)
+    FlopCounter.add(2 * n * cout * k * l)
     // Each part sums its images into its own slice; the slices are added at the end.
     var partial = [Float](repeating: 0, count: parts > 1 ? (parts - 1) * cout * k : 0)
     let data = makeScalars(cout * k) { out in

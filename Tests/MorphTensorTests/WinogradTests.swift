@@ -4,6 +4,16 @@ import XCTest
 /// Winograd F(2×2, 3×3) against the definition of convolution, for the forward pass and the
 /// input gradient, on even and odd plane sizes (clipped edge tiles) and paddings 0…2.
 final class WinogradTests: XCTestCase {
+  private var savedMinimumPlane = 0
+
+  // Small planes keep the test fast; production shapes start at Winograd.minimumPlane.
+  override func setUp() {
+    savedMinimumPlane = Winograd.minimumPlane
+    Winograd.minimumPlane = 1
+  }
+
+  override func tearDown() { Winograd.minimumPlane = savedMinimumPlane }
+
   /// dx[n][c][y][x] = Σ g[n][o][oy][ox]·w[o][c][y − oy + p][x − ox + p] (stride 1).
   static func referenceInputGradient(_ g: Tensor, _ w: Tensor, padding p: Int, input: (h: Int, w: Int)) -> Tensor {
     let (n, o, oh, ow) = (g.shape[0], g.shape[1], g.shape[2], g.shape[3])
@@ -23,7 +33,11 @@ final class WinogradTests: XCTestCase {
   func testMatchesDefinition() throws {
     try XCTSkipUnless(Winograd.enabled, "MORPH_WINOGRAD=0")
     // (n, cin, cout, h, w, padding)
-    let cases = [(2, 8, 8, 6, 6, 1), (3, 9, 12, 7, 5, 1), (2, 8, 10, 5, 6, 0), (1, 12, 8, 3, 4, 2), (2, 16, 8, 1, 1, 1)]
+    // The last two have several images per block, and several blocks per image.
+    let cases = [
+      (2, 8, 8, 6, 6, 1), (3, 9, 12, 7, 5, 1), (2, 8, 10, 5, 6, 0), (1, 12, 8, 3, 4, 2), (2, 16, 8, 1, 1, 1),
+      (3, 8, 8, 70, 9, 1), (1, 64, 8, 40, 40, 1),
+    ]
     for (i, c) in cases.enumerated() {
       let (n, cin, cout, h, w, p) = c
       let geo = ConvGeometry(stride: 1, padding: p, kernel: (3, 3), input: (h, w))

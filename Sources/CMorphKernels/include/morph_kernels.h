@@ -77,16 +77,17 @@ void morph_accumulate(float *dst, const float *src, size_t n);
 /// the convolution that computes conv2d's input gradient), so u is [16][cin][cout].
 void morph_winograd_weights(const float *w, int cout, int cin, int transpose_flip, float *u);
 
-/// v[(ξ·c + ci)·ldv + img·T + ty·tw + tx] = (Bᵀ d B)[ξ] for the 4×4 input patch at
-/// (2ty − pad, 2tx − pad) of each of `n` images (zero outside), T = th·tw. `pbuf` holds
-/// (2th + 2)·(2tw + 2) floats.
-void morph_winograd_input(const float *x, int n, int c, int h, int w, int pad, int th, int tw,
-                          float *v, size_t ldv, float *pbuf);
+/// For tile rows [ty0, ty1) of one image (c×h×w): v[ξ·xs + ci·ldv + col0 + (ty − ty0)·tw + tx]
+/// = (Bᵀ d B)[ξ] for the 4×4 patch at (2ty − pad, 2tx − pad), zero outside the image.
+/// `pbuf` holds (2(ty1 − ty0) + 2)·(2tw + 2) floats. `xs` ≥ c·ldv should not be a multiple of
+/// 1024 (the 16 output streams would alias in the cache).
+void morph_winograd_input(const float *x, int c, int h, int w, int pad, int tw, int ty0, int ty1,
+                          float *v, size_t ldv, size_t xs, size_t col0, float *pbuf);
 
-/// y[img][o] = Aᵀ m A per tile, clipped to oh×ow, plus `bias[o]` (may be NULL), then ReLU
-/// when `relu` ≠ 0. m is laid out as v above with `co` channels.
-void morph_winograd_output(const float *m, int n, int co, int oh, int ow, int th, int tw, size_t ldm,
-                           const float *bias, int relu, float *y);
+/// For tile rows [ty0, ty1) of one image: y[o] = Aᵀ m A per tile (m laid out as v above),
+/// clipped to oh×ow, plus `bias[o]` (may be NULL), then ReLU when `relu` ≠ 0.
+void morph_winograd_output(const float *m, int co, int oh, int ow, int tw, int ty0, int ty1, size_t ldm,
+                           size_t xs, size_t col0, const float *bias, int relu, float *y);
 
 // MARK: - Pooling and resampling (planes = N·C planes of h×w)
 

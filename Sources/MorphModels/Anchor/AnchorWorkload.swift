@@ -18,6 +18,8 @@ public struct AnchorWorkload {
     public var seconds: Double
     /// Trainable scalars of the five trained networks.
     public var parameterCount: Int
+    /// Dense operations of one repetition, counted by `FlopCounter` (direct-convolution terms).
+    public var flops: Int
   }
 
   public let size: Int
@@ -75,16 +77,19 @@ public struct AnchorWorkload {
       let modules: [(String, any Module)] = [("E", encoder), ("D", decoder), ("I", interpolator), ("Dis", critic), ("P", projection)]
       for (k, m) in modules { optimizers[k] = Adam(m, learningRate: 1e-4, betas: (0.5, 0.999)) }
     }
+    var flops = 0
     for rep in 0...Swift.max(steps, 1) {
+      FlopCounter.reset()
       let start = DispatchTime.now().uptimeNanoseconds
       switch kind {
       case .infer: try inferOnce()
       case .trainStep: try trainStepOnce(optimizers)
       }
       let dt = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+      flops = FlopCounter.count
       if rep > 0 { best = Swift.min(best, dt) }
     }
-    return Result(seconds: best, parameterCount: parameterCount)
+    return Result(seconds: best, parameterCount: parameterCount, flops: flops)
   }
 
   func inferOnce() throws {
