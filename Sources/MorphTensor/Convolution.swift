@@ -29,7 +29,8 @@ extension ConvGeometry {
 
 /// Images per GEMM. Deep layers have small planes (8×8 = 64 columns per image), where one
 /// GEMM per image is mostly packing overhead; side by side they make one wide GEMM.
-private func imagesPerGEMM(_ n: Int, columns l: Int) -> Int { Swift.max(1, Swift.min(n, 4096 / Swift.max(l, 1))) }
+/// Beyond 1024 columns a single image's GEMM is wide enough, and packing would only copy.
+private func imagesPerGEMM(_ n: Int, columns l: Int) -> Int { Swift.max(1, Swift.min(n, 1024 / Swift.max(l, 1))) }
 
 /// Scratch memory for one part of a convolution, freed when `body` returns. Raw memory, not
 /// an array: every use overwrites it before reading, so it is never initialised.
