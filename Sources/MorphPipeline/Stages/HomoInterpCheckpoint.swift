@@ -46,7 +46,7 @@ final class HomoInterpCheckpoint: @unchecked Sendable {
     do { model = try HomoInterpModel.load(from: weights) } catch {
       throw PipelineError.stage(stage: context.stageID, message: "cannot load checkpoint: \(error)")
     }
-    return HomoInterpCheckpoint(model: model, url: weights, weightsHash: try SHA256.hex(fileAt: weights))
+    return HomoInterpCheckpoint(model: model, url: weights, weightsHash: try FileHashes.shared.hex(weights))
   }
 
   /// The weights and metadata files of a checkpoint, or a `file` error naming the missing one.
@@ -68,8 +68,28 @@ final class HomoInterpCheckpoint: @unchecked Sendable {
       ? URL(fileURLWithPath: path)
       : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path)
     let paths = HomoInterpModel.checkpointPaths(url)
-    guard let weights = try? SHA256.hex(fileAt: paths.weights), let metadata = try? SHA256.hex(fileAt: paths.metadata)
+    guard let weights = try? FileHashes.shared.hex(paths.weights), let metadata = try? FileHashes.shared.hex(paths.metadata)
     else { return "missing:" + path }
     return "homointerp:\(weights):\(metadata)"
+  }
+}
+
+/// SHA-256 of files, remembered while a file's size and modification time stay the same: the
+/// scheduler asks for a model stage's cache key per item, and hashing a checkpoint each time
+/// would cost more than running the model.
+final class FileHashes: @unchecked Sendable {
+  static let shared = FileHashes()
+  private let lock = NSLock()
+  private var known: [String: (size: Int, modified: Date, hash: String)] = [:]
+
+  func hex(_ url: URL) throws -> String {
+    let path = url.standardizedFileURL.path
+    let attributes = try FileManager.default.attributesOfItem(atPath: path)
+    let size = (attributes[.size] as? NSNumber)?.intValue ?? -1
+    let modified = attributes[.modificationDate] as? Date ?? .distantPast
+    if let entry = lock.withLock({ known[path] }), entry.size == size, entry.modified == modified { return entry.hash }
+    let hash = try SHA256.hex(fileAt: url)
+    lock.withLock { known[path] = (size, modified, hash) }
+    return hash
   }
 }

@@ -23,7 +23,7 @@ enum HomoInterpInterpolateStage {
           return nil
         }),
       HomoInterpParameters.sweepSpec("Sweep strengths, e.g. \"0, 0.5, 1\": one frame per strength and row (empty = no sweep)."),
-      HomoInterpParameters.sweepGroupsSpec("Sweep rows: group names, `all` for every group together (empty = every group)."),
+      HomoInterpParameters.sweepGroupsSpec("Sweep rows: group names; `all` = every group together, `each` = every group in turn (empty = `each`)."),
       ParameterSpec(
         "path_frames", .int, default: .int(0),
         "Without a sweep: this many frames from the face (t = 0) to the edit (t = 1) at strengths t·v (0 = the edit only).",

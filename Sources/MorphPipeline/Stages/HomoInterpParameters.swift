@@ -38,7 +38,8 @@ enum HomoInterpParameters {
       })
   }
 
-  /// `sweep_groups: "expression, age"`: one row per group (`all`: every group together).
+  /// `sweep_groups: "expression, age"`: one row per group (`all`: every group together;
+  /// `each`: one row per checkpoint group).
   static func sweepGroupsSpec(_ summary: String) -> ParameterSpec {
     ParameterSpec(
       "sweep_groups", .string, default: .string(""), summary,
@@ -107,17 +108,28 @@ enum HomoInterpParameters {
     return values
   }
 
-  /// The rows of a sweep: the groups named in `sweep_groups` (every checkpoint group when empty);
-  /// `all` is a row where every group moves together.
+  /// The rows of a sweep: the groups named in `sweep_groups` (every checkpoint group when
+  /// empty); `each` stands for every checkpoint group, one row each, and `all` is a row where
+  /// every group moves together.
   static func sweepRows(_ context: StageContext, groups: [String]) throws -> [String] {
-    let names = nameList(context.string("sweep_groups"))
+    try expandRows(nameList(context.string("sweep_groups")), groups: groups, stage: context.stageID)
+  }
+
+  static func expandRows(_ names: [String], groups: [String], stage: String) throws -> [String] {
     if names.isEmpty { return groups }
-    for name in names where name != "all" && !groups.contains(name) {
-      throw PipelineError.stage(
-        stage: context.stageID,
-        message: "sweep_groups: the checkpoint has no attribute group `\(name)`" + Suggest.hint(name, among: groups + ["all"])
-          + "; its groups are \(groups.joined(separator: ", ")) (or `all`)")
+    var rows: [String] = []
+    for name in names {
+      if name == "each" {
+        rows += groups
+      } else if name == "all" || groups.contains(name) {
+        rows.append(name)
+      } else {
+        throw PipelineError.stage(
+          stage: stage,
+          message: "sweep_groups: the checkpoint has no attribute group `\(name)`" + Suggest.hint(name, among: groups + ["all", "each"])
+            + "; its groups are \(groups.joined(separator: ", ")) (or `all`, `each`)")
+      }
     }
-    return names
+    return rows
   }
 }

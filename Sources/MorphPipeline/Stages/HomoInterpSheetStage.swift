@@ -11,10 +11,10 @@ enum HomoInterpSheetStage {
     shape: .map, input: .images, output: .images,
     parameters: [
       HomoInterpParameters.sweepSpec("Column strengths, as given to homointerp.interpolate (empty = one column per frame)."),
-      HomoInterpParameters.sweepGroupsSpec("Row names, as given to homointerp.interpolate (empty = the checkpoint's groups)."),
+      HomoInterpParameters.sweepGroupsSpec("Row names, as given to homointerp.interpolate (empty or `each` = the checkpoint's groups)."),
       ParameterSpec(
         "checkpoint", .string, default: .string(""),
-        "Checkpoint whose group names label the rows when sweep_groups is empty (its JSON metadata is read)."),
+        "Checkpoint whose group names label the rows for an empty sweep_groups or `each` (its JSON metadata is read)."),
       ParameterSpec("title", .string, default: .string(""), "Sheet title; `{item}` is replaced by the item name (empty = the item name)."),
       ParameterSpec("font", .string, default: .string("sans 9"), "Pango font for labels."),
     ],
@@ -25,9 +25,11 @@ enum HomoInterpSheetStage {
       throw PipelineError.stage(stage: context.stageID, message: "sweep: \(error)")
     }
     var names = HomoInterpParameters.nameList(context.string("sweep_groups"))
-    if names.isEmpty, !context.string("checkpoint").isEmpty {
+    if !context.string("checkpoint").isEmpty {
       let paths = try HomoInterpCheckpoint.files(context.url("checkpoint"), written: context.string("checkpoint"))
-      names = try HomoInterpModel.readInfo(paths.metadata).groups
+      names = try HomoInterpParameters.expandRows(names, groups: HomoInterpModel.readInfo(paths.metadata).groups, stage: context.stageID)
+    } else if names.contains("each") {
+      throw PipelineError.stage(stage: context.stageID, message: "sweep_groups `each` needs the checkpoint parameter (its groups name the rows)")
     }
     let rows = names
     let title = context.string("title"), font = context.string("font")
