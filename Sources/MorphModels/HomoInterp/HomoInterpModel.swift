@@ -32,6 +32,9 @@ public final class HomoInterpModel: Module {
     HeInit.apply(to: decoder, rng: &rng)
     HeInit.apply(to: critic, negativeSlope: 0.2, rng: &rng)
     HeInit.apply(to: projection, rng: &rng)
+    // The critic normalises its input (instance norm), so its gradient grows with the latent
+    // size: a small real/fake head starts the gradient penalty near 1 instead of ~1e3.
+    critic.adversarial.weight.assign(critic.adversarial.weight * 0.05)
     // The last conv of each branch starts small, so a new interpolator is near F_a + v·0
     // and training begins from faithful reconstructions rather than noise.
     for branch in interpolator.branches.modules {
