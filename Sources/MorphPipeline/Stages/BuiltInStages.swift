@@ -8,6 +8,7 @@ enum BuiltInStages {
       UtilityStages.sequence, UtilityStages.pass, UtilityStages.delay,
       HomoInterpEncodeStage.descriptor, HomoInterpInterpolateStage.descriptor, HomoInterpDecodeStage.descriptor,
       HomoInterpScoreStage.descriptor, HomoInterpSheetStage.descriptor, HomoInterpAnimateStage.descriptor,
+      HomoInterpTrainStage.descriptor,
     ]
   }
 }
