@@ -15,7 +15,14 @@ enum HomoInterpReference {
   static let parameters: [ParameterSpec] = [
     ParameterSpec(
       "reference", .string, default: .string(""),
-      "Reference image file or folder (centre-cropped to the checkpoint's size, encoded, latents averaged)."),
+      "Reference image file or folder (aligned with reference_align to the checkpoint's size, encoded, latents averaged)."),
+    ParameterSpec(
+      "reference_align", .string, default: .string(AlignmentMode.centreCrop.rawValue),
+      "How reference images are aligned (use the sources' `align` mode): centre-crop, celeba-crop or landmarks.",
+      check: { v in
+        AlignmentMode(rawValue: v.stringValue ?? "") != nil
+          ? nil : "must be one of \(AlignmentMode.allCases.map(\.rawValue).joined(separator: ", "))"
+      }),
     ParameterSpec(
       "reference_query", .string, default: .string(""),
       "Attribute query, e.g. \"Smiling AND NOT Male\": the first n_ref catalog images matching it, averaged."),
@@ -45,10 +52,12 @@ enum HomoInterpReference {
     let model = context.string("latent_model").isEmpty ? checkpoint.name : context.string("latent_model")
     let split = context.string("split").isEmpty ? nil : context.string("split")
     let c = checkpoint.config.latentChannels, s = checkpoint.config.latentSide
+    let align = AlignmentMode(rawValue: context.string("reference_align")) ?? .centreCrop
     switch given[0] {
     case "reference":
       let url = context.url("reference")
-      return .latent(try encodeMean(imageFiles(url, written: context.string("reference"), stage: stage), checkpoint, stage: stage))
+      return .latent(
+        try encodeMean(imageFiles(url, written: context.string("reference"), stage: stage), checkpoint, align: align, stage: stage))
     case "reference_query":
       let query = context.string("reference_query"), n = context.int("n_ref")
       guard let catalog = context.catalog else {
@@ -67,7 +76,7 @@ enum HomoInterpReference {
       guard !matches.isEmpty else {
         throw PipelineError.stage(stage: stage, message: "reference_query `\(query)` matches no catalog image")
       }
-      return .latent(try encodeMean(matches.map { URL(fileURLWithPath: $0.absolutePath) }, checkpoint, stage: stage))
+      return .latent(try encodeMean(matches.map { URL(fileURLWithPath: $0.absolutePath) }, checkpoint, align: align, stage: stage))
     default:
       let query = context.string("prototype")
       guard let catalog = context.catalog else {
@@ -113,12 +122,25 @@ enum HomoInterpReference {
     return names.map { url.appendingPathComponent($0) }
   }
 
-  /// Loads, centre-crops and encodes images; returns their mean latent `[1, C, s, s]`.
-  static func encodeMean(_ urls: [URL], _ checkpoint: HomoInterpCheckpoint, stage: String) throws -> Tensor {
+  /// Loads, aligns and encodes images; returns their mean latent `[1, C, s, s]`.
+  static func encodeMean(_ urls: [URL], _ checkpoint: HomoInterpCheckpoint, align: AlignmentMode, stage: String) throws -> Tensor {
     let loader = ImageLoader()
     let size = checkpoint.imageSize
     let images = try urls.map { url in
-      do { return try Align.centreCrop(loader.load(url), size: size).materialised() } catch {
+      do {
+        let image = try loader.load(url)
+        switch align {
+        case .centreCrop: return try Align.centreCrop(image, size: size).materialised()
+        case .celebaCrop: return try Align.celebaCrop(image, size: size).materialised()
+        case .landmarks:
+          guard let points = try LandmarkFiles.sidecar(forImage: url) else {
+            throw PipelineError.file(path: url.path, message: "no landmarks sidecar beside the reference image")
+          }
+          return try Align.landmarks(image, points: points, size: size).materialised()
+        }
+      } catch let error as PipelineError {
+        throw error
+      } catch {
         throw PipelineError.file(path: url.path, message: "cannot use as a reference: \(error)")
       }
     }
