@@ -38,23 +38,23 @@ enum HomoInterpEncodeStage {
     let size = checkpoint.imageSize
     return .map { items in
       // Items with a wrong image fail alone; the rest go through the encoder as one batch.
-      var results = [Result<Payload, Error>?](repeating: nil, count: items.count)
-      var good: [(Int, VipsImage)] = []
-      for (i, item) in items.enumerated() {
-        do { good.append((i, try HomoInterpFrames.modelImage(item, size: size, stage: context.stageID))) } catch {
-          results[i] = .failure(error)
-        }
-      }
+      let checked = items.map { item in Result { try HomoInterpFrames.modelImage(item, size: size, stage: context.stageID) } }
+      let good = zip(items, checked).compactMap { item, result in (try? result.get()).map { (item, $0) } }
+      var outcomes: [Result<Payload, Error>] = []
       if !good.isEmpty {
         let input = try HomoInterpFrames.imageTensor(good.map(\.1), size: size)
         let latents = try checkpoint.withModel { try $0.encode(input) }
         let payloads = HomoInterpFrames.split(latents, counts: good.map { _ in 1 })
-        let stored = writer.map { $0.store(zip(good, payloads).map { (items[$0.0], $1) }) }
-        for (n, (i, _)) in good.enumerated() {
-          if let error = stored?[n] { results[i] = .failure(error) } else { results[i] = .success(payloads[n]) }
+        let storeErrors = writer?.store(zip(good, payloads).map { ($0.0, $1) }) ?? payloads.map { _ in nil }
+        outcomes = zip(payloads, storeErrors).map { payload, error in error.map { .failure($0) } ?? .success(payload) }
+      }
+      var next = 0
+      return checked.map { result in
+        result.flatMap { _ in
+          defer { next += 1 }
+          return outcomes[next]
         }
       }
-      return results.map { $0 ?? .failure(PipelineError.item(stage: context.stageID, item: "?", message: "not processed")) }
     }
   }
 }
