@@ -22,7 +22,8 @@ enum HomoInterpInterpolateStage {
           }
           return nil
         }),
-      HomoInterpParameters.sweepSpec("Sweep strengths, e.g. \"0, 0.5, 1\": one frame per strength and row (empty = no sweep)."),
+      HomoInterpParameters.sweepSpec(
+        "Sweep strengths, e.g. \"0, 0.5, 1\": one frame per strength and row, other groups at 0 (empty = no sweep; strength.* then apply)."),
       HomoInterpParameters.sweepGroupsSpec("Sweep rows: group names; `all` = every group together, `each` = every group in turn (empty = `each`)."),
       ParameterSpec(
         "path_frames", .int, default: .int(0),

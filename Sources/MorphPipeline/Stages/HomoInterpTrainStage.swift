@@ -65,7 +65,7 @@ enum HomoInterpTrainStage {
       ParameterSpec("jitter", .bool, default: .bool(true), "Jitter training faces (small shifts, zoom and rotation)."),
       ParameterSpec("checkpoint_every", .int, default: .int(500), "Write the checkpoint every K steps (and at the end).", check: atLeast(1)),
       ParameterSpec("sample_every", .int, default: .int(500), "Sample sheet (rows = groups, columns = strengths) every K steps; 0 = never.", check: atLeast(0)),
-      ParameterSpec("resume", .bool, default: .bool(false), "Continue the checkpoint's run exactly (model, optimisers, step)."),
+      ParameterSpec("resume", .bool, default: .bool(false), "Continue the checkpoint's run exactly (model, optimisers, step; its options and seed); only `steps` changes."),
       ParameterSpec("log_every", .int, default: .int(50), "Print a progress line (it/s, ETA, losses) to stderr every K steps; 0 = quiet.", check: atLeast(0)),
     ] + lambdas.map { ParameterSpec($0.name, .double, default: .double($0.value), $0.summary, check: nonNegative) },
     retryable: false, concurrency: 1,
