@@ -17,7 +17,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
 
   @Option(help: "Synthetic face set (written by 'morph fixtures toyfaces').") var data: String
   @Option(help: "Output directory for checkpoints and samples.") var out: String
-  @Option(help: "Total steps over all phases.") var steps: Int = 10_000
+  @Option(help: "Total steps over all phases (default 10000; with --resume, the checkpoint's unless given).") var steps: Int?
   @Option(help: "Batch size.") var batch: Int = 16
   @Option(help: "Image side in pixels.") var size: Int = 64
   @Option(help: "Channel width multiplier (1 = VGG19).") var width: Double = 0.25
@@ -51,7 +51,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     let outURL = URL(fileURLWithPath: out)
     let checkpoint = outURL.appendingPathComponent("homointerp.safetensors")
     var options = HomoInterpTrainingOptions()
-    options.steps = steps
+    options.steps = steps ?? 10_000
     options.batchSize = batch
     options.learningRate = lr
     options.nCritic = nCritic
@@ -81,21 +81,21 @@ struct TrainHomoInterpCommand: ParsableCommand {
     }
     let config = HomoInterpConfig(imageSize: size, width: width, poolings: poolings, groups: AttributeGroup.defaultGroups)
     try config.validate()
-    let data = try HomoInterpData(
-      directory: URL(fileURLWithPath: data), groups: config.groups, imageSize: size,
-      jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: seed)
     let trainer: HomoInterpTrainer
     if resume {
-      trainer = try HomoInterpTrainer.resume(from: checkpoint, data: data, steps: steps)
-      print("resumed \(checkpoint.path) at step \(trainer.step) of \(trainer.options.steps)")
+      trainer = try HomoInterpTrainer.resume(from: checkpoint, dataDirectory: URL(fileURLWithPath: data), steps: steps)
+      print("resumed \(checkpoint.path) at step \(trainer.step) of \(trainer.options.steps) (options, seed and weights from the checkpoint)")
     } else {
-      trainer = try HomoInterpTrainer(config: config, data: data, options: options)
+      let faces = try HomoInterpData(
+        directory: URL(fileURLWithPath: data), groups: config.groups, imageSize: size,
+        jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: seed)
+      trainer = try HomoInterpTrainer(config: config, data: faces, options: options)
     }
     let m = trainer.model
     print(
-      "model: \(size) px, width \(m.config.width), \(m.config.poolings) poolings → latent \(m.config.latentChannels)×\(m.config.latentSide)×\(m.config.latentSide), "
+      "model: \(m.config.imageSize) px, width \(m.config.width), \(m.config.poolings) poolings → latent \(m.config.latentChannels)×\(m.config.latentSide)×\(m.config.latentSide), "
         + "\(m.parameterCount) parameters, \(m.config.groups.count) groups; teacher: \(trainer.teacher.description); "
-        + "\(data.records.count) training faces")
+        + "\(trainer.data.records.count) training faces")
     fflush(stdout)
     let start = Date()
     let first = trainer.step

@@ -60,3 +60,10 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
     guard Set(names).count == names.count else { throw HomoInterpError.badConfig("group names repeat: \(names)") }
   }
 }
+
+extension HomoInterpConfig: CustomStringConvertible {
+  public var description: String {
+    "\(imageSize) px, width \(width), \(poolings) poolings, projection \(projectionChannels.map(String.init) ?? "latent"), groups "
+      + groups.map { "\($0.name)(\($0.attributes.joined(separator: ",")))" }.joined(separator: " ")
+  }
+}

@@ -71,6 +71,20 @@ public final class HomoInterpTrainer {
     model.train()
   }
 
+  /// Continues the run saved at `url` on the face set in `dataDirectory`, read with the
+  /// checkpoint's image size, groups, jitter and seed.
+  public static func resume(from url: URL, dataDirectory: URL, steps: Int? = nil) throws -> HomoInterpTrainer {
+    let file = HomoInterpModel.checkpointPaths(url).metadata
+    let info = try HomoInterpModel.readInfo(file)
+    guard let json = info.metadata["options"], let options = try? JSONDecoder().decode(HomoInterpTrainingOptions.self, from: Data(json.utf8)) else {
+      throw HomoInterpError.badCheckpoint(file: file.path, message: "metadata has no valid 'options': not a training checkpoint")
+    }
+    let data = try HomoInterpData(
+      directory: dataDirectory, groups: info.config.groups, imageSize: info.config.imageSize,
+      jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: options.seed)
+    return try resume(from: url, data: data, steps: steps)
+  }
+
   /// Continues the run saved at `url`. `steps` (when given) replaces the total step count, so
   /// a finished run can be extended; everything else comes from the checkpoint.
   public static func resume(from url: URL, data: HomoInterpData, steps: Int? = nil) throws -> HomoInterpTrainer {
