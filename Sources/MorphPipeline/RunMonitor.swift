@@ -127,7 +127,7 @@ final class RunMonitor: @unchecked Sendable {
     pending.removeAll(keepingCapacity: true)
     lastFlush = Date()
     lock.unlock()
-    let write = { [self] in
+    let write: @Sendable () -> Void = { [self] in
       guard let catalog, !batch.isEmpty else { return }
       do { try catalog.recordStageResults(batch) } catch { noteRecordingError(error) }
     }
