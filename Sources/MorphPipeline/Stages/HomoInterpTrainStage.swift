@@ -81,19 +81,19 @@ enum HomoInterpTrainStage {
     let checkpointEvery = context.int("checkpoint_every"), sampleEvery = context.int("sample_every")
     return .reduce { items in
       let folder = try dataFolder(items, stage: context.stageID)
-      let data: HomoInterpData
-      do {
-        data = try HomoInterpData(
-          directory: folder, groups: config.groups, imageSize: config.imageSize,
-          jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: options.seed)
-      } catch {
-        throw PipelineError.stage(stage: context.stageID, message: "training data \(folder.path): \(error)")
-      }
       let trainer: HomoInterpTrainer
-      if resume, FileManager.default.fileExists(atPath: HomoInterpModel.checkpointPaths(checkpoint).metadata.path) {
-        trainer = try HomoInterpTrainer.resume(from: checkpoint, data: data, steps: options.steps)
-      } else {
-        trainer = try HomoInterpTrainer(config: config, data: data, options: options)
+      do {
+        if resume, FileManager.default.fileExists(atPath: HomoInterpModel.checkpointPaths(checkpoint).metadata.path) {
+          // The set is read with the checkpoint's size, groups, jitter and seed.
+          trainer = try HomoInterpTrainer.resume(from: checkpoint, dataDirectory: folder, steps: options.steps)
+        } else {
+          let data = try HomoInterpData(
+            directory: folder, groups: config.groups, imageSize: config.imageSize,
+            jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: options.seed)
+          trainer = try HomoInterpTrainer(config: config, data: data, options: options)
+        }
+      } catch {
+        throw PipelineError.stage(stage: context.stageID, message: "training on \(folder.path): \(error)")
       }
       let recorder = TrainingMetrics(context: context)
       let start = Date()
