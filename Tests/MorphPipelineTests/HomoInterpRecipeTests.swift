@@ -107,10 +107,14 @@ final class HomoInterpRecipeTests: XCTestCase {
 
     // A stronger edit: encodings come from the cache, the edit changes.
     // (Another output folder: libvips may serve a rewritten file from its cache of loaded images.)
-    let stronger = try await run("translate-folder.yaml", overrides.dropLast() + ["strength.expression=1", "output=out/t2"])
+    let stronger = try await run("translate-folder.yaml", overrides + ["strength.expression=1", "output=out/t2"])
     XCTAssertEqual(stronger.status, .succeeded, stronger.summary)
     XCTAssertEqual(stage(stronger, "latents")?.cached, 3, stronger.summary)
     XCTAssertNotEqual(try image("out/t2/edited/000001.png").pixels(), try edited.pixels())
+    // Scores of unchanged faces come from the cache and are still metrics of this run.
+    XCTAssertEqual(stage(stronger, "input_scores")?.cached, 3, stronger.summary)
+    let again = try catalog.metrics(runID: stronger.runID)
+    XCTAssertEqual(again.first { $0.name == "input.psnr" && $0.item == "000001.jpg" }?.value, psnr.value)
   }
 
   func testMorphPairDrawsEveryGroupAndAnimatesTheWholeMorph() async throws {

@@ -7,7 +7,7 @@ import MorphTensor
 /// `homointerp.score`: per face (or per frame of a strip) the attribute probabilities — from
 /// the critic's attribute heads on the re-encoded face, or from the oracle when `oracle` names
 /// one — and the reconstruction PSNR/SSIM of decode(encode(face)) against the face. Results
-/// are the output record and metrics of the run.
+/// are the output record and (with `record`) metrics of the run.
 enum HomoInterpScoreStage {
   static let descriptor = StageDescriptor(
     name: "homointerp.score",
@@ -24,6 +24,9 @@ enum HomoInterpScoreStage {
         "Attributes to report, comma-separated (empty = a sweep row's own group, or every attribute)."),
       HomoInterpParameters.sweepSpec("The interpolate stage's sweep, to name frames `group@strength` (empty: `frameN`)."),
       HomoInterpParameters.sweepGroupsSpec("The interpolate stage's sweep_groups (empty = the checkpoint's groups)."),
+      ParameterSpec(
+        "record", .bool, default: .bool(true),
+        "Write the scores as metrics of the run that computes them (a cached rerun records none: chain write-metrics instead)."),
       ParameterSpec("prefix", .string, default: .string("score."), "Prefix of the metric names in the catalog."),
     ],
     concurrency: 1, batch: 4, modelHash: HomoInterpCheckpoint.modelHash
@@ -50,7 +53,7 @@ enum HomoInterpScoreStage {
         message: "attributes: `\(name)` is not scored by the \(oracle == nil ? "checkpoint" : "oracle")" + Suggest.hint(name, among: names))
     }
     let labels = try frameLabels(context, groups: config.groups.map(\.name))
-    let reconstruction = context.bool("reconstruction"), prefix = context.string("prefix")
+    let reconstruction = context.bool("reconstruction"), prefix = context.string("prefix"), record = context.bool("record")
     return .map { items in
       var metrics: [MetricRecord] = []
       let results: [Result<Payload, Error>] = eachItem(items) { item in
@@ -76,7 +79,7 @@ enum HomoInterpScoreStage {
           let a = p.shape[1]
           return ((0..<frames.count).map { k in (0..<a).map { Double(p.scalars[k * a + $0]) } }, rebuilt)
         }
-        var fields: [String: String] = ["item": item.id, "frames": String(frames.count)]
+        var fields: [String: String] = ["item": item.id]
         for k in frames.indices {
           let label = frames.count == 1 ? "" : (labels.isEmpty ? "frame\(k)" : labels[k].name) + "."
           let wanted = chosen.isEmpty ? defaultAttributes(labels.isEmpty ? nil : labels[k].group, config: config, names: names) : chosen
@@ -90,8 +93,8 @@ enum HomoInterpScoreStage {
             fields[label + "ssim"] = format(ImageMetrics.ssim(evalImages[k], copy) ?? 0)
           }
         }
-        if let runID = context.runID {
-          for (name, text) in fields where name != "item" && name != "frames" {
+        if record, let runID = context.runID {
+          for (name, text) in fields where name != "item" {
             if let value = Double(text) {
               metrics.append(MetricRecord(runID: runID, name: prefix + name, value: value, stage: context.stageID, item: item.id))
             }
