@@ -105,7 +105,8 @@ final class HomoInterpLatentWriter: @unchecked Sendable {
   func resolve(_ item: Item) throws -> ImageMatch {
     guard let origin = item.origin else {
       throw PipelineError.item(
-        stage: stage, item: item.id, message: "the item did not come from an image file, so its latent cannot be stored (set store: false)")
+        stage: stage, item: item.id,
+        message: "the item did not come from an image file, so its latent cannot be stored (set store: false)")
     }
     if let match = try? catalog.resolveImage(origin.path) { return match }
     // Items of `load` are named by their path below the folder: that folder is the dataset root.

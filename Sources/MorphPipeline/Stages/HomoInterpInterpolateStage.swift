@@ -23,8 +23,10 @@ enum HomoInterpInterpolateStage {
           return nil
         }),
       HomoInterpParameters.sweepSpec(
-        "Sweep strengths, e.g. \"0, 0.5, 1\": one frame per strength and row, other groups at 0 (empty = no sweep; strength.* then apply)."),
-      HomoInterpParameters.sweepGroupsSpec("Sweep rows: group names; `all` = every group together, `each` = every group in turn (empty = `each`)."),
+        "Sweep strengths, e.g. \"0, 0.5, 1\": one frame per strength and row, other groups at 0 "
+          + "(empty = no sweep; strength.* then apply)."),
+      HomoInterpParameters.sweepGroupsSpec(
+        "Sweep rows: group names; `all` = every group together, `each` = every group in turn (empty = `each`)."),
       ParameterSpec(
         "path_frames", .int, default: .int(0),
         "Without a sweep: this many frames from the face (t = 0) to the edit (t = 1) at strengths t·v (0 = the edit only).",
@@ -40,7 +42,8 @@ enum HomoInterpInterpolateStage {
     return .map { items in
       let (sources, counts) = try HomoInterpFrames.latents(items, config: c, side: s, stage: context.stageID)
       guard counts.allSatisfy({ $0 == 1 }) else {
-        throw PipelineError.stage(stage: context.stageID, message: "takes one latent per face (from homointerp.encode), got frame counts \(counts)")
+        throw PipelineError.stage(
+          stage: context.stageID, message: "takes one latent per face (from homointerp.encode), got frame counts \(counts)")
       }
       let references = reference.latents(for: sources)
       // One interpolator call per strength row, over the whole micro-batch.
