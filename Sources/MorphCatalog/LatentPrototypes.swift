@@ -40,7 +40,8 @@ extension Catalog {
   }
 
   /// mean(latents of images matching `expression`) − mean(latents of images not matching it),
-  /// over the latents stored under `model`; "not matching" is the query `NOT (expression)`.
+  /// over the latents stored under `model`; "not matching" is the query `NOT (expression)`, so
+  /// images whose dataset lacks an attribute of the expression are on neither side.
   /// Throws `notFound` when either side has no latent.
   public func attributePrototype(_ expression: String, model: String, split: String? = nil) throws -> AttributePrototype {
     guard let with = try accumulateLatents(expression, model: model, split: split, limit: nil) else {

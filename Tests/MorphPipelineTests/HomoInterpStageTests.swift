@@ -26,6 +26,16 @@ final class HomoInterpStageTests: XCTestCase {
     let ids = try catalog.query("Smiling OR NOT Smiling").map(\.id)
     try catalog.storeLatents(
       zip(ids, values).map { LatentInput(imageID: $0, values: $1, shape: [2, 1, 1]) }, model: "m", dtype: .float32)
+    // An unlabelled photo (a folder translated earlier): its latent belongs to neither side.
+    var photos = DatasetAnnotations(name: "photos", kind: "folder", root: "/elsewhere")
+    photos.files = ["me.jpg"]
+    photos.splits = [-1]
+    photos.identities = [nil]
+    photos.contentHashes = [nil]
+    photos.byteSizes = [nil]
+    try catalog.ingest(photos)
+    let me = try XCTUnwrap(try catalog.imageID(dataset: "photos", path: "me.jpg"))
+    try catalog.storeLatents([LatentInput(imageID: me, values: [1000, 1000], shape: [2, 1, 1])], model: "m", dtype: .float32)
     return catalog
   }
 
