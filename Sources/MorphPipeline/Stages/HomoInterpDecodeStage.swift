@@ -14,7 +14,7 @@ enum HomoInterpDecodeStage {
     let checkpoint = try HomoInterpCheckpoint.load(context)
     let c = checkpoint.config.latentChannels, s = checkpoint.config.latentSide
     return .map { items in
-      let (latents, counts) = try HomoInterpFrames.latents(items, config: c, side: s, stage: context.stageID)
+      let (latents, counts) = try HomoInterpFrames.latents(items, channels: c, side: s, stage: context.stageID)
       let images = try checkpoint.withModel { try $0.decode(latents) }
       var first = 0
       return counts.map { k in

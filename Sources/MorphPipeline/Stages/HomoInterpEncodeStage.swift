@@ -42,7 +42,7 @@ enum HomoInterpEncodeStage {
       let good = zip(items, checked).compactMap { item, result in (try? result.get()).map { (item, $0) } }
       var outcomes: [Result<Payload, Error>] = []
       if !good.isEmpty {
-        let input = try HomoInterpFrames.imageTensor(good.map(\.1), size: size)
+        let input = try HomoInterpFrames.imageTensor(good.map(\.1))
         let latents = try checkpoint.withModel { try $0.encode(input) }
         let payloads = HomoInterpFrames.split(latents, counts: good.map { _ in 1 })
         let storeErrors = writer?.store(zip(good, payloads).map { ($0.0, $1) }) ?? payloads.map { _ in nil }

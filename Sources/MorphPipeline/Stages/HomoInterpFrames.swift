@@ -10,7 +10,7 @@ import MorphTensor
 /// width / height). The sheet, animate and score stages read strips back frame by frame.
 enum HomoInterpFrames {
   /// Latent tensors of the items, concatenated along the batch axis, with each item's frame count.
-  static func latents(_ items: [Item], config channels: Int, side: Int, stage: String) throws -> (Tensor, [Int]) {
+  static func latents(_ items: [Item], channels: Int, side: Int, stage: String) throws -> (Tensor, [Int]) {
     var scalars: [Float] = []
     var counts: [Int] = []
     let per = channels * side * side
@@ -41,8 +41,8 @@ enum HomoInterpFrames {
     }
   }
 
-  /// Model input `[N, 3, S, S]` (symmetric normalisation) from images of side `size`.
-  static func imageTensor(_ images: [VipsImage], size: Int) throws -> Tensor {
+  /// Model input `[N, 3, S, S]` (symmetric normalisation) from same-sized images.
+  static func imageTensor(_ images: [VipsImage]) throws -> Tensor {
     let batch = try ImageBatchBuffer(images: images, normalisation: .symmetric)
     return Tensor(shape: batch.shape, scalars: batch.data)
   }

@@ -40,7 +40,7 @@ enum HomoInterpInterpolateStage {
     let reference = try HomoInterpReference.resolve(context, checkpoint: checkpoint)
     let c = checkpoint.config.latentChannels, s = checkpoint.config.latentSide
     return .map { items in
-      let (sources, counts) = try HomoInterpFrames.latents(items, config: c, side: s, stage: context.stageID)
+      let (sources, counts) = try HomoInterpFrames.latents(items, channels: c, side: s, stage: context.stageID)
       guard counts.allSatisfy({ $0 == 1 }) else {
         throw PipelineError.stage(
           stage: context.stageID, message: "takes one latent per face (from homointerp.encode), got frame counts \(counts)")

@@ -144,7 +144,7 @@ enum HomoInterpReference {
         throw PipelineError.file(path: url.path, message: "cannot use as a reference: \(error)")
       }
     }
-    let latents = try checkpoint.withModel { try $0.encode(HomoInterpFrames.imageTensor(images, size: size)) }
+    let latents = try checkpoint.withModel { try $0.encode(HomoInterpFrames.imageTensor(images)) }
     return latents.mean(axes: [0], keepDims: true)
   }
 }

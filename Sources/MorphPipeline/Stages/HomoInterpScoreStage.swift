@@ -69,7 +69,7 @@ enum HomoInterpScoreStage {
             message: "the strip has \(frames.count) frames but sweep × sweep_groups names \(labels.count)")
         }
         let evalImages = try frames.map { EvalImage(width: $0.width, height: $0.height, bytes: try $0.pixels()) }
-        let input = try HomoInterpFrames.imageTensor(frames, size: config.imageSize)
+        let input = try HomoInterpFrames.imageTensor(frames)
         // Probabilities per frame, in `names` order; reconstructions when asked for.
         let (probabilities, rebuilt): ([[Double]], Tensor?) = try checkpoint.withModel { model in
           let latents = try model.encode(input)
