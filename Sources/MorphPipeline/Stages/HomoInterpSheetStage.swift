@@ -16,6 +16,9 @@ enum HomoInterpSheetStage {
         "checkpoint", .string, default: .string(""),
         "Checkpoint whose group names label the rows for an empty sweep_groups or `each` (its JSON metadata is read)."),
       ParameterSpec("title", .string, default: .string(""), "Sheet title; `{item}` is replaced by the item name (empty = the item name)."),
+      ParameterSpec(
+        "tile", .int, default: .int(128), "Side of each tile in pixels (frames are resampled; 0 = as decoded).",
+        check: { v in (0...1024).contains(v.intValue ?? -1) ? nil : "must be within 0…1024" }),
       ParameterSpec("font", .string, default: .string("sans 9"), "Pango font for labels."),
     ],
     concurrency: 2, batch: 1
@@ -32,10 +35,11 @@ enum HomoInterpSheetStage {
       throw PipelineError.stage(stage: context.stageID, message: "sweep_groups `each` needs the checkpoint parameter (its groups name the rows)")
     }
     let rows = names
-    let title = context.string("title"), font = context.string("font")
+    let title = context.string("title"), font = context.string("font"), tile = context.int("tile")
     return .map { items in
       eachItem(items) { item in
-        let frames = try HomoInterpFrames.frames(of: try item.image(in: context.stageID), item: item.id, stage: context.stageID)
+        var frames = try HomoInterpFrames.frames(of: try item.image(in: context.stageID), item: item.id, stage: context.stageID)
+        if tile > 0 { frames = try frames.map { try $0.resized(width: tile, height: tile) } }
         let columnCount = columns.isEmpty ? frames.count : columns.count
         guard frames.count % columnCount == 0, rows.isEmpty || rows.count * columnCount == frames.count else {
           throw PipelineError.item(
