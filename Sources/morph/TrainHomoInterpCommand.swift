@@ -27,24 +27,24 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(help: "Sample sheet every K steps (0: never).") var sampleEvery: Int = 500
   @Option(help: "Print a progress line every K steps.") var logEvery: Int = 10
   @Option(help: "Seed for weights, batches and strengths.") var seed: UInt64 = 1
-  @Option(help: "Adam learning rate.") var lr: Float = 2e-4
-  @Option(help: "Interpolator steps once every N critic steps.") var nCritic: Int = 5
+  @Option(help: "Adam learning rate (default 2e-4).") var lr: Float?
+  @Option(help: "Interpolator steps once every N critic steps (default 5).") var nCritic: Int?
   @Option(help: "Attribute-classifier steps before anything else.") var classifierSteps: Int = 1_500
   @Option(help: "Reconstruction warm-up steps after the classifier.") var warmup: Int = 2_000
   @Option(help: "Learning rate of the warm-up phase (default: --lr).") var warmupLr: Float?
   @Option(help: "VGG19 safetensors with torchvision keys (features.0.weight …) as teacher.") var teacher: String?
-  @Option(help: "λ reconstruction.") var lambdaRec: Float = 1
-  @Option(help: "λ perceptual (teacher features).") var lambdaPerceptual: Float = 1
-  @Option(help: "λ projection (knowledge guidance).") var lambdaProjection: Float = 1
-  @Option(help: "λ gradient penalty.") var lambdaGp: Float = 100
-  @Option(help: "λ critic attribute heads on real latents.") var lambdaCriticAttribute: Float = 1
-  @Option(help: "λ adversarial (interpolator).") var lambdaAdversarial: Float = 1
-  @Option(help: "λ attribute of interpolated latents.") var lambdaAttribute: Float = 1
-  @Option(help: "λ interpolate-all.") var lambdaAll: Float = 1
-  @Option(help: "λ pixel attribute (classifier on decoded edits; 0 = off).") var lambdaPixel: Float = 1
+  @Option(help: "λ reconstruction (default 1).") var lambdaRec: Float?
+  @Option(help: "λ perceptual, teacher features (default 1).") var lambdaPerceptual: Float?
+  @Option(help: "λ projection, knowledge guidance (default 1).") var lambdaProjection: Float?
+  @Option(help: "λ gradient penalty (default 100).") var lambdaGp: Float?
+  @Option(help: "λ critic attribute heads on real latents (default 1).") var lambdaCriticAttribute: Float?
+  @Option(help: "λ adversarial, interpolator (default 1).") var lambdaAdversarial: Float?
+  @Option(help: "λ attribute of interpolated latents (default 1).") var lambdaAttribute: Float?
+  @Option(help: "λ interpolate-all (default 1).") var lambdaAll: Float?
+  @Option(help: "λ pixel attribute, classifier on decoded edits; 0 = off (default 1).") var lambdaPixel: Float?
   @Option(help: "Comma-separated interpolator losses that also train the encoder: edits, all.") var encoderLosses: String = ""
-  @Option(help: "Chance a training sample edits only one group.") var singleGroup: Double = 0.5
-  @Option(help: "Relative latent spread under which a collapse is reported.") var collapseThreshold: Float = 0.1
+  @Option(help: "Chance a training batch edits only one group (default 0.5).") var singleGroup: Double?
+  @Option(help: "Relative latent spread under which a collapse is reported (default 0.1).") var collapseThreshold: Float?
   @Flag(help: "Train without geometric jitter.") var noJitter = false
 
   func run() throws {
@@ -53,25 +53,13 @@ struct TrainHomoInterpCommand: ParsableCommand {
     var options = HomoInterpTrainingOptions()
     options.steps = steps ?? 10_000
     options.batchSize = batch
-    options.learningRate = lr
-    options.nCritic = nCritic
     options.classifierSteps = classifierSteps
     options.warmupSteps = warmup
     options.warmupLearningRate = warmupLr
     options.teacherVGG19 = teacher
     options.seed = seed
-    options.singleGroupProbability = singleGroup
-    options.collapseThreshold = collapseThreshold
     options.jitter = !noJitter
-    options.weights.reconstruction = lambdaRec
-    options.weights.perceptual = lambdaPerceptual
-    options.weights.projection = lambdaProjection
-    options.weights.gradientPenalty = lambdaGp
-    options.weights.criticAttribute = lambdaCriticAttribute
-    options.weights.adversarial = lambdaAdversarial
-    options.weights.attribute = lambdaAttribute
-    options.weights.interpolateAll = lambdaAll
-    options.weights.pixelAttribute = lambdaPixel
+    adjust(&options)
     for item in encoderLosses.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
       switch item {
       case "edits": options.editLossesReachEncoder = true
@@ -83,7 +71,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
     try config.validate()
     let trainer: HomoInterpTrainer
     if resume {
-      trainer = try HomoInterpTrainer.resume(from: checkpoint, dataDirectory: URL(fileURLWithPath: data), steps: steps)
+      trainer = try HomoInterpTrainer.resume(from: checkpoint, dataDirectory: URL(fileURLWithPath: data), steps: steps) {
+        adjust(&$0)
+      }
       print("resumed \(checkpoint.path) at step \(trainer.step) of \(trainer.options.steps) (options, seed and weights from the checkpoint)")
     } else {
       let faces = try HomoInterpData(
@@ -121,6 +111,25 @@ struct TrainHomoInterpCommand: ParsableCommand {
       String(
         format: "trained %d steps in %@; checkpoint %@", trainer.step - first, Self.duration(Date().timeIntervalSince(start)),
         checkpoint.path))
+  }
+
+  /// Applies the training-dynamics options given on the command line (learning rate, nCritic,
+  /// loss weights, single-group chance, collapse threshold): on a new run over the defaults,
+  /// with --resume over the checkpoint's values (adjusting a run that does not edit).
+  func adjust(_ o: inout HomoInterpTrainingOptions) {
+    if let lr { o.learningRate = lr }
+    if let nCritic { o.nCritic = nCritic }
+    if let singleGroup { o.singleGroupProbability = singleGroup }
+    if let collapseThreshold { o.collapseThreshold = collapseThreshold }
+    if let lambdaRec { o.weights.reconstruction = lambdaRec }
+    if let lambdaPerceptual { o.weights.perceptual = lambdaPerceptual }
+    if let lambdaProjection { o.weights.projection = lambdaProjection }
+    if let lambdaGp { o.weights.gradientPenalty = lambdaGp }
+    if let lambdaCriticAttribute { o.weights.criticAttribute = lambdaCriticAttribute }
+    if let lambdaAdversarial { o.weights.adversarial = lambdaAdversarial }
+    if let lambdaAttribute { o.weights.attribute = lambdaAttribute }
+    if let lambdaAll { o.weights.interpolateAll = lambdaAll }
+    if let lambdaPixel { o.weights.pixelAttribute = lambdaPixel }
   }
 
   static func duration(_ seconds: Double) -> String {

@@ -73,7 +73,11 @@ public final class HomoInterpTrainer {
 
   /// Continues the run saved at `url` on the face set in `dataDirectory`, read with the
   /// checkpoint's image size, groups, jitter and seed.
-  public static func resume(from url: URL, dataDirectory: URL, steps: Int? = nil) throws -> HomoInterpTrainer {
+  /// `adjust` may change the stored options (loss weights, learning rate …) before training
+  /// continues; the new values are saved with the next checkpoint.
+  public static func resume(
+    from url: URL, dataDirectory: URL, steps: Int? = nil, adjust: (inout HomoInterpTrainingOptions) -> Void = { _ in }
+  ) throws -> HomoInterpTrainer {
     let file = HomoInterpModel.checkpointPaths(url).metadata
     let info = try HomoInterpModel.readInfo(file)
     guard let json = info.metadata["options"], let options = try? JSONDecoder().decode(HomoInterpTrainingOptions.self, from: Data(json.utf8)) else {
@@ -82,12 +86,14 @@ public final class HomoInterpTrainer {
     let data = try HomoInterpData(
       directory: dataDirectory, groups: info.config.groups, imageSize: info.config.imageSize,
       jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: options.seed)
-    return try resume(from: url, data: data, steps: steps)
+    return try resume(from: url, data: data, steps: steps, adjust: adjust)
   }
 
   /// Continues the run saved at `url`. `steps` (when given) replaces the total step count, so
   /// a finished run can be extended; everything else comes from the checkpoint.
-  public static func resume(from url: URL, data: HomoInterpData, steps: Int? = nil) throws -> HomoInterpTrainer {
+  public static func resume(
+    from url: URL, data: HomoInterpData, steps: Int? = nil, adjust: (inout HomoInterpTrainingOptions) -> Void = { _ in }
+  ) throws -> HomoInterpTrainer {
     let (model, info, tensors) = try HomoInterpModel.loadCheckpoint(from: url)
     let file = HomoInterpModel.checkpointPaths(url).metadata.path
     guard let json = info.metadata["options"], var options = try? JSONDecoder().decode(HomoInterpTrainingOptions.self, from: Data(json.utf8)) else {
@@ -97,6 +103,7 @@ public final class HomoInterpTrainer {
       throw HomoInterpError.badCheckpoint(file: file, message: "was trained on data \(stored), but \(data.directory.path) is \(data.hash)")
     }
     if let steps { options.steps = steps }
+    adjust(&options)
     guard let seedText = info.metadata["model_seed"], let modelSeed = UInt64(seedText) else {
       throw HomoInterpError.badCheckpoint(file: file, message: "metadata has no 'model_seed'")
     }
