@@ -31,9 +31,11 @@ struct EvalInterpolationCommand: ParsableCommand {
   @Option(help: "Number of pairs shown in the sample sheet.") var samples: Int = 4
   @Option(help: "Oracle checkpoint from 'morph train oracle' (without it, oracle metrics are not computed).")
   var oracle: String?
+  @Option(help: "Model checkpoint for --model homointerp or latent-lerp (.safetensors with its .json).")
+  var checkpoint: String?
 
   func run() throws {
-    guard let method = BuiltinMethods.named(model) else {
+    guard let method = try BuiltinMethods.named(model, checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }) else {
       throw ToyFaceError.badOption("unknown --model '\(model)' (known: \(BuiltinMethods.names.joined(separator: ", ")))")
     }
     guard pairs > 0 else { throw ToyFaceError.badOption("--pairs must be positive, got \(pairs)") }

@@ -45,7 +45,19 @@ public struct InterpolationMethod: Sendable {
 
 /// The built-in methods `morph eval interpolation --model` accepts by name.
 public enum BuiltinMethods {
-  public static let names = ["pixel-lerp", "identity"]
+  public static let names = ["pixel-lerp", "identity", "homointerp", "latent-lerp"]
+  /// Methods that need a trained checkpoint (`--checkpoint`).
+  public static let needingCheckpoint: Set<String> = ["homointerp", "latent-lerp"]
+
+  /// The method `name`, loading `checkpoint` for the model-backed ones (homointerp,
+  /// latent-lerp in the same model's latent space); nil for an unknown name.
+  public static func named(_ name: String, checkpoint: URL?) throws -> InterpolationMethod? {
+    guard needingCheckpoint.contains(name), let mode = HomoInterpEvalMethod.Mode(rawValue: name) else { return named(name) }
+    guard let checkpoint else {
+      throw ToyFaceError.badOption("--model \(name) needs --checkpoint PATH (a HomoInterp .safetensors)")
+    }
+    return try HomoInterpEvalMethod.method(mode, checkpoint: checkpoint)
+  }
 
   public static func named(_ name: String) -> InterpolationMethod? {
     switch name {

@@ -6,6 +6,9 @@ enum BuiltInStages {
       SaveStage.descriptor, GridStage.descriptor, AnimateStage.descriptor,
       IngestStage.descriptor, SelectStage.descriptor, WriteLatentsStage.descriptor, WriteMetricsStage.descriptor,
       UtilityStages.sequence, UtilityStages.pass, UtilityStages.delay,
+      HomoInterpEncodeStage.descriptor, HomoInterpInterpolateStage.descriptor, HomoInterpDecodeStage.descriptor,
+      HomoInterpScoreStage.descriptor, HomoInterpSheetStage.descriptor, HomoInterpAnimateStage.descriptor,
+      HomoInterpTrainStage.descriptor,
     ]
   }
 }

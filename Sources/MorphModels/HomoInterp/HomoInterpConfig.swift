@@ -1,0 +1,69 @@
+import Foundation
+
+/// Everything that fixes a HomoInterp model's shapes; stored in checkpoint metadata.
+public struct HomoInterpConfig: Codable, Equatable, Sendable {
+  /// Side of the square input image in pixels (64, 128 …).
+  public var imageSize: Int
+  /// Channel multiplier (1 = the reference VGG19 widths).
+  public var width: Double
+  /// Encoder depth: the latent side is `imageSize >> poolings`.
+  public var poolings: Int
+  /// Attribute groups, one interpolator branch and one critic head each.
+  public var groups: [AttributeGroup]
+  /// Output channels of the knowledge-guidance projection `P` (the teacher's `Φ_5` width);
+  /// nil means the latent width.
+  public var projectionChannels: Int?
+
+  public init(imageSize: Int, width: Double, poolings: Int, groups: [AttributeGroup], projectionChannels: Int? = nil) {
+    self.imageSize = imageSize
+    self.width = width
+    self.poolings = poolings
+    self.groups = groups
+    self.projectionChannels = projectionChannels
+  }
+
+  /// Smallest sensible model for tests: 32 px, width 1/16, 2 poolings (8×8 latent).
+  public static func tiny(groups: [AttributeGroup]) -> HomoInterpConfig {
+    HomoInterpConfig(imageSize: 32, width: 1.0 / 16, poolings: 2, groups: groups)
+  }
+
+  /// A reference channel count scaled by `width` (at least 1).
+  public func channels(_ reference: Int) -> Int { max(1, Int((Double(reference) * width).rounded())) }
+
+  /// Channels of the latent (VGG19's relu5_1 width, scaled).
+  public var latentChannels: Int { channels(512) }
+  /// Side of the square latent.
+  public var latentSide: Int { imageSize >> poolings }
+  /// Attributes over all groups, in group order.
+  public var totalAttributes: Int { groups.reduce(0) { $0 + $1.attributes.count } }
+  /// Attribute names over all groups, in group order.
+  public var attributeNames: [String] { groups.flatMap(\.attributes) }
+
+  /// Throws unless the configuration can build a model.
+  public func validate() throws {
+    guard (1...4).contains(poolings) else { throw HomoInterpError.badConfig("poolings must be 1...4, got \(poolings)") }
+    guard width > 0, width <= 4, width.isFinite else { throw HomoInterpError.badConfig("width must be in (0, 4], got \(width)") }
+    guard imageSize >= 8, imageSize <= 1024, imageSize % (1 << poolings) == 0 else {
+      throw HomoInterpError.badConfig("imageSize \(imageSize) must be 8...1024 and divisible by 2^poolings = \(1 << poolings)")
+    }
+    let side = latentSide
+    // The critic halves the latent down to 2×2: the side must be a power of two ≥ 2.
+    guard side >= 2, side & (side - 1) == 0 else {
+      throw HomoInterpError.badConfig("latent side imageSize >> poolings = \(side) must be a power of two ≥ 2")
+    }
+    if let p = projectionChannels, p < 1 { throw HomoInterpError.badConfig("projectionChannels must be positive, got \(p)") }
+    guard !groups.isEmpty else { throw HomoInterpError.badConfig("at least one attribute group is needed") }
+    for g in groups where g.attributes.isEmpty {
+      throw HomoInterpError.badConfig("attribute group '\(g.name)' has no attributes")
+    }
+    let names = groups.map(\.name)
+    guard Set(names).count == names.count else { throw HomoInterpError.badConfig("group names repeat: \(names)") }
+  }
+}
+
+extension HomoInterpConfig: CustomStringConvertible {
+  public var description: String {
+    "\(imageSize) px, width \(width), \(poolings) poolings, projection \(projectionChannels.map(String.init) ?? "latent"), groups "
+      + groups.map { "\($0.name)(\($0.attributes.joined(separator: ",")))" }.joined(separator: " ")
+  }
+}

@@ -1,0 +1,50 @@
+import MorphNN
+import MorphTensor
+
+/// `I`: one branch `T_i` per attribute group plus one residual branch (last), each
+/// conv3×3 → ReLU → conv3×3 → ReLU → conv3×3 at latent width:
+/// `F = F_a + Σ_i v_i · T_i(F_b − F_a)`.
+public final class HomoInterpInterpolator: Module {
+  public let branches: ModuleList
+  public let config: HomoInterpConfig
+  public var isTraining = true
+
+  init(config: HomoInterpConfig, rng: inout RandomGenerator) {
+    self.config = config
+    let c = config.latentChannels
+    branches = ModuleList(
+      (0...config.groups.count).map { _ in
+        Sequential([
+          Conv2d(c, c, kernelSize: 3, padding: 1, rng: &rng), ReLU(),
+          Conv2d(c, c, kernelSize: 3, padding: 1, rng: &rng), ReLU(),
+          Conv2d(c, c, kernelSize: 3, padding: 1, rng: &rng),
+        ])
+      })
+  }
+
+  public var localParameters: [(name: String, tensor: Tensor)] { [] }
+  public var children: [(name: String, module: any Module)] { [("branches", branches)] }
+
+  /// Number of strengths a call takes: one per group plus the residual branch.
+  public var branchCount: Int { config.groups.count + 1 }
+
+  /// `source + Σ_k strengths[:, k] · T_k(reference − source)`; `strengths` is [N, groups + 1]
+  /// (the last column drives the residual branch). Branches with strength 0 for every image
+  /// are skipped, so all-zero strengths return `source` itself.
+  func callAsFunction(source: Tensor, reference: Tensor, strengths: Tensor) throws -> Tensor {
+    let n = source.shape[0]
+    guard strengths.shape == [n, branchCount] else {
+      throw HomoInterpError.badShape(operation: "interpolate", expected: "strengths [\(n), \(branchCount)]", found: strengths.shape)
+    }
+    let difference = reference - source
+    var out = source
+    for k in 0..<branchCount {
+      let column = (0..<n).map { strengths.scalars[$0 * branchCount + k] }
+      if column.allSatisfy({ $0 == 0 }) && !strengths.requiresGrad { continue }
+      guard let branch = branches.modules[k] as? Sequential else { continue }
+      let v = strengths.narrow(axis: 1, start: k, length: 1).reshape([n, 1, 1, 1])
+      out = out + v * (try branch(difference))
+    }
+    return out
+  }
+}

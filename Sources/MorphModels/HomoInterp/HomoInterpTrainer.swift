@@ -1,0 +1,352 @@
+import Foundation
+import MorphNN
+import MorphTensor
+
+/// Trains a `HomoInterpModel` with the losses and update schedule of DESIGN.md §2
+/// (WGAN-GP through double backward, Adam 2e-4 (0.5, 0.999)), preceded by an attribute
+/// classifier phase (teacher / pixel judge) and a reconstruction warm-up (issue 10).
+///
+/// Every step draws its randomness from `seed` and the step number alone, so a run resumed
+/// from a checkpoint continues exactly as if it had not stopped.
+public final class HomoInterpTrainer {
+  public let model: HomoInterpModel
+  public let data: HomoInterpData
+  public private(set) var options: HomoInterpTrainingOptions
+  /// The Morph-trained attribute classifier (nil with a VGG19 teacher and no pixel loss).
+  public let classifier: HomoInterpAttributeClassifier?
+  public let teacher: any HomoInterpTeacher
+  /// Steps done so far (the next step has this 0-based number).
+  public private(set) var step = 0
+  /// Latent spread at the start of the full phase: the reference for the collapse warning.
+  public private(set) var referenceSpread: Float?
+  /// The last checkpoint written, named in the NaN/Inf stop message.
+  public private(set) var lastCheckpoint: URL?
+
+  let aeOptimizer: Adam
+  let interpolatorOptimizer: Adam
+  let criticOptimizer: Adam
+  let classifierOptimizer: Adam?
+
+  /// A fresh run. `config.groups` are intersected with the data's attributes and
+  /// `projectionChannels` is set from the teacher.
+  public convenience init(config: HomoInterpConfig, data: HomoInterpData, options: HomoInterpTrainingOptions) throws {
+    try self.init(config: config, data: data, options: options, modelSeed: options.seed)
+  }
+
+  init(config: HomoInterpConfig, data: HomoInterpData, options: HomoInterpTrainingOptions, modelSeed: UInt64, model given: HomoInterpModel? = nil) throws {
+    try options.validate()
+    self.data = data
+    self.options = options
+    var rng = RandomGenerator(seed: modelSeed ^ 0xC1A5_51F1)
+    let needClassifier = options.teacherVGG19 == nil || options.weights.pixelAttribute > 0
+    let totalAttributes = data.groups.reduce(0) { $0 + $1.attributes.count }
+    let cls = needClassifier
+      ? HomoInterpAttributeClassifier(imageSize: config.imageSize, poolings: config.poolings, attributes: totalAttributes, rng: &rng) : nil
+    classifier = cls
+    if let path = options.teacherVGG19 {
+      teacher = try VGG19Teacher(url: URL(fileURLWithPath: path), poolings: config.poolings)
+    } else if let cls {
+      teacher = cls
+    } else {
+      throw HomoInterpError.badTraining("no teacher: give a VGG19 file or train the classifier")
+    }
+    var full = config
+    full.groups = data.groups
+    full.projectionChannels = teacher.deepChannels
+    if let given {
+      guard given.config == full else {
+        throw HomoInterpError.badTraining("checkpoint config \(given.config) does not match this data/teacher (\(full))")
+      }
+      model = given
+    } else {
+      model = try HomoInterpModel(validating: full, seed: modelSeed)
+    }
+    let betas = (options.beta1, options.beta2)
+    aeOptimizer = Adam(
+      model.encoder.namedParameters(prefix: "encoder.") + model.decoder.namedParameters(prefix: "decoder.")
+        + model.projection.namedParameters(prefix: "projection."), learningRate: options.learningRate, betas: betas)
+    interpolatorOptimizer = Adam(model.interpolator.namedParameters(prefix: "interpolator."), learningRate: options.learningRate, betas: betas)
+    criticOptimizer = Adam(model.critic.namedParameters(prefix: "critic."), learningRate: options.learningRate, betas: betas)
+    classifierOptimizer = cls.map { Adam($0.namedParameters(prefix: "classifier."), learningRate: options.classifierLearningRate) }
+    model.train()
+  }
+
+  /// Continues the run saved at `url` on the face set in `dataDirectory`, read with the
+  /// checkpoint's image size, groups, jitter and seed.
+  /// `adjust` may change the stored options (loss weights, learning rate …) before training
+  /// continues; the new values are saved with the next checkpoint.
+  public static func resume(
+    from url: URL, dataDirectory: URL, steps: Int? = nil, adjust: (inout HomoInterpTrainingOptions) -> Void = { _ in }
+  ) throws -> HomoInterpTrainer {
+    let file = HomoInterpModel.checkpointPaths(url).metadata
+    let info = try HomoInterpModel.readInfo(file)
+    guard let json = info.metadata["options"], let options = try? JSONDecoder().decode(HomoInterpTrainingOptions.self, from: Data(json.utf8)) else {
+      throw HomoInterpError.badCheckpoint(file: file.path, message: "metadata has no valid 'options': not a training checkpoint")
+    }
+    let data = try HomoInterpData(
+      directory: dataDirectory, groups: info.config.groups, imageSize: info.config.imageSize,
+      jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: options.seed)
+    return try resume(from: url, data: data, steps: steps, adjust: adjust)
+  }
+
+  /// Continues the run saved at `url`. `steps` (when given) replaces the total step count, so
+  /// a finished run can be extended; everything else comes from the checkpoint.
+  public static func resume(
+    from url: URL, data: HomoInterpData, steps: Int? = nil, adjust: (inout HomoInterpTrainingOptions) -> Void = { _ in }
+  ) throws -> HomoInterpTrainer {
+    let (model, info, tensors) = try HomoInterpModel.loadCheckpoint(from: url)
+    let file = HomoInterpModel.checkpointPaths(url).metadata.path
+    guard let json = info.metadata["options"], var options = try? JSONDecoder().decode(HomoInterpTrainingOptions.self, from: Data(json.utf8)) else {
+      throw HomoInterpError.badCheckpoint(file: file, message: "metadata has no valid 'options': not a training checkpoint")
+    }
+    if let stored = info.metadata["data_hash"], stored != data.hash {
+      throw HomoInterpError.badCheckpoint(file: file, message: "was trained on data \(stored), but \(data.directory.path) is \(data.hash)")
+    }
+    if let steps { options.steps = steps }
+    adjust(&options)
+    guard let seedText = info.metadata["model_seed"], let modelSeed = UInt64(seedText) else {
+      throw HomoInterpError.badCheckpoint(file: file, message: "metadata has no 'model_seed'")
+    }
+    let trainer = try HomoInterpTrainer(config: info.config, data: data, options: options, modelSeed: modelSeed, model: model)
+    try trainer.restore(tensors: tensors, file: HomoInterpModel.checkpointPaths(url).weights.path)
+    trainer.step = info.step
+    trainer.referenceSpread = info.metadata["reference_spread"].flatMap(Float.init)
+    trainer.lastCheckpoint = url
+    trainer.model.train()
+    return trainer
+  }
+
+  // MARK: - Checkpoints
+
+  var optimizers: [(String, Adam)] {
+    [("ae", aeOptimizer), ("interpolator", interpolatorOptimizer), ("critic", criticOptimizer)]
+      + (classifierOptimizer.map { [("classifier", $0)] } ?? [])
+  }
+
+  func restore(tensors: [String: Tensor], file: String) throws {
+    do {
+      for (name, opt) in optimizers {
+        let prefix = "optimizer.\(name)."
+        var state: [String: Tensor] = [:]
+        for (k, v) in tensors where k.hasPrefix(prefix) { state[String(k.dropFirst(prefix.count))] = v }
+        try opt.load(state: state)
+      }
+      if let classifier {
+        var state: [String: Tensor] = [:]
+        for (k, v) in tensors where k.hasPrefix("trainer.classifier.") { state[String(k.dropFirst("trainer.classifier.".count))] = v }
+        try classifier.load(stateDict: state)
+      }
+    } catch {
+      throw HomoInterpError.badCheckpoint(file: file, message: "training state: \(error)")
+    }
+  }
+
+  /// Writes model, optimiser and classifier state plus metadata (config, step, groups, data
+  /// hash, options, seed, teacher), atomically.
+  public func saveCheckpoint(to url: URL, extraMetadata: [String: String] = [:]) throws {
+    var extra: [String: Tensor] = [:]
+    for (name, opt) in optimizers {
+      for (k, v) in opt.state() { extra["optimizer.\(name).\(k)"] = v }
+    }
+    if let classifier { for (k, v) in classifier.stateDict() { extra["trainer.classifier.\(k)"] = v } }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    var meta = extraMetadata
+    meta["options"] = String(decoding: try encoder.encode(options), as: UTF8.self)
+    meta["data"] = data.directory.path
+    meta["data_hash"] = data.hash
+    meta["model_seed"] = String(options.seed)
+    meta["rng"] = "per-step RandomGenerator(seed ^ step), seed \(options.seed)"
+    meta["teacher"] = teacher.description
+    meta["phase"] = options.phase(at: max(0, step - 1)).rawValue
+    if let referenceSpread { meta["reference_spread"] = String(referenceSpread) }
+    try model.save(to: url, step: step, metadata: meta, extra: extra)
+    lastCheckpoint = url
+  }
+
+  // MARK: - Steps
+
+  /// The randomness of step `s`.
+  func generator(for s: Int) -> RandomGenerator {
+    RandomGenerator(seed: options.seed ^ (UInt64(s) &* 0x9E37_79B9_7F4A_7C15) ^ 0x5EED)
+  }
+
+  /// Runs one step of the current phase and reports its losses.
+  public func trainStep() throws -> HomoInterpStepReport {
+    let start = Date()
+    let s = step
+    var rng = generator(for: s)
+    let n = options.batchSize
+    let chosen = (0..<n).map { _ in data.records[Int(rng.next() % UInt64(data.records.count))] }
+    let x = try data.images(chosen, firstItem: s * n, jittered: options.jitter)
+    let z = data.targets(chosen)
+    let phase = options.phase(at: s)
+    var losses: [String: Float] = [:]
+    var spread: Float?
+    switch phase {
+    case .classifier: try classifierStep(x, z, &losses)
+    case .warmup:
+      aeOptimizer.learningRate = options.warmupLearningRate ?? options.learningRate
+      spread = try autoencoderStep(x, z, &losses, rng: &rng, full: false)
+    case .full:
+      aeOptimizer.learningRate = options.learningRate
+      spread = try autoencoderStep(x, z, &losses, rng: &rng, full: true)
+    }
+    step += 1
+    var warning: String?
+    if let spread, phase == .full {
+      if referenceSpread == nil { referenceSpread = spread }
+      let ref = referenceSpread ?? spread
+      if spread < options.collapseThreshold || spread < 0.25 * ref {
+        warning = String(
+          format: "latent collapse: per-image spread %.3f (threshold %.3f, %.3f at the start of the full phase) — the encoder maps different faces to nearly the same latent",
+          spread, options.collapseThreshold, ref)
+      }
+    }
+    return HomoInterpStepReport(
+      step: step, totalSteps: options.steps, phase: phase, losses: losses, latentSpread: spread, collapseWarning: warning,
+      seconds: Date().timeIntervalSince(start))
+  }
+
+  func checkFinite(_ values: [String: Float]) throws {
+    for (name, v) in values.sorted(by: { $0.key < $1.key }) where !v.isFinite {
+      throw HomoInterpError.nonFinite(step: step + 1, loss: name, lastCheckpoint: lastCheckpoint?.path)
+    }
+  }
+
+  func classifierStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float]) throws {
+    guard let classifier, let opt = classifierOptimizer else { return }
+    classifier.setFrozen(false)
+    defer { classifier.setFrozen(true) }
+    let loss = bceWithLogitsLoss(try classifier.logits(x), z)
+    losses["classifier"] = loss.item
+    try checkFinite(losses)
+    opt.zeroGrad()
+    try loss.backward()
+    opt.step()
+  }
+
+  /// Marks the critic's weights as (not) receiving gradients: the interpolator's losses
+  /// pass through the critic without training it.
+  func setCriticTrainable(_ on: Bool) {
+    for p in model.critic.parameters { p.requiresGrad = on }
+  }
+
+  /// Warm-up (reconstruction, perceptual, projection) or a full step (plus critic every step
+  /// and interpolator every `nCritic` steps). Returns the latent spread.
+  func autoencoderStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float], rng: inout RandomGenerator, full: Bool) throws -> Float {
+    let w = options.weights
+    let n = x.shape[0]
+    let (targetPerceptual, targetDeep) = try withoutGrad { try teacher.features(x) }
+    let f = try model.encoder(x)
+    let spread = HomoInterpLosses.latentSpread(f)
+    var total: Tensor
+    var generatorStep = false
+    var decodedInput = f
+    var zInterp: Tensor?
+    var extraLosses: [(String, Float, Tensor)] = []
+    if full {
+      let perm = rng.permutation(n)
+      let (v, zi) = sampleStrengths(n: n, z: z, perm: perm, rng: &rng)
+      zInterp = zi
+      let fd = f.detached()
+      // Critic: WGAN-GP on latents, attribute heads on real latents.
+      setCriticTrainable(true)
+      let fakeD = try withoutGrad { try model.interpolator(source: fd, reference: fd.indexSelect(perm), strengths: v) }
+      let hReal = try model.critic.features(fd), hFake = try model.critic.features(fakeD)
+      let wasserstein = try model.critic.score(features: hFake).mean() - model.critic.score(features: hReal).mean()
+      let eps = (0..<n).map { _ in rng.nextUniform() }
+      let gp = try HomoInterpLosses.gradientPenalty(critic: model.critic, real: fd, fake: fakeD, eps: eps)
+      let criticAttr = bceWithLogitsLoss(try model.critic.attributeLogits(features: hReal), z)
+      let criticLoss = wasserstein + gp * w.gradientPenalty + criticAttr * w.criticAttribute
+      losses["critic_wasserstein"] = wasserstein.item
+      losses["critic_gp"] = gp.item
+      losses["critic_attribute"] = criticAttr.item
+      try checkFinite(losses)
+      criticOptimizer.zeroGrad()
+      try criticLoss.backward()
+      criticOptimizer.step()
+      criticOptimizer.zeroGrad()
+      setCriticTrainable(false)
+      generatorStep = step % options.nCritic == 0
+      if generatorStep {
+        let fe = options.editLossesReachEncoder ? f : fd
+        let fi = try model.interpolator(source: fe, reference: fe.indexSelect(perm), strengths: v)
+        let h = try model.critic.features(fi)
+        extraLosses.append(("adversarial", w.adversarial, -(try model.critic.score(features: h)).mean()))
+        extraLosses.append(("attribute", w.attribute, bceWithLogitsLoss(try model.critic.attributeLogits(features: h), zi)))
+        let fa = options.interpolateAllReachesEncoder ? f : fd
+        let ones = Tensor.ones([n, model.interpolator.branchCount])
+        let all = try model.interpolator(source: fa, reference: fa.indexSelect(perm), strengths: ones)
+        extraLosses.append(("interpolate_all", w.interpolateAll, mseLoss(all, fd.indexSelect(perm))))
+        if w.pixelAttribute > 0 { decodedInput = Tensor.concat([f, fi], axis: 0) }
+      }
+    }
+    let decoded = try model.decoder(decodedInput)
+    let recon = decodedInput.shape[0] == n ? decoded : decoded.narrow(axis: 0, start: 0, length: n)
+    let rec = mseLoss(recon, x)
+    var perc = Tensor(0)
+    if w.perceptual > 0 {
+      let (perceptual, _) = try teacher.features(recon)
+      for (a, b) in zip(perceptual, targetPerceptual) { perc = perc + mseLoss(a, b) }
+      perc = perc / Float(max(1, perceptual.count))
+    }
+    let proj = mseLoss(try model.projection(f), targetDeep)
+    losses["reconstruction"] = rec.item
+    losses["perceptual"] = perc.item
+    losses["projection"] = proj.item
+    total = rec * w.reconstruction + perc * w.perceptual + proj * w.projection
+    if generatorStep, let zi = zInterp, let classifier, w.pixelAttribute > 0, decoded.shape[0] == 2 * n {
+      let edited = decoded.narrow(axis: 0, start: n, length: n)
+      extraLosses.append(("pixel_attribute", w.pixelAttribute, bceWithLogitsLoss(try classifier.logits(edited), zi)))
+    }
+    for (name, weight, loss) in extraLosses {
+      losses[name] = loss.item
+      total = total + loss * weight
+    }
+    losses["latent_spread"] = spread
+    do { try checkFinite(losses) } catch {
+      setCriticTrainable(true)
+      throw error
+    }
+    aeOptimizer.zeroGrad()
+    interpolatorOptimizer.zeroGrad()
+    defer { setCriticTrainable(true) }
+    try total.backward()
+    aeOptimizer.step()
+    if generatorStep { interpolatorOptimizer.step() }
+    return spread
+  }
+
+  /// Per-sample strengths [N, groups + 1] (residual = smallest group strength) and the
+  /// interpolated attribute targets `z_a + v_i (z_b − z_a)` per group.
+  func sampleStrengths(n: Int, z: Tensor, perm: [Int], rng: inout RandomGenerator) -> (Tensor, Tensor) {
+    let groups = model.config.groups
+    let g = groups.count, k = z.shape[1]
+    var v = [Float](repeating: 0, count: n * (g + 1))
+    // One mode per batch: a single-group batch edits the same group in every sample, so
+    // only that branch runs (the others have strength 0 throughout and are skipped).
+    let single = Double(rng.nextUniform()) < options.singleGroupProbability
+    let chosen = Int(rng.next() % UInt64(g))
+    for i in 0..<n {
+      if single {
+        v[i * (g + 1) + chosen] = rng.nextUniform()
+      } else {
+        for j in 0..<g { v[i * (g + 1) + j] = rng.nextUniform() }
+      }
+      v[i * (g + 1) + g] = (0..<g).map { v[i * (g + 1) + $0] }.min() ?? 0
+    }
+    var zi = z.scalars
+    for i in 0..<n {
+      var a = 0
+      for (j, group) in groups.enumerated() {
+        let s = v[i * (g + 1) + j]
+        for _ in group.attributes {
+          zi[i * k + a] = z.scalars[i * k + a] + s * (z.scalars[perm[i] * k + a] - z.scalars[i * k + a])
+          a += 1
+        }
+      }
+    }
+    return (Tensor(shape: [n, g + 1], scalars: v), Tensor(shape: [n, k], scalars: zi))
+  }
+}

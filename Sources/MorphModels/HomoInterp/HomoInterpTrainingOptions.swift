@@ -1,0 +1,124 @@
+import Foundation
+
+/// Loss weights of DESIGN.md §2 (every one a recipe parameter) plus the stabilisers of
+/// issue 10; stored in checkpoint metadata.
+public struct HomoInterpLossWeights: Codable, Equatable, Sendable {
+  /// Decoder: MSE(D(F), x).
+  public var reconstruction: Float = 1
+  /// Decoder: MSE(Φ(D(F)), Φ(x)) over the teacher's perceptual features.
+  public var perceptual: Float = 1
+  /// Projection: MSE(P(F), Φ_5(x)), the knowledge-guidance anchor of the encoder.
+  public var projection: Float = 1
+  /// Critic: WGAN-GP gradient penalty weight (100 in the reference).
+  public var gradientPenalty: Float = 100
+  /// Critic: BCE of the attribute heads on real latents.
+  public var criticAttribute: Float = 1
+  /// Interpolator: −mean(Dis(F_interp)).
+  public var adversarial: Float = 1
+  /// Interpolator: BCE(A'(F_interp), z_interp).
+  public var attribute: Float = 1
+  /// Interpolator: MSE(I(F_a, F_b, v = 1), F_b) ("interpolate all").
+  public var interpolateAll: Float = 1
+  /// Interpolator: BCE(C(D(F_interp)), z_interp) with the Morph-trained image classifier C —
+  /// grounds edits in pixels so the latent heads cannot be fooled by invisible changes
+  /// (0 turns it off; not part of the reference).
+  public var pixelAttribute: Float = 1
+
+  public init() {}
+}
+
+/// Everything a training run is parameterised by (besides the model config).
+public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
+  /// Total steps over all phases (teacher classifier, warm-up, full).
+  public var steps = 10_000
+  public var batchSize = 16
+  public var learningRate: Float = 2e-4
+  public var beta1: Float = 0.5
+  public var beta2: Float = 0.999
+  /// The interpolator (and, when allowed, the encoder) steps once every `nCritic` critic steps.
+  public var nCritic = 5
+  /// Steps training the attribute classifier (the teacher when no VGG19 is given, and the
+  /// pixel-attribute judge) before anything else; 0 skips it (only with a VGG19 teacher and
+  /// no pixel-attribute loss).
+  public var classifierSteps = 1_500
+  public var classifierLearningRate: Float = 1e-3
+  /// Reconstruction warm-up steps after the classifier: encoder + decoder + projection only
+  /// (stands in for the reference's pretrained encoder/decoder).
+  public var warmupSteps = 2_000
+  /// Learning rate of the warm-up phase (nil: `learningRate`); the warm-up stands in for
+  /// pretraining, where a larger rate saves hours.
+  public var warmupLearningRate: Float?
+  public var weights = HomoInterpLossWeights()
+  /// Whether the interpolator's adversarial/attribute/pixel losses reach the encoder
+  /// (off by default: with it on, the encoder collapses — issue 10).
+  public var editLossesReachEncoder = false
+  /// Whether the interpolate-all loss reaches the encoder.
+  public var interpolateAllReachesEncoder = false
+  /// Chance that a training batch edits a single group (the others stay at 0), as in use;
+  /// otherwise every group of every sample draws its own strength.
+  public var singleGroupProbability = 0.5
+  /// Relative latent spread under which a collapse warning is raised.
+  public var collapseThreshold: Float = 0.1
+  /// Geometric jitter of the training images (nil: none).
+  public var jitter: Bool = true
+  public var seed: UInt64 = 1
+  /// Path of a VGG19 safetensors file (torchvision keys) used as teacher; nil: the classifier.
+  public var teacherVGG19: String?
+
+  public init() {}
+
+  public func validate() throws {
+    guard steps > 0, batchSize >= 2, nCritic >= 1, classifierSteps >= 0, warmupSteps >= 0 else {
+      throw HomoInterpError.badTraining("steps > 0, batch ≥ 2, nCritic ≥ 1, classifier/warm-up steps ≥ 0 are required")
+    }
+    guard learningRate > 0, classifierLearningRate > 0, (warmupLearningRate ?? 1) > 0, (0..<1).contains(beta1), (0..<1).contains(beta2) else {
+      throw HomoInterpError.badTraining("learning rates must be positive and betas in [0, 1)")
+    }
+    let w = weights
+    for (name, v) in [
+      ("reconstruction", w.reconstruction), ("perceptual", w.perceptual), ("projection", w.projection),
+      ("gradient-penalty", w.gradientPenalty), ("critic-attribute", w.criticAttribute), ("adversarial", w.adversarial),
+      ("attribute", w.attribute), ("interpolate-all", w.interpolateAll), ("pixel-attribute", w.pixelAttribute),
+    ] where !(v.isFinite && v >= 0) {
+      throw HomoInterpError.badTraining("loss weight \(name) must be finite and ≥ 0, got \(v)")
+    }
+    guard (0...1).contains(singleGroupProbability) else { throw HomoInterpError.badTraining("single-group probability must be in 0...1") }
+    if teacherVGG19 == nil && classifierSteps == 0 && (w.perceptual > 0 || w.projection > 0) {
+      throw HomoInterpError.badTraining("without a VGG19 teacher the classifier is the teacher: classifier steps must be > 0")
+    }
+    if classifierSteps == 0 && w.pixelAttribute > 0 {
+      throw HomoInterpError.badTraining("the pixel-attribute loss needs the classifier: set classifier steps > 0 or its weight to 0")
+    }
+  }
+
+  /// Which phase step `s` (0-based) is in.
+  public func phase(at s: Int) -> HomoInterpPhase {
+    if s < classifierSteps { return .classifier }
+    if s < classifierSteps + warmupSteps { return .warmup }
+    return .full
+  }
+}
+
+/// Training phases, in order.
+public enum HomoInterpPhase: String, Codable, Sendable {
+  /// The attribute classifier (teacher / pixel judge) learns the data's attributes.
+  case classifier
+  /// Encoder, decoder and projection learn to reconstruct.
+  case warmup
+  /// All losses of DESIGN.md §2.
+  case full
+}
+
+/// What the trainer reports after each step.
+public struct HomoInterpStepReport: Sendable {
+  public var step: Int
+  public var totalSteps: Int
+  public var phase: HomoInterpPhase
+  /// Loss values by name (only those computed this step).
+  public var losses: [String: Float]
+  /// Relative per-image latent spread (std across the batch / RMS), nil in the classifier phase.
+  public var latentSpread: Float?
+  /// Set when the spread fell under the collapse threshold.
+  public var collapseWarning: String?
+  public var seconds: Double
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import MorphModels
+
+/// `morph train homointerp`: trains the HomoInterp model on a synthetic face set.
+struct TrainHomoInterpCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "homointerp",
+    abstract: "Train the HomoInterp model (encoder, interpolator, decoder, critic) on a synthetic face set.",
+    discussion: """
+      Phases: --classifier-steps of the attribute classifier (the teacher when no --teacher VGG19 \
+      is given, and the judge of the pixel-attribute loss), --warmup steps of reconstruction, then \
+      the full objective (critic with WGAN-GP every step, interpolator every --n-critic steps). \
+      Writes OUT/homointerp.safetensors + .json every --checkpoint-every steps and at the end, and \
+      OUT/samples/step-N.png every --sample-every steps. --resume continues OUT's checkpoint exactly.
+      """)
+
+  @Option(help: "Synthetic face set (written by 'morph fixtures toyfaces').") var data: String
+  @Option(help: "Output directory for checkpoints and samples.") var out: String
+  @Option(help: "Total steps over all phases (default 10000; with --resume, the checkpoint's unless given).") var steps: Int?
+  @Option(help: "Batch size.") var batch: Int = 16
+  @Option(help: "Image side in pixels.") var size: Int = 64
+  @Option(help: "Channel width multiplier (1 = VGG19).") var width: Double = 0.25
+  @Option(help: "Encoder poolings (latent side = size >> poolings).") var poolings: Int = 3
+  @Flag(help: "Continue from OUT/homointerp.safetensors.") var resume = false
+  @Option(help: "Checkpoint every K steps.") var checkpointEvery: Int = 500
+  @Option(help: "Sample sheet every K steps (0: never).") var sampleEvery: Int = 500
+  @Option(help: "Print a progress line every K steps.") var logEvery: Int = 10
+  @Option(help: "Seed for weights, batches and strengths.") var seed: UInt64 = 1
+  @Option(help: "Adam learning rate (default 2e-4).") var lr: Float?
+  @Option(help: "Interpolator steps once every N critic steps (default 5).") var nCritic: Int?
+  @Option(help: "Attribute-classifier steps before anything else.") var classifierSteps: Int = 1_500
+  @Option(help: "Reconstruction warm-up steps after the classifier.") var warmup: Int = 2_000
+  @Option(help: "Learning rate of the warm-up phase (default: --lr).") var warmupLr: Float?
+  @Option(help: "VGG19 safetensors with torchvision keys (features.0.weight …) as teacher.") var teacher: String?
+  @Option(help: "λ reconstruction (default 1).") var lambdaRec: Float?
+  @Option(help: "λ perceptual, teacher features (default 1).") var lambdaPerceptual: Float?
+  @Option(help: "λ projection, knowledge guidance (default 1).") var lambdaProjection: Float?
+  @Option(help: "λ gradient penalty (default 100).") var lambdaGp: Float?
+  @Option(help: "λ critic attribute heads on real latents (default 1).") var lambdaCriticAttribute: Float?
+  @Option(help: "λ adversarial, interpolator (default 1).") var lambdaAdversarial: Float?
+  @Option(help: "λ attribute of interpolated latents (default 1).") var lambdaAttribute: Float?
+  @Option(help: "λ interpolate-all (default 1).") var lambdaAll: Float?
+  @Option(help: "λ pixel attribute, classifier on decoded edits; 0 = off (default 1).") var lambdaPixel: Float?
+  @Option(help: "Comma-separated interpolator losses that also train the encoder: edits, all.") var encoderLosses: String = ""
+  @Option(help: "Chance a training batch edits only one group (default 0.5).") var singleGroup: Double?
+  @Option(help: "Relative latent spread under which a collapse is reported (default 0.1).") var collapseThreshold: Float?
+  @Flag(help: "Train without geometric jitter.") var noJitter = false
+
+  func run() throws {
+    let outURL = URL(fileURLWithPath: out)
+    let checkpoint = outURL.appendingPathComponent("homointerp.safetensors")
+    var options = HomoInterpTrainingOptions()
+    options.steps = steps ?? 10_000
+    options.batchSize = batch
+    options.classifierSteps = classifierSteps
+    options.warmupSteps = warmup
+    options.warmupLearningRate = warmupLr
+    options.teacherVGG19 = teacher
+    options.seed = seed
+    options.jitter = !noJitter
+    adjust(&options)
+    for item in encoderLosses.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+      switch item {
+      case "edits": options.editLossesReachEncoder = true
+      case "all": options.interpolateAllReachesEncoder = true
+      default: throw ValidationError("--encoder-losses: unknown '\(item)' (known: edits, all)")
+      }
+    }
+    let config = HomoInterpConfig(imageSize: size, width: width, poolings: poolings, groups: AttributeGroup.defaultGroups)
+    try config.validate()
+    let trainer: HomoInterpTrainer
+    if resume {
+      trainer = try HomoInterpTrainer.resume(from: checkpoint, dataDirectory: URL(fileURLWithPath: data), steps: steps) {
+        adjust(&$0)
+      }
+      print("resumed \(checkpoint.path) at step \(trainer.step) of \(trainer.options.steps) (options, seed and weights from the checkpoint)")
+    } else {
+      let faces = try HomoInterpData(
+        directory: URL(fileURLWithPath: data), groups: config.groups, imageSize: size,
+        jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: seed)
+      trainer = try HomoInterpTrainer(config: config, data: faces, options: options)
+    }
+    let m = trainer.model
+    print(
+      "model: \(m.config.imageSize) px, width \(m.config.width), \(m.config.poolings) poolings → latent \(m.config.latentChannels)×\(m.config.latentSide)×\(m.config.latentSide), "
+        + "\(m.parameterCount) parameters, \(m.config.groups.count) groups; teacher: \(trainer.teacher.description); "
+        + "\(trainer.data.records.count) training faces")
+    fflush(stdout)
+    let start = Date()
+    let first = trainer.step
+    var window: [Double] = []
+    try trainer.run(
+      checkpoint: checkpoint, checkpointEvery: checkpointEvery, sampleDirectory: outURL.appendingPathComponent("samples"),
+      sampleEvery: sampleEvery
+    ) { report in
+      window.append(report.seconds)
+      if window.count > 50 { window.removeFirst() }
+      if let warning = report.collapseWarning { print("WARNING step \(report.step): \(warning)") }
+      guard report.step % max(1, logEvery) == 0 || report.step == report.totalSteps else { return }
+      let perStep = window.reduce(0, +) / Double(max(1, window.count))
+      let eta = perStep * Double(report.totalSteps - report.step)
+      let values = report.losses.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: ", ")
+      print(
+        String(
+          format: "step %d/%d [%@] %.2f it/s, ETA %@ — %@", report.step, report.totalSteps, report.phase.rawValue,
+          1 / max(perStep, 1e-9), Self.duration(eta), values))
+      fflush(stdout)
+    }
+    print(
+      String(
+        format: "trained %d steps in %@; checkpoint %@", trainer.step - first, Self.duration(Date().timeIntervalSince(start)),
+        checkpoint.path))
+  }
+
+  /// Applies the training-dynamics options given on the command line (learning rate, nCritic,
+  /// loss weights, single-group chance, collapse threshold): on a new run over the defaults,
+  /// with --resume over the checkpoint's values (adjusting a run that does not edit).
+  func adjust(_ o: inout HomoInterpTrainingOptions) {
+    if let lr { o.learningRate = lr }
+    if let nCritic { o.nCritic = nCritic }
+    if let singleGroup { o.singleGroupProbability = singleGroup }
+    if let collapseThreshold { o.collapseThreshold = collapseThreshold }
+    if let lambdaRec { o.weights.reconstruction = lambdaRec }
+    if let lambdaPerceptual { o.weights.perceptual = lambdaPerceptual }
+    if let lambdaProjection { o.weights.projection = lambdaProjection }
+    if let lambdaGp { o.weights.gradientPenalty = lambdaGp }
+    if let lambdaCriticAttribute { o.weights.criticAttribute = lambdaCriticAttribute }
+    if let lambdaAdversarial { o.weights.adversarial = lambdaAdversarial }
+    if let lambdaAttribute { o.weights.attribute = lambdaAttribute }
+    if let lambdaAll { o.weights.interpolateAll = lambdaAll }
+    if let lambdaPixel { o.weights.pixelAttribute = lambdaPixel }
+  }
+
+  static func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+  }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import MorphTensor
+import XCTest
+
+@testable import MorphModels
+
+final class HomoInterpModelTests: XCTestCase {
+  static let groups = [
+    AttributeGroup(name: "expression", attributes: ["Mouth_Slightly_Open", "Smiling"]),
+    AttributeGroup(name: "age", attributes: ["Young"]),
+  ]
+
+  func images(_ n: Int, side: Int, seed: UInt64) -> Tensor {
+    var rng = RandomGenerator(seed: seed)
+    return Tensor.rand([n, 3, side, side], low: -1, high: 1, rng: &rng)
+  }
+
+  func testShapesAndNamesFollowTheConfig() throws {
+    let config = HomoInterpConfig.tiny(groups: Self.groups)
+    let model = HomoInterpModel(config: config, seed: 1)
+    let f = try model.encode(images(2, side: 32, seed: 2))
+    XCTAssertEqual(f.shape, [2, 32, 8, 8])
+    XCTAssertEqual(try model.decode(f).shape, [2, 3, 32, 32])
+    XCTAssertEqual(try model.attributeProbabilities(f).shape, [2, 3])
+    let names = Set(model.namedParameters().map(\.name))
+    // torchvision-style indices: conv, relu, conv, relu, pool, conv …
+    XCTAssertTrue(names.contains("encoder.features.0.weight"))
+    XCTAssertTrue(names.contains("encoder.features.5.weight"))
+    XCTAssertTrue(names.contains("interpolator.branches.2.4.weight"))  // residual branch, last conv
+    XCTAssertTrue(names.contains("critic.classifiers.1.weight"))
+    XCTAssertTrue(names.contains("critic.adversarial.weight"))
+    XCTAssertEqual(model.interpolator.branches.modules.count, 3)
+    // 64 px with three poolings keeps an 8×8 latent.
+    let mid = HomoInterpConfig(imageSize: 64, width: 1.0 / 16, poolings: 3, groups: Self.groups)
+    XCTAssertEqual(try HomoInterpModel(config: mid, seed: 1).encode(images(1, side: 64, seed: 3)).shape, [1, 32, 8, 8])
+  }
+
+  func testZeroStrengthsReturnTheSourceExactly() throws {
+    let model = HomoInterpModel(config: .tiny(groups: Self.groups), seed: 1)
+    let a = try model.encode(images(2, side: 32, seed: 4)), b = try model.encode(images(1, side: 32, seed: 5))
+    XCTAssertEqual(try model.interpolate(source: a, reference: b, strengths: [0, 0]).scalars, a.scalars)
+    let moved = try model.interpolate(source: a, reference: b, strengths: [1, 0])
+    XCTAssertNotEqual(moved.scalars, a.scalars)
+    XCTAssertEqual(moved.shape, a.shape)
+  }
+
+  func testShapeAndStrengthErrorsThrow() throws {
+    let model = HomoInterpModel(config: .tiny(groups: Self.groups), seed: 1)
+    XCTAssertThrowsError(try model.encode(images(1, side: 16, seed: 1))) { error in
+      XCTAssertTrue("\(error)".contains("[N, 3, 32, 32]"), "\(error)")
+    }
+    let f = try model.encode(images(1, side: 32, seed: 1))
+    XCTAssertThrowsError(try model.interpolate(source: f, reference: f, strengths: [0.5]))
+    XCTAssertThrowsError(try model.interpolate(source: f, reference: f, strengths: [0.5, 2.5]))
+    XCTAssertThrowsError(try model.decode(Tensor.zeros([1, 31, 8, 8])))
+    XCTAssertThrowsError(try model.attributeProbabilities(Tensor.zeros([1, 32, 4, 4])))
+    XCTAssertThrowsError(try HomoInterpModel(validating: HomoInterpConfig(imageSize: 48, width: 0.1, poolings: 4, groups: Self.groups), seed: 1))
+  }
+
+  func testSaveAndLoadRoundTrip() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = HomoInterpModel(config: .tiny(groups: Self.groups), seed: 7)
+    let url = dir.appendingPathComponent("m.safetensors")
+    try model.save(to: url, metadata: ["step": "12", "note": "x"])
+    let loaded = try HomoInterpModel.load(from: url)
+    XCTAssertEqual(loaded.config, model.config)
+    let x = images(1, side: 32, seed: 9)
+    XCTAssertEqual(try loaded.decode(loaded.encode(x)).scalars, try model.decode(model.encode(x)).scalars)
+    XCTAssertEqual(try HomoInterpModel.readInfo(dir.appendingPathComponent("m.json")).step, 12)
+    try Data("{}".utf8).write(to: dir.appendingPathComponent("m.json"))
+    XCTAssertThrowsError(try HomoInterpModel.load(from: url)) { error in
+      XCTAssertTrue("\(error)".contains("m.json"), "\(error)")
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import MorphNN
+import MorphTensor
+import XCTest
+
+@testable import MorphModels
+
+final class HomoInterpTrainingTests: XCTestCase {
+  static let groups = [
+    AttributeGroup(name: "expression", attributes: ["Mouth_Slightly_Open", "Smiling"]),
+    AttributeGroup(name: "age", attributes: ["Young"]),
+    AttributeGroup(name: "eyes", attributes: ["Eyeglasses", "Bags_Under_Eyes"]),  // one unmodelled: dropped
+  ]
+
+  /// A 12-face synthetic set, written once for the whole class.
+  static let faces: URL = {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-faces-\(UUID().uuidString)")
+    _ = try? ToyFaceSetWriter(seed: 3).write(count: 12, to: dir)
+    return dir
+  }()
+
+  override class func tearDown() { try? FileManager.default.removeItem(at: faces) }
+
+  func makeTrainer(jitter: Bool = false, steps: Int = 20, nCritic: Int = 1) throws -> HomoInterpTrainer {
+    var options = HomoInterpTrainingOptions()
+    options.steps = steps
+    options.batchSize = 4
+    options.classifierSteps = 2
+    options.warmupSteps = 2
+    options.nCritic = nCritic
+    options.jitter = jitter
+    options.seed = 9
+    let config = HomoInterpConfig.tiny(groups: Self.groups)
+    let data = try HomoInterpData(
+      directory: Self.faces, groups: config.groups, imageSize: config.imageSize,
+      jitter: jitter ? HomoInterpData.defaultJitter : nil, seed: 9)
+    return try HomoInterpTrainer(config: config, data: data, options: options)
+  }
+
+  func testGroupsAreIntersectedWithTheDataAndTargetsFollowThem() throws {
+    let trainer = try makeTrainer()
+    XCTAssertEqual(trainer.model.config.groups.map(\.attributes), [["Mouth_Slightly_Open", "Smiling"], ["Young"], ["Eyeglasses"]])
+    XCTAssertEqual(trainer.model.config.projectionChannels, trainer.teacher.deepChannels)
+    let z = trainer.data.targets(Array(trainer.data.records.prefix(2)))
+    XCTAssertEqual(z.shape, [2, 4])
+    XCTAssertEqual(Double(z.scalars[1]), trainer.data.records[0].parameters.attributes[ToyFaceAttribute.smiling.index], accuracy: 1e-6)
+  }
+
+  /// Repeated steps on one fixed batch (same strengths and pairing each time) lower every loss
+  /// that is minimised against a fixed target.
+  func testAFewStepsLowerEachLoss() throws {
+    let trainer = try makeTrainer()
+    let chosen = Array(trainer.data.records.prefix(4))
+    let x = try trainer.data.images(chosen, firstItem: 0, jittered: false)
+    let z = trainer.data.targets(chosen)
+    func run(_ count: Int, _ body: (inout [String: Float]) throws -> Void) rethrows -> ([String: Float], [String: Float]) {
+      var first: [String: Float] = [:], last: [String: Float] = [:]
+      for k in 0..<count {
+        var losses: [String: Float] = [:]
+        try body(&losses)
+        if k == 0 { first = losses }
+        last = losses
+      }
+      return (first, last)
+    }
+    let (c0, c1) = try run(12) { try trainer.classifierStep(x, z, &$0) }
+    XCTAssertLessThan(c1["classifier"]!, c0["classifier"]!)
+    var rng = RandomGenerator(seed: 1)
+    let (w0, w1) = try run(12) { _ = try trainer.autoencoderStep(x, z, &$0, rng: &rng, full: false) }
+    for name in ["reconstruction", "perceptual", "projection"] {
+      XCTAssertLessThan(w1[name]!, w0[name]!, name)
+    }
+    let (f0, f1) = try run(15) { losses in
+      var rng = RandomGenerator(seed: 2)
+      _ = try trainer.autoencoderStep(x, z, &losses, rng: &rng, full: true)
+    }
+    for name in ["critic_gp", "critic_attribute", "attribute", "interpolate_all", "pixel_attribute", "reconstruction"] {
+      XCTAssertLessThan(f1[name]!, f0[name]!, name)
+    }
+    // The critic's whole objective falls (its Wasserstein term alone and the interpolator's
+    // adversarial loss are a zero-sum pair and need not fall on their own).
+    let critic = { (l: [String: Float]) in l["critic_wasserstein"]! + 100 * l["critic_gp"]! + l["critic_attribute"]! }
+    XCTAssertLessThan(critic(f1), critic(f0))
+  }
+
+  func testGradientPenaltyGradientsMatchPyTorch() throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("Fixtures/golden/homointerp-critic.safetensors")
+    let golden = try Safetensors.read(url).tensors
+    // 4-channel 4×4 latents: width 4/512, 16 px with two poolings.
+    let config = HomoInterpConfig(imageSize: 16, width: 4.0 / 512, poolings: 2, groups: [AttributeGroup(name: "g", attributes: ["A", "B"])])
+    let model = HomoInterpModel(config: config, seed: 1)
+    var state: [String: Tensor] = [:]
+    for (k, v) in golden where k.hasPrefix("weight.") { state[String(k.dropFirst(7))] = v }
+    try model.critic.load(stateDict: state)
+    let real = try XCTUnwrap(golden["real"]), fake = try XCTUnwrap(golden["fake"]), eps = try XCTUnwrap(golden["eps"])
+    let gp = try HomoInterpLosses.gradientPenalty(critic: model.critic, real: real, fake: fake, eps: eps.scalars)
+    XCTAssertEqual(gp.item, try XCTUnwrap(golden["gp"]).item, accuracy: 1e-4)
+    model.critic.zeroGrad()
+    try gp.backward()
+    var compared = 0
+    for (name, p) in model.critic.namedParameters() {
+      let expected = try XCTUnwrap(golden["grad." + name], name)
+      let got = p.grad ?? .zeros(p.shape)
+      for (a, b) in zip(got.scalars, expected.scalars) { XCTAssertEqual(a, b, accuracy: 1e-4 + 1e-3 * abs(b), name) }
+      compared += 1
+    }
+    XCTAssertEqual(compared, 10)
+  }
+
+  func testResumeContinuesIdentically() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-resume-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("ck.safetensors")
+    let a = try makeTrainer(jitter: true, steps: 8, nCritic: 2)
+    for _ in 0..<5 { _ = try a.trainStep() }  // classifier, warm-up and the first full step
+    try a.saveCheckpoint(to: url)
+    var expected: [[String: Float]] = []
+    for _ in 0..<3 { expected.append(try a.trainStep().losses) }
+    let b = try HomoInterpTrainer.resume(from: url, data: a.data)
+    XCTAssertEqual(b.step, 5)
+    var got: [[String: Float]] = []
+    for _ in 0..<3 { got.append(try b.trainStep().losses) }
+    XCTAssertEqual(got, expected)
+    let sa = a.model.stateDict(), sb = b.model.stateDict()
+    for (k, v) in sa { XCTAssertEqual(sb[k]?.scalars, v.scalars, k) }
+    // A checkpoint from other data is refused.
+    var other = a.data
+    other.hash = "fnv1a64:0"
+    XCTAssertThrowsError(try HomoInterpTrainer.resume(from: url, data: other)) { XCTAssertTrue("\($0)".contains("trained on data"), "\($0)") }
+  }
+
+  func testNonFiniteLossStopsAndNamesTheCheckpoint() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-nan-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let trainer = try makeTrainer(steps: 4)
+    let url = dir.appendingPathComponent("ck.safetensors")
+    _ = try trainer.trainStep()
+    try trainer.saveCheckpoint(to: url)
+    // A NaN in the decoder's output bias makes the reconstruction loss NaN.
+    trainer.model.decoder.layers.parameters.last?.withMutableScalars { $0[0] = .nan }
+    _ = try trainer.trainStep()  // classifier step: the encoder is not used yet
+    XCTAssertThrowsError(try trainer.trainStep()) { error in
+      guard case HomoInterpError.nonFinite(let step, _, let last) = error else { return XCTFail("\(error)") }
+      XCTAssertEqual(step, 3)
+      XCTAssertEqual(last, url.path)
+    }
+  }
+
+  func testVGG19TeacherLoadsTorchvisionKeys() throws {
+    let python = "/usr/bin/python3"
+    guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no \(python)") }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("vgg19-\(UUID().uuidString).safetensors")
+    defer { try? FileManager.default.removeItem(at: file) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [root.appendingPathComponent("scripts/make-golden-homointerp.py").path, "--vgg19", file.path]
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw XCTSkip("python3 with torch is not available") }
+    let teacher = try VGG19Teacher(url: file, poolings: 3)
+    XCTAssertEqual(teacher.deepChannels, 512)  // relu4_1
+    XCTAssertEqual(teacher.features.namedParameters().first?.name, "0.weight")
+    var rng = RandomGenerator(seed: 1)
+    let (perceptual, deep) = try teacher.features(Tensor.rand([1, 3, 32, 32], low: -1, high: 1, rng: &rng))
+    XCTAssertEqual(deep.shape, [1, 512, 4, 4])
+    XCTAssertEqual(perceptual.map { $0.shape[1] }, [64, 128, 256])
+    XCTAssertThrowsError(try VGG19Teacher(url: Self.faces.appendingPathComponent("params.csv"), poolings: 3))
+  }
+}
