@@ -54,5 +54,6 @@ struct TrainOracleCommand: ParsableCommand {
 /// `morph train`: training commands.
 struct TrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "train", abstract: "Train models.", subcommands: [TrainOracleCommand.self, TrainHomoInterpCommand.self])
+    commandName: "train", abstract: "Train models.",
+    subcommands: [TrainOracleCommand.self, TrainHomoInterpCommand.self, TrainCycleGANCommand.self])
 }

@@ -9,6 +9,9 @@ enum BuiltInStages {
       HomoInterpEncodeStage.descriptor, HomoInterpInterpolateStage.descriptor, HomoInterpDecodeStage.descriptor,
       HomoInterpScoreStage.descriptor, HomoInterpSheetStage.descriptor, HomoInterpAnimateStage.descriptor,
       HomoInterpTrainStage.descriptor,
+      CycleGANTrainStage.descriptor,
+      CycleGANTranslateStage.descriptor,
+      CycleGANChainStage.descriptor,
     ]
   }
 }
