@@ -142,36 +142,55 @@ final class HomoInterpRecipeTests: XCTestCase {
     XCTAssertTrue(messages.contains(missing) && messages.contains("checkpoint file not found"), messages)
 
     let checkpoint = try makeCheckpoint()
-    let both = try await run(
-      "translate-folder.yaml", ["input=faces", "checkpoint=\(checkpoint)", "size=32", "reference=faces/000001.jpg", "prototype=Smiling", "output=out/x"])
+    /// load → align → encode → interpolate with `with` added to the interpolate stage.
+    func interpolate(_ with: String, size: Int = 32) async throws -> RunReport {
+      let yaml = """
+        stages:
+          - { id: faces, uses: load, with: { folder: faces } }
+          - { id: crop, uses: align, from: faces, with: { mode: celeba-crop, size: \(size) } }
+          - { id: latents, uses: homointerp.encode, from: crop, with: { checkpoint: "\(checkpoint)", store: false } }
+          - { id: moved, uses: homointerp.interpolate, from: latents, with: { checkpoint: "\(checkpoint)", \(with) } }
+        """
+      let graph = try RecipeValidator().validate(RecipeParser.parse(yaml, file: "moved.yaml"))
+      return try await PipelineRun(graph: graph, baseDirectory: folder, morphVersion: "test").run()
+    }
+    func failures(_ report: RunReport) -> String { report.outcome.failures.map(\.message).joined(separator: "\n") }
+    let both = try await interpolate("reference: faces/000001.jpg, prototype: Smiling")
     XCTAssertEqual(both.status, .failed)
-    XCTAssertTrue(
-      both.outcome.failures.contains { $0.message.contains("give only one of reference, prototype") },
-      both.outcome.failures.map(\.message).joined(separator: "\n"))
-
-    let group = try await run(
-      "translate-folder.yaml", ["input=faces", "checkpoint=\(checkpoint)", "size=32", "reference=faces/000001.jpg", "sweep_groups=expresion", "output=out/x"])
-    XCTAssertTrue(
-      group.outcome.failures.contains { $0.message.contains("no attribute group `expresion` (did you mean `expression`?)") },
-      group.outcome.failures.map(\.message).joined(separator: "\n"))
+    XCTAssertTrue(failures(both).contains("give only one of reference, prototype"), failures(both))
+    let none = try await interpolate("strength.age: 1")
+    XCTAssertTrue(failures(none).contains("give a reference: `reference` (image or folder)"), failures(none))
+    let group = try await interpolate("reference: faces/000001.jpg, sweep: \"0, 1\", sweep_groups: expresion")
+    XCTAssertTrue(failures(group).contains("no attribute group `expresion` (did you mean `expression`?)"), failures(group))
+    let absent = try await interpolate("reference: faces/nobody.jpg")
+    XCTAssertTrue(failures(absent).contains("faces/nobody.jpg: reference image or folder not found"), failures(absent))
+    let noLatents = try await interpolate("prototype: Smiling")
+    XCTAssertTrue(failures(noLatents).contains("encode a labelled dataset first"), failures(noLatents))
 
     // A face of the wrong size fails alone, naming the size the checkpoint takes.
-    let wrong = try await run(
-      "translate-folder.yaml", ["input=faces", "checkpoint=\(checkpoint)", "size=48", "reference=faces/000001.jpg", "output=out/x"])
+    let wrong = try await interpolate("reference: faces/000001.jpg", size: 48)
     XCTAssertTrue(
-      wrong.outcome.failures.contains { $0.stage == "latents" && $0.message.contains("the checkpoint takes 32×32") },
-      wrong.outcome.failures.map(\.message).joined(separator: "\n"))
+      wrong.outcome.failures.contains { $0.stage == "latents" && $0.message.contains("the checkpoint takes 32×32") }, failures(wrong))
 
     // Another checkpoint over the same faces: the crops come from the cache and still name
     // their files, so the new model's latents reach the catalog.
-    let good = ["input=faces", "size=32", "reference=faces/000001.jpg", "sweep_groups=expression", "sweep=0", "frames=2", "output=out/x"]
-    let first = try await run("translate-folder.yaml", good + ["checkpoint=\(checkpoint)"])
-    XCTAssertEqual(first.status, .succeeded, first.summary)
+    func encode(_ checkpoint: String) async throws -> RunReport {
+      let yaml = """
+        stages:
+          - { id: faces, uses: load, with: { folder: faces } }
+          - { id: crop, uses: align, from: faces, with: { mode: celeba-crop, size: 32 } }
+          - { id: z, uses: homointerp.encode, from: crop, with: { checkpoint: "\(checkpoint)" } }
+        """
+      let graph = try RecipeValidator().validate(RecipeParser.parse(yaml, file: "encode.yaml"))
+      let report = try await PipelineRun(graph: graph, baseDirectory: folder, morphVersion: "test").run()
+      XCTAssertEqual(report.status, .succeeded, report.summary)
+      return report
+    }
+    _ = try await encode(checkpoint)
     let other = folder.appendingPathComponent("models/other.safetensors")
     try HomoInterpModel(config: .tiny(groups: Self.groups), seed: 9).save(to: other, metadata: [:])
-    let second = try await run("translate-folder.yaml", good + ["checkpoint=\(other.path)"])
-    XCTAssertEqual(second.status, .succeeded, second.summary)
-    XCTAssertEqual(stage(second, "aligned")?.cached, 1, second.summary)
+    let second = try await encode(other.path)
+    XCTAssertEqual(stage(second, "crop")?.cached, 1, second.summary)
     let catalog = try Catalog.open(at: folder.appendingPathComponent(".morph/catalog.sqlite"), create: false)
     let face = try catalog.resolveImage(folder.appendingPathComponent("faces/000001.jpg").path)
     XCTAssertNotNil(try catalog.latent(imageID: face.id, model: "other"))

@@ -25,7 +25,8 @@ enum HomoInterpReference {
       }),
     ParameterSpec(
       "reference_query", .string, default: .string(""),
-      "Attribute query, e.g. \"Smiling AND NOT Male\": the first n_ref catalog images matching it, averaged."),
+      "Attribute query, e.g. \"Smiling AND NOT Male\": the first n_ref matching catalog images, averaged "
+        + "(their stored latents under latent_model when there are any, else the images encoded now)."),
     ParameterSpec(
       "n_ref", .int, default: .int(8), "How many catalog references reference_query averages.",
       check: { ($0.intValue ?? 0) >= 1 ? nil : "must be at least 1" }),
