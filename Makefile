@@ -11,7 +11,7 @@ build: setup
 	$(SWIFT) build -c release --product morph
 
 demo: build
-	$(RELEASE_BIN) run pipelines/demo.yaml
+	$(RELEASE_BIN) run pipelines/translate-folder.yaml
 
 # Tests run in the debug configuration (heavy kernels are compiled with -O3 anyway).
 test: setup

@@ -2,6 +2,15 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
+
+void morph_tune_allocator(void) {
+  static int done = 0;
+  if (done) return;
+  done = 1;
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest: below it, buffers come from the heap
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);  // and the heap top is kept rather than trimmed
+}
 
 void morph_relu_forward(const float *x, float *y, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
@@ -206,6 +215,20 @@ void morph_unpack_images(const float *src, int count, size_t rows, size_t l, flo
   for (int j = 0; j < count; j++)
     for (size_t r = 0; r < rows; r++)
       memcpy(dst + (j * rows + r) * l, src + r * count * l + j * l, l * sizeof(float));
+}
+
+void morph_channel_bias_act(float *y, size_t planes, size_t channels, size_t l, const float *bias,
+                            int relu) {
+  for (size_t p = 0; p < planes; p++) {
+    float b = bias ? bias[p % channels] : 0.0f;
+    float *r = y + p * l;
+    if (relu) for (size_t i = 0; i < l; i++) { float v = r[i] + b; r[i] = v > 0.0f ? v : 0.0f; }
+    else for (size_t i = 0; i < l; i++) r[i] += b;
+  }
+}
+
+void morph_accumulate(float *dst, const float *src, size_t n) {
+  for (size_t i = 0; i < n; i++) dst[i] += src[i];
 }
 
 // MARK: - Pooling and resampling

@@ -30,10 +30,26 @@ public final class Conv2d: Layer {
   }
 
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    try validate(x)
+    // The bias rides in the convolution's epilogue when nothing is recorded.
+    return conv2dFused(x, weight, bias: bias, stride: stride, padding: padding, relu: false)
+  }
+
+  func validate(_ x: Tensor) throws {
     let k = kernelSize
     guard x.rank == 4, x.shape[1] == inChannels, x.shape[2] + 2 * padding >= k, x.shape[3] + 2 * padding >= k else {
       throw NNError.badInput(layer: "Conv2d(\(inChannels)→\(outChannels), k\(k))", expected: "N×\(inChannels)×H×W with H, W ≥ \(k - 2 * padding)", found: x.shape)
     }
-    return conv2d(x, weight, bias, stride: stride, padding: padding)
+  }
+
+  /// This convolution, then `batchNorm` (evaluation mode, folded into the weights) and ReLU,
+  /// in one pass; for inference (see `Sequential`).
+  func fusedInference(_ x: Tensor, batchNorm bn: BatchNorm2d?, relu: Bool) throws -> Tensor {
+    try validate(x)
+    guard let bn else { return conv2dFused(x, weight, bias: bias, stride: stride, padding: padding, relu: relu) }
+    let folded = foldBatchNorm(
+      convWeight: weight, convBias: bias, runningMean: bn.runningMean, runningVariance: bn.runningVar,
+      weight: bn.weight, bias: bn.bias, eps: bn.eps)
+    return conv2dFused(x, folded.weight, bias: folded.bias, stride: stride, padding: padding, relu: relu)
   }
 }

@@ -2,6 +2,10 @@ import MorphTensor
 
 /// Layers applied in order; children are named "0", "1", … as in PyTorch's `nn.Sequential`,
 /// so parameter names match PyTorch checkpoints (`3.weight`).
+///
+/// When nothing is recorded (inference under `withoutGrad`), a convolution followed by an
+/// evaluation-mode `BatchNorm2d` and/or a `ReLU` runs as one fused convolution (statistics
+/// folded into its weights, bias and ReLU in its epilogue): same values, one pass.
 public final class Sequential: Layer {
   public private(set) var layers: [any Layer]
   public var isTraining = true
@@ -18,7 +22,24 @@ public final class Sequential: Layer {
 
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
     var y = x
-    for layer in layers { y = try layer(y) }
+    var i = 0
+    while i < layers.count {
+      if let conv = layers[i] as? Conv2d, !GradMode.isEnabled {
+        var next = i + 1
+        var norm: BatchNorm2d?
+        if next < layers.count, let bn = layers[next] as? BatchNorm2d, !bn.isTraining, bn.weight.count == conv.outChannels {
+          norm = bn
+          next += 1
+        }
+        let relu = next < layers.count && layers[next] is ReLU
+        if relu { next += 1 }
+        y = try conv.fusedInference(y, batchNorm: norm, relu: relu)
+        i = next
+        continue
+      }
+      y = try layers[i](y)
+      i += 1
+    }
     return y
   }
 }

@@ -24,6 +24,8 @@ public struct PlannedItem: Sendable {
   public var emit = false
   /// For source stages: how to produce the item.
   public var source: SourceItem?
+  /// The file the item came from (kept so a result loaded from the cache still names it).
+  public var origin: URL?
 }
 
 /// One stage of a plan: its items and, for sources, the started stage.
@@ -108,14 +110,14 @@ public struct Planner {
           // A source item is its content: the key leaves out the source's parameters (which
           // choose items), so changing e.g. a `limit` keeps the keys of items already seen.
           let itemKey = ContentCache.key(stage: d.name, version: d.version, parameters: "", modelHash: "", inputs: [s.contentKey])
-          items.append(PlannedItem(id: s.id, ordinal: n, key: itemKey, mode: .run, reason: "", source: s))
+          items.append(PlannedItem(id: s.id, ordinal: n, key: itemKey, mode: .run, reason: "", source: s, origin: s.origin))
         }
       case .map:
         for input in stage.inputs {
           guard let upstream = index[input].map({ plans[$0] }) else { continue }
           for u in upstream.items {
             let id = stage.inputs.count > 1 ? "\(input)/\(u.id)" : u.id
-            items.append(PlannedItem(id: id, ordinal: u.ordinal, key: key([u.key]), mode: .run, reason: ""))
+            items.append(PlannedItem(id: id, ordinal: u.ordinal, key: key([u.key]), mode: .run, reason: "", origin: u.origin))
           }
         }
       case .reduce:

@@ -91,6 +91,9 @@ public struct RecipeValidator {
         guard let value = spec.type.parse(expanded) else {
           throw fail(raw.position, "parameter `\(spec.name)` of `\(descriptor.name)` must be \(spec.type.phrase), not `\(expanded)`")
         }
+        if let problem = spec.check?(value) {
+          throw fail(raw.position, "parameter `\(spec.name)` of `\(descriptor.name)`: \(problem)")
+        }
         values[spec.name] = value
       }
       let retries = s.retries?.value ?? (descriptor.retryable ? 2 : 0)

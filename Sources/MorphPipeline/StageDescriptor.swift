@@ -8,12 +8,19 @@ public struct ParameterSpec: Sendable {
   /// nil means the parameter is required.
   public var defaultValue: ParameterValue?
   public var summary: String
+  /// A check of the value beyond its type (a range, a list syntax): returns what is wrong, or
+  /// nil. The validator reports it at the value's `line:column`.
+  public var check: (@Sendable (ParameterValue) -> String?)?
 
-  public init(_ name: String, _ type: ParameterType, default defaultValue: ParameterValue? = nil, _ summary: String) {
+  public init(
+    _ name: String, _ type: ParameterType, default defaultValue: ParameterValue? = nil, _ summary: String,
+    check: (@Sendable (ParameterValue) -> String?)? = nil
+  ) {
     self.name = name
     self.type = type
     self.defaultValue = defaultValue
     self.summary = summary
+    self.check = check
   }
 }
 

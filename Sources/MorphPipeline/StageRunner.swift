@@ -54,7 +54,7 @@ struct StageRunner: Sendable {
             error: "cached result \(item.key) vanished or is unreadable; run again to recompute it")
           continue
         }
-        try await forward(Item(id: item.id, ordinal: item.ordinal, key: item.key, payload: payload))
+        try await forward(Item(id: item.id, ordinal: item.ordinal, key: item.key, payload: payload, origin: item.origin))
       }
     }
     switch descriptor.shape {

@@ -1,10 +1,12 @@
 import CMorphKernels
 
-// Convolution as im2col + GEMM, one image at a time (llm.c style: kernels over raw pointers).
+// Convolution as im2col + GEMM (llm.c style: kernels over raw pointers).
 // The three ops are each other's derivatives (see Op+Backward.swift):
 //   conv2d(x, w)           y[n] = W · im2col(x[n])
 //   convTranspose2d(g, w)  x[n] = col2im(Wᵀ · g[n])            (adjoint of conv2d in x)
 //   conv2dWeight(x, g)     W    = Σn g[n] · im2col(x[n])ᵀ      (adjoint of conv2d in w)
+// The batch is cut into one contiguous part per core (`Parallel`); within a part, images
+// with small planes share one GEMM.
 
 extension ConvGeometry {
   /// Whether im2col is the identity (1×1, stride 1, no padding): skip the copy.
@@ -27,49 +29,84 @@ extension ConvGeometry {
 
 /// Images per GEMM. Deep layers have small planes (8×8 = 64 columns per image), where one
 /// GEMM per image is mostly packing overhead; side by side they make one wide GEMM.
-private func imagesPerGEMM(_ n: Int, columns l: Int) -> Int { Swift.max(1, Swift.min(n, 4096 / Swift.max(l, 1))) }
+/// Beyond 1024 columns a single image's GEMM is wide enough, and packing would only copy.
+private func imagesPerGEMM(_ n: Int, columns l: Int) -> Int { Swift.max(1, Swift.min(n, 1024 / Swift.max(l, 1))) }
 
-/// An uninitialised scratch buffer (every use overwrites it before reading).
-private func scratch(_ count: Int) -> [Float] { [Float](unsafeUninitializedCapacity: count) { $1 = count } }
+/// Scratch memory for one part of a convolution, freed when `body` returns. Raw memory, not
+/// an array: every use overwrites it before reading, so it is never initialised.
+private func withScratch(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) {
+  let p = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
+  defer { p.deallocate() }
+  body(p)
+}
+
+/// What a forward convolution applies to its output before storing it (no-grad fusion).
+struct ConvEpilogue {
+  /// Per-output-channel bias, `cout` values.
+  var bias: UnsafePointer<Float>?
+  /// Clamp negatives to zero after the bias.
+  var relu: Bool
+}
 
 extension Tensor {
   /// 2-D cross-correlation (PyTorch's conv2d) of `x` N×Cin×H×W with `weight` Cout×Cin×kh×kw.
   static func conv2dRaw(_ x: Tensor, _ weight: Tensor, _ geo: ConvGeometry) -> Tensor {
-    let n = x.shape[0], cin = x.shape[1], cout = weight.shape[0]
-    let oh = geo.outputHeight, ow = geo.outputWidth, l = oh * ow
+    let data = conv2dForward(x, weight.scalars, cout: weight.shape[0], geo, epilogue: nil)
+    return record(.conv2d(geo), [x, weight], shape: [x.shape[0], weight.shape[0], geo.outputHeight, geo.outputWidth], scalars: data)
+  }
+
+  /// The scalars of conv2d(`x`, `w`) with `epilogue` applied per image.
+  static func conv2dForward(_ x: Tensor, _ w: [Float], cout: Int, _ geo: ConvGeometry, epilogue: ConvEpilogue?) -> [Float] {
+    let n = x.shape[0], cin = x.shape[1]
+    let l = geo.outputHeight * geo.outputWidth
     let k = cin * geo.kernel.h * geo.kernel.w
     let inPlane = cin * geo.input.h * geo.input.w
-    let g = imagesPerGEMM(n, columns: l)
-    let direct = geo.isPointwise && g == 1
-    var col = scratch(direct ? 0 : k * g * l)
-    var tmp = scratch(g > 1 ? cout * g * l : 0)
-    let data = makeScalars(n * cout * l) { out in
+    let parts = Parallel.parts(n, work: 2 * n * cout * k * l)
+    FlopCounter.add(2 * n * cout * k * l)
+    return makeScalars(n * cout * l) { out in
       x.scalars.withUnsafeBufferPointer { px in
-        weight.scalars.withUnsafeBufferPointer { pw in
-          col.withUnsafeMutableBufferPointer { colBuf in
-            tmp.withUnsafeMutableBufferPointer { tmpBuf in
-              guard let px = px.baseAddress, let pw = pw.baseAddress, k > 0, l > 0 else {
-                out.initialize(repeating: 0, count: n * cout * l)
-                return
-              }
-              for start in stride(from: 0, to: n, by: g) {
-                let cnt = Swift.min(g, n - start), cols = cnt * l
-                var b = px + start * inPlane
-                if !direct, let colp = colBuf.baseAddress {
-                  for j in 0..<cnt { geo.im2col(px + (start + j) * inPlane, channels: cin, into: colp + j * l, ldcol: cols) }
-                  b = UnsafePointer(colp)
+        w.withUnsafeBufferPointer { pw in
+          guard let px = px.baseAddress, let pw = pw.baseAddress, k > 0, l > 0 else {
+            out.initialize(repeating: 0, count: n * cout * l)
+            return
+          }
+          if Winograd.applies(geo, inChannels: cin, outChannels: cout) {
+            let u = Winograd.weights(pw, cout: cout, cin: cin, transposeFlip: false)
+            u.withUnsafeBufferPointer { pu in
+              guard let pu = pu.baseAddress else { return }
+              Winograd.convolve(
+                px, n: n, cin: cin, h: geo.input.h, w: geo.input.w, pad: geo.padding, u: pu, cout: cout,
+                epilogue: epilogue, out: out)
+            }
+            return
+          }
+          Parallel.forEachPart(n, parts: parts) { _, range in
+            let g = imagesPerGEMM(range.count, columns: l)
+            let direct = geo.isPointwise && g == 1
+            withScratch(direct ? 0 : k * g * l) { colp in
+              withScratch(g > 1 ? cout * g * l : 0) { tmp in
+                for start in stride(from: range.lowerBound, to: range.upperBound, by: g) {
+                  let cnt = Swift.min(g, range.upperBound - start), cols = cnt * l
+                  var b = px + start * inPlane
+                  if !direct {
+                    for j in 0..<cnt { geo.im2col(px + (start + j) * inPlane, channels: cin, into: colp + j * l, ldcol: cols) }
+                    b = UnsafePointer(colp)
+                  }
+                  // y (cout × cnt·l) = W (cout × k) · col (k × cnt·l)
+                  let dst = out + start * cout * l
+                  let c = cnt == 1 ? dst : tmp
+                  sgemm(transA: false, transB: false, m: cout, n: cols, k: k, a: pw, lda: k, b: b, ldb: cols, c: c, ldc: cols)
+                  if cnt > 1 { morph_unpack_images(c, Int32(cnt), cout, l, dst) }
+                  if let e = epilogue {
+                    morph_channel_bias_act(dst, cnt * cout, cout, l, e.bias, e.relu ? 1 : 0)
+                  }
                 }
-                // y (cout × cnt·l) = W (cout × k) · col (k × cnt·l)
-                let c = cnt == 1 ? out + start * cout * l : (tmpBuf.baseAddress ?? out)
-                sgemm(transA: false, transB: false, m: cout, n: cols, k: k, a: pw, lda: k, b: b, ldb: cols, c: c, ldc: cols)
-                if cnt > 1 { morph_unpack_images(c, Int32(cnt), cout, l, out + start * cout * l) }
               }
             }
           }
         }
       }
     }
-    return record(.conv2d(geo), [x, weight], shape: [n, cout, oh, ow], scalars: data)
   }
 
   /// The adjoint of conv2d in its input: `g` N×Cout×oh×ow back to N×Cin×H×W.
@@ -78,29 +115,48 @@ extension Tensor {
     let l = geo.outputHeight * geo.outputWidth
     let k = cin * geo.kernel.h * geo.kernel.w
     let inPlane = cin * geo.input.h * geo.input.w
-    let g = imagesPerGEMM(n, columns: l)
-    var col = scratch(k * g * l)
-    var packed = scratch(g > 1 ? cout * g * l : 0)
+    let parts = Parallel.parts(n, work: 2 * n * cout * k * l)
+    FlopCounter.add(2 * n * cout * k * l)
     let data = makeScalars(n * inPlane) { out in
-      out.initialize(repeating: 0, count: n * inPlane)
       grad.scalars.withUnsafeBufferPointer { pg in
         weight.scalars.withUnsafeBufferPointer { pw in
-          col.withUnsafeMutableBufferPointer { colBuf in
-            packed.withUnsafeMutableBufferPointer { packBuf in
-              guard let pg = pg.baseAddress, let pw = pw.baseAddress, let colp = colBuf.baseAddress, k > 0, l > 0 else { return }
-              for start in stride(from: 0, to: n, by: g) {
-                let cnt = Swift.min(g, n - start), cols = cnt * l
-                var src = pg + start * cout * l
-                if cnt > 1, let pp = packBuf.baseAddress {
-                  morph_pack_images(src, Int32(cnt), cout, l, pp)
-                  src = UnsafePointer(pp)
-                }
-                let direct = geo.isPointwise && cnt == 1
-                // col (k × cnt·l) = Wᵀ (k × cout) · g (cout × cnt·l)
-                let dst = direct ? out + start * inPlane : colp
-                sgemm(transA: true, transB: false, m: k, n: cols, k: cout, a: pw, lda: k, b: src, ldb: cols, c: dst, ldc: cols)
-                if !direct {
-                  for j in 0..<cnt { geo.col2im(colp + j * l, channels: cin, into: out + (start + j) * inPlane, ldcol: cols) }
+          guard let pg = pg.baseAddress, let pw = pw.baseAddress, k > 0, l > 0 else {
+            out.initialize(repeating: 0, count: n * inPlane)
+            return
+          }
+          // A 3×3 stride-1 conv's input gradient is itself a 3×3 stride-1 conv of the output
+          // gradient with the rotated, transposed weight and padding 2 − p.
+          if Winograd.applies(geo, inChannels: cout, outChannels: cin) {
+            let u = Winograd.weights(pw, cout: cout, cin: cin, transposeFlip: true)
+            u.withUnsafeBufferPointer { pu in
+              guard let pu = pu.baseAddress else { return }
+              Winograd.convolve(
+                pg, n: n, cin: cout, h: geo.outputHeight, w: geo.outputWidth, pad: 2 - geo.padding, u: pu, cout: cin,
+                epilogue: nil, out: out)
+            }
+            return
+          }
+          Parallel.forEachPart(n, parts: parts) { _, range in
+            let g = imagesPerGEMM(range.count, columns: l)
+            let direct = geo.isPointwise && g == 1
+            if !direct {
+              (out + range.lowerBound * inPlane).initialize(repeating: 0, count: range.count * inPlane)
+            }
+            withScratch(direct ? 0 : k * g * l) { colp in
+              withScratch(g > 1 ? cout * g * l : 0) { packed in
+                for start in stride(from: range.lowerBound, to: range.upperBound, by: g) {
+                  let cnt = Swift.min(g, range.upperBound - start), cols = cnt * l
+                  var src = pg + start * cout * l
+                  if cnt > 1 {
+                    morph_pack_images(src, Int32(cnt), cout, l, packed)
+                    src = UnsafePointer(packed)
+                  }
+                  // col (k × cnt·l) = Wᵀ (k × cout) · g (cout × cnt·l)
+                  let dst = direct ? out + start * inPlane : colp
+                  sgemm(transA: true, transB: false, m: k, n: cols, k: cout, a: pw, lda: k, b: src, ldb: cols, c: dst, ldc: cols)
+                  if !direct {
+                    for j in 0..<cnt { geo.col2im(colp + j * l, channels: cin, into: out + (start + j) * inPlane, ldcol: cols) }
+                  }
                 }
               }
             }
@@ -117,32 +173,43 @@ extension Tensor {
     let l = geo.outputHeight * geo.outputWidth
     let k = cin * geo.kernel.h * geo.kernel.w
     let inPlane = cin * geo.input.h * geo.input.w
-    let g = imagesPerGEMM(n, columns: l)
-    let direct = geo.isPointwise && g == 1
-    var col = scratch(direct ? 0 : k * g * l)
-    var packed = scratch(g > 1 ? cout * g * l : 0)
+    let parts = Parallel.parts(n, work: 2 * n * cout * k * l)
+    FlopCounter.add(2 * n * cout * k * l)
+    // Each part sums its images into its own slice; the slices are added at the end.
+    var partial = [Float](repeating: 0, count: parts > 1 ? (parts - 1) * cout * k : 0)
     let data = makeScalars(cout * k) { out in
       out.initialize(repeating: 0, count: cout * k)
       x.scalars.withUnsafeBufferPointer { px in
         grad.scalars.withUnsafeBufferPointer { pg in
-          col.withUnsafeMutableBufferPointer { colBuf in
-            packed.withUnsafeMutableBufferPointer { packBuf in
-              guard let px = px.baseAddress, let pg = pg.baseAddress, k > 0, l > 0 else { return }
-              for start in stride(from: 0, to: n, by: g) {
-                let cnt = Swift.min(g, n - start), cols = cnt * l
-                var b = px + start * inPlane
-                if !direct, let colp = colBuf.baseAddress {
-                  for j in 0..<cnt { geo.im2col(px + (start + j) * inPlane, channels: cin, into: colp + j * l, ldcol: cols) }
-                  b = UnsafePointer(colp)
+          partial.withUnsafeMutableBufferPointer { partialBuf in
+            guard let px = px.baseAddress, let pg = pg.baseAddress, k > 0, l > 0 else { return }
+            let partialBase = partialBuf.baseAddress
+            Parallel.forEachPart(n, parts: parts) { part, range in
+              guard let acc = part == 0 ? out : partialBase.map({ $0 + (part - 1) * cout * k }) else { return }
+              let g = imagesPerGEMM(range.count, columns: l)
+              let direct = geo.isPointwise && g == 1
+              withScratch(direct ? 0 : k * g * l) { colp in
+                withScratch(g > 1 ? cout * g * l : 0) { packed in
+                  for start in stride(from: range.lowerBound, to: range.upperBound, by: g) {
+                    let cnt = Swift.min(g, range.upperBound - start), cols = cnt * l
+                    var b = px + start * inPlane
+                    if !direct {
+                      for j in 0..<cnt { geo.im2col(px + (start + j) * inPlane, channels: cin, into: colp + j * l, ldcol: cols) }
+                      b = UnsafePointer(colp)
+                    }
+                    var a = pg + start * cout * l
+                    if cnt > 1 {
+                      morph_pack_images(a, Int32(cnt), cout, l, packed)
+                      a = UnsafePointer(packed)
+                    }
+                    // W (cout × k) += g (cout × cnt·l) · colᵀ (cnt·l × k)
+                    sgemm(transA: false, transB: true, m: cout, n: k, k: cols, a: a, lda: cols, b: b, ldb: cols, beta: 1, c: acc, ldc: k)
+                  }
                 }
-                var a = pg + start * cout * l
-                if cnt > 1, let pp = packBuf.baseAddress {
-                  morph_pack_images(a, Int32(cnt), cout, l, pp)
-                  a = UnsafePointer(pp)
-                }
-                // W (cout × k) += g (cout × cnt·l) · colᵀ (cnt·l × k)
-                sgemm(transA: false, transB: true, m: cout, n: k, k: cols, a: a, lda: cols, b: b, ldb: cols, beta: 1, c: out, ldc: k)
               }
+            }
+            if let partialBase {
+              for p in 1..<parts { morph_accumulate(out, partialBase + (p - 1) * cout * k, cout * k) }
             }
           }
         }
@@ -151,7 +218,6 @@ extension Tensor {
     return record(.conv2dWeight(geo), [x, grad], shape: [cout, cin, geo.kernel.h, geo.kernel.w], scalars: data)
   }
 }
-
 // MARK: - Public API
 
 /// 2-D convolution (cross-correlation, as PyTorch) of `x` N×Cin×H×W with `weight`

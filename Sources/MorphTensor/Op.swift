@@ -1,3 +1,5 @@
+import CMorphKernels
+
 /// Every differentiable primitive of the engine. Composite operations (losses, norms,
 /// softmax-like expressions) are built from these, so their derivatives come for free.
 ///
@@ -78,10 +80,14 @@ extension Tensor {
   }
 }
 
+/// Tunes the allocator once, before the first tensor buffer (`morph_tune_allocator`).
+private let allocatorTuned: Void = morph_tune_allocator()
+
 /// Allocates `count` floats and lets `body` fill them all.
 @inline(__always)
 func makeScalars(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-  [Float](unsafeUninitializedCapacity: count) { buf, n in
+  _ = allocatorTuned
+  return [Float](unsafeUninitializedCapacity: count) { buf, n in
     if count > 0, let base = buf.baseAddress { body(base) }
     n = count
   }

@@ -5,6 +5,7 @@ extension Tensor {
     let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
     let k2 = transposeB ? b.shape[1] : b.shape[0], n = transposeB ? b.shape[0] : b.shape[1]
     precondition(k == k2, "matmul: inner sizes differ for \(a.shape)\(transposeA ? "ᵀ" : "") and \(b.shape)\(transposeB ? "ᵀ" : "")")
+    FlopCounter.add(2 * m * n * k)
     let data = makeScalars(m * n) { out in
       out.initialize(repeating: 0, count: m * n)
       a.scalars.withUnsafeBufferPointer { pa in

@@ -9,6 +9,11 @@
 /// Largest rank the strided kernels accept.
 #define MORPH_MAX_RANK 8
 
+/// Keeps freed tensor buffers (up to 32 MiB each) in the allocator for reuse instead of
+/// returning them to the kernel: a training step frees and reallocates the same sizes, and
+/// fresh pages cost a page fault and a clear each. Idempotent.
+void morph_tune_allocator(void);
+
 /// y[i] = max(x[i], 0) for i < n.
 void morph_relu_forward(const float *x, float *y, size_t n);
 
@@ -59,6 +64,35 @@ void morph_pack_images(const float *src, int count, size_t rows, size_t l, float
 
 /// The inverse of `morph_pack_images`: dst[j][r][i] = src[r][j·l + i].
 void morph_unpack_images(const float *src, int count, size_t rows, size_t l, float *dst);
+
+/// y[p][i] = act(y[p][i] + bias[p mod channels]) over `planes` planes of `l` values (a
+/// convolution's epilogue); `bias` may be NULL, `relu` ≠ 0 clamps negatives to zero.
+void morph_channel_bias_act(float *y, size_t planes, size_t channels, size_t l, const float *bias,
+                            int relu);
+
+/// dst[i] += src[i] for i < n.
+void morph_accumulate(float *dst, const float *src, size_t n);
+
+// MARK: - Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions
+// y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A per 2×2 output tile: 16 multiplies instead of 36. The 16
+// element-wise products over channels are 16 GEMMs, U[ξ] (cout×cin) · V[ξ] (cin×tiles).
+
+/// u[ξ][o][i] = (G g Gᵀ)[ξ] for the effective weight g = w[o][i] (w is cout×cin×3×3). With
+/// `transpose_flip` the effective weight is w[i][o] rotated by 180° (cin×cout: the weight of
+/// the convolution that computes conv2d's input gradient), so u is [16][cin][cout].
+void morph_winograd_weights(const float *w, int cout, int cin, int transpose_flip, float *u);
+
+/// For tile rows [ty0, ty1) of one image (c×h×w): v[ξ·xs + ci·ldv + col0 + (ty − ty0)·tw + tx]
+/// = (Bᵀ d B)[ξ] for the 4×4 patch at (2ty − pad, 2tx − pad), zero outside the image.
+/// `pbuf` holds (2(ty1 − ty0) + 2)·(2tw + 2) floats. `xs` ≥ c·ldv should not be a multiple of
+/// 1024 (the 16 output streams would alias in the cache).
+void morph_winograd_input(const float *x, int c, int h, int w, int pad, int tw, int ty0, int ty1,
+                          float *v, size_t ldv, size_t xs, size_t col0, float *pbuf);
+
+/// For tile rows [ty0, ty1) of one image: y[o] = Aᵀ m A per tile (m laid out as v above),
+/// clipped to oh×ow, plus `bias[o]` (may be NULL), then ReLU when `relu` ≠ 0.
+void morph_winograd_output(const float *m, int co, int oh, int ow, int tw, int ty0, int ty1, size_t ldm,
+                           size_t xs, size_t col0, const float *bias, int relu, float *y);
 
 // MARK: - Pooling and resampling (planes = N·C planes of h×w)
 

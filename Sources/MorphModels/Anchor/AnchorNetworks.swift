@@ -59,10 +59,21 @@ public final class AnchorInterpolator: Module {
 
   /// `v` is N×branches of strengths.
   public func callAsFunction(_ f1: Tensor, _ f2: Tensor, _ v: Tensor) throws -> Tensor {
+    combine(f1, try branchOutputs(f1, f2), v)
+  }
+
+  /// Tᵢ(F₂ − F₁) for every branch. They do not depend on the strengths, so inference at
+  /// several strengths computes them once.
+  public func branchOutputs(_ f1: Tensor, _ f2: Tensor) throws -> [Tensor] {
     let d = f2 - f1
+    return try branches.map { try $0(d) }
+  }
+
+  /// F₁ + Σᵢ vᵢ·Tᵢ for branch outputs `t` and strengths `v` (N×branches).
+  public func combine(_ f1: Tensor, _ t: [Tensor], _ v: Tensor) -> Tensor {
     var out = f1
-    for (i, b) in branches.enumerated() {
-      out = out + (try b(d)) * v.narrow(axis: 1, start: i, length: 1).reshape([v.shape[0], 1, 1, 1])
+    for (i, ti) in t.enumerated() {
+      out = out + ti * v.narrow(axis: 1, start: i, length: 1).reshape([v.shape[0], 1, 1, 1])
     }
     return out
   }

@@ -18,6 +18,8 @@ public struct AnchorWorkload {
     public var seconds: Double
     /// Trainable scalars of the five trained networks.
     public var parameterCount: Int
+    /// Dense operations of one repetition, counted by `FlopCounter` (direct-convolution terms).
+    public var flops: Int
   }
 
   public let size: Int
@@ -75,26 +77,40 @@ public struct AnchorWorkload {
       let modules: [(String, any Module)] = [("E", encoder), ("D", decoder), ("I", interpolator), ("Dis", critic), ("P", projection)]
       for (k, m) in modules { optimizers[k] = Adam(m, learningRate: 1e-4, betas: (0.5, 0.999)) }
     }
+    var flops = 0
     for rep in 0...Swift.max(steps, 1) {
+      FlopCounter.reset()
       let start = DispatchTime.now().uptimeNanoseconds
       switch kind {
       case .infer: try inferOnce()
       case .trainStep: try trainStepOnce(optimizers)
       }
       let dt = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+      flops = FlopCounter.count
       if rep > 0 { best = Swift.min(best, dt) }
     }
-    return Result(seconds: best, parameterCount: parameterCount)
+    return Result(seconds: best, parameterCount: parameterCount, flops: flops)
   }
+
+  /// The interpolation strengths of the inference workload.
+  static let strengths: [Float] = [0, 0.25, 0.5, 0.75, 1]
+  /// Images × pixels per decoder batch: 40 images of 64² (all five strengths of a batch of 8
+  /// at 64 px; one strength at a time at 128 px, which bounds peak memory).
+  static let decodeImages = 40 * 64 * 64
 
   func inferOnce() throws {
     for m in [encoder as any Module, decoder, interpolator] { m.eval() }
     try withoutGrad {
       let f1 = try encoder(x)
       let f2 = try encoder(x.reversedBatch())
-      for s: Float in [0, 0.25, 0.5, 0.75, 1] {
-        let v = Tensor.full([batch, branchCount], s)
-        _ = try decoder(try interpolator(f1, f2, v))
+      // The same values as interpolating and decoding each strength on its own (the anchor's
+      // loop), with fewer operations: the branch outputs do not depend on the strength, and
+      // the decoder (per-image in eval mode) takes several strengths as one wider batch.
+      let t = try interpolator.branchOutputs(f1, f2)
+      let z = Self.strengths.map { interpolator.combine(f1, t, Tensor.full([batch, branchCount], $0)) }
+      let group = Swift.max(1, Swift.min(z.count, Self.decodeImages / (batch * size * size)))
+      for start in stride(from: 0, to: z.count, by: group) {
+        _ = try decoder(Tensor.concat(Array(z[start..<Swift.min(z.count, start + group)]), axis: 0))
       }
     }
   }

@@ -1,0 +1,117 @@
+import CMorphKernels
+import Foundation
+
+/// 3×3 stride-1 convolutions by Winograd F(2×2, 3×3): each 2×2 output tile costs 16
+/// multiplies per channel pair instead of 36, as 16 GEMMs U[ξ]·V[ξ] over all tiles of a
+/// chunk of images (`morph_winograd_*` hold the transforms). Used for conv2d's forward pass
+/// and its input gradient (a 3×3 stride-1 convolution with the rotated, transposed weight);
+/// the weight gradient keeps im2col.
+enum Winograd {
+  /// `MORPH_WINOGRAD=0` turns the path off (to compare against im2col).
+  static let enabled = ProcessInfo.processInfo.environment["MORPH_WINOGRAD"] != "0"
+
+  /// Below these channel counts the transforms cost more than the multiplies they save:
+  /// the 16 GEMMs have inner size cin and are memory-bound when it is small
+  /// (`MORPH_WINOGRAD_MIN_CHANNELS` overrides, for tuning).
+  static let minimumChannels: Int = {
+    if let v = ProcessInfo.processInfo.environment["MORPH_WINOGRAD_MIN_CHANNELS"], let n = Int(v), n >= 1 { return n }
+    return 8
+  }()
+
+  /// Floats of transformed input and products per block of tiles: small enough to stay in
+  /// a core's L2 cache between the transforms and the GEMMs (`MORPH_WINOGRAD_BLOCK` overrides).
+  static let blockBudget: Int = {
+    if let v = ProcessInfo.processInfo.environment["MORPH_WINOGRAD_BLOCK"], let n = Int(v), n >= 1024 { return n }
+    return 96 << 10
+  }()
+
+  /// Smallest output plane (pixels) for the Winograd path: on 16×16 planes and below a
+  /// block has too few tiles to amortise reading the 16 transformed weight matrices, and
+  /// im2col's single GEMM wins (measured with `morph bench engine --workload conv3x3`).
+  nonisolated(unsafe) static var minimumPlane = 512  // var: tests lower it to reach small shapes
+
+  /// Whether a convolution of this shape takes the Winograd path.
+  static func applies(_ geo: ConvGeometry, inChannels: Int, outChannels: Int) -> Bool {
+    enabled && geo.kernel == (3, 3) && geo.stride == 1 && geo.padding <= 2
+      && inChannels >= minimumChannels && outChannels >= minimumChannels
+      && geo.outputHeight * geo.outputWidth >= minimumPlane
+  }
+
+  /// Distance between consecutive transformed matrices of `count` floats: rounded up to
+  /// 1024 floats (4 KiB), plus 16 (one cache line).
+  static func streamStride(_ count: Int) -> Int { (count + 1023) / 1024 * 1024 + 16 }
+
+  /// The 16 transformed weight matrices of `w` (cout×cin×3×3): [16][cout][cin], or with
+  /// `transposeFlip` those of the input-gradient convolution, [16][cin][cout].
+  static func weights(_ w: UnsafePointer<Float>, cout: Int, cin: Int, transposeFlip: Bool) -> [Float] {
+    makeScalars(16 * cout * cin) { morph_winograd_weights(w, Int32(cout), Int32(cin), transposeFlip ? 1 : 0, $0) }
+  }
+
+  /// `out` (n×cout×oh×ow, oh = h + 2·pad − 2) = the 3×3 convolution of `x` (n×cin×h×w) whose
+  /// transformed weights are `u` ([16][cout][cin]), then bias and ReLU when given.
+  static func convolve(
+    _ x: UnsafePointer<Float>, n: Int, cin: Int, h: Int, w: Int, pad: Int, u: UnsafePointer<Float>, cout: Int,
+    epilogue: ConvEpilogue?, out: UnsafeMutablePointer<Float>
+  ) {
+    let oh = h + 2 * pad - 2, ow = w + 2 * pad - 2
+    let th = (oh + 1) / 2, tw = (ow + 1) / 2, tiles = th * tw
+    // Tiles per block: what fits the cache budget, but at least min(cin, cout) so the GEMMs
+    // stay wide enough to amortise reading U (16·cout·cin floats) once per block. Whole tile
+    // rows of one image, or whole images when a plane is smaller than that.
+    let target = Swift.max(blockBudget / (16 * (cin + cout)), Swift.min(cin, cout), 1)
+    let rowsPerBlock = Swift.min(th, Swift.max(1, (target + tw - 1) / tw))
+    let capacity = rowsPerBlock < th ? rowsPerBlock * tw : Swift.max(1, target / tiles) * tiles
+    let parts = Parallel.parts(n, work: 2 * n * cout * cin * 16 * tiles)
+    Parallel.forEachPart(n, parts: parts) { _, range in
+      // The 16 matrices sit an odd number of cache lines past a 4 KiB multiple apart: at
+      // power-of-two distances the transforms' 16 streams would evict each other.
+      let vs = streamStride(cin * capacity), ms = streamStride(cout * capacity)
+      let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * vs)
+      let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * ms)
+      let pbuf = UnsafeMutablePointer<Float>.allocate(capacity: (2 * rowsPerBlock + 2) * (2 * tw + 2))
+      defer {
+        v.deallocate()
+        m.deallocate()
+        pbuf.deallocate()
+      }
+      // A block is a list of (image, first tile row, end tile row, first column) segments.
+      var segments: [(img: Int, ty0: Int, ty1: Int, col0: Int)] = []
+      var used = 0
+      func flush() {
+        guard used > 0 else { return }
+        for seg in segments {
+          morph_winograd_input(
+            x + seg.img * cin * h * w, Int32(cin), Int32(h), Int32(w), Int32(pad), Int32(tw), Int32(seg.ty0), Int32(seg.ty1),
+            v, used, vs, seg.col0, pbuf)
+        }
+        for xi in 0..<16 {
+          // M[ξ] (cout × used) = U[ξ] (cout × cin) · V[ξ] (cin × used)
+          sgemm(
+            transA: false, transB: false, m: cout, n: used, k: cin, a: u + xi * cout * cin, lda: cin,
+            b: v + xi * vs, ldb: used, c: m + xi * ms, ldc: used)
+        }
+        for seg in segments {
+          morph_winograd_output(
+            m, Int32(cout), Int32(oh), Int32(ow), Int32(tw), Int32(seg.ty0), Int32(seg.ty1), used, ms, seg.col0,
+            epilogue?.bias, epilogue?.relu == true ? 1 : 0, out + seg.img * cout * oh * ow)
+        }
+        segments.removeAll(keepingCapacity: true)
+        used = 0
+      }
+      for img in range {
+        var ty = 0
+        while ty < th {
+          let rows = Swift.min(th - ty, (capacity - used) / tw)
+          if rows == 0 {
+            flush()
+            continue
+          }
+          segments.append((img, ty, ty + rows, used))
+          used += rows * tw
+          ty += rows
+        }
+      }
+      flush()
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import XCTest
+
+/// The HomoInterp stages and recipes from the command line: documentation, validation errors,
+/// and a tiny training run whose checkpoint then morphs a pair of faces.
+final class HomoInterpCLITests: XCTestCase {
+  var folder: URL!
+
+  override func setUpWithError() throws {
+    folder = FileManager.default.temporaryDirectory.appendingPathComponent("morph-cli-hi-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    addTeardownBlock { [folder] in try? FileManager.default.removeItem(at: folder!) }
+  }
+
+  func recipe(_ name: String) -> String { MorphProcess.packageRoot.appendingPathComponent("pipelines/\(name)").path }
+
+  func morph(_ arguments: [String]) throws -> MorphProcess.Result { try MorphProcess.run(arguments, cwd: folder) }
+
+  func testStagesAreDocumentedAndBadParametersPointAtTheirLine() throws {
+    let list = try morph(["stages"])
+    XCTAssertEqual(list.status, 0, list.stderr)
+    for name in ["encode", "interpolate", "decode", "score", "sheet", "animate", "train"] {
+      XCTAssertTrue(list.stdout.contains("homointerp.\(name)"), list.stdout)
+    }
+    let score = try morph(["stages", "homointerp.score"])
+    XCTAssertEqual(score.status, 0, score.stderr)
+    XCTAssertTrue(score.stdout.contains("input:  images") && score.stdout.contains("oracle"), score.stdout)
+
+    for name in ["translate-folder.yaml", "morph-pair.yaml", "train-homointerp.yaml"] {
+      let ok = try morph(["validate", recipe(name)])
+      XCTAssertEqual(ok.status, 0, "\(name): \(ok.stderr)")
+    }
+    let bad = try morph(["validate", recipe("translate-folder.yaml"), "--set", "strength.age=2.5"])
+    XCTAssertEqual(bad.status, 1)
+    let pattern = try NSRegularExpression(
+      pattern: #"^error: .*translate-folder\.yaml:\d+:\d+: parameter `strength\.age` of `homointerp\.interpolate`: must be within 0…2, got 2\.5\n$"#)
+    XCTAssertEqual(
+      pattern.numberOfMatches(in: bad.stderr, range: NSRange(bad.stderr.startIndex..., in: bad.stderr)), 1, bad.stderr)
+    let sweep = try morph(["validate", recipe("morph-pair.yaml"), "--set", "grid=0, 0.5, two"])
+    XCTAssertTrue(sweep.stderr.contains("parameter `sweep` of `homointerp.interpolate`: `two` is not a number"), sweep.stderr)
+  }
+
+  func testTrainARecipeThenMorphAPairWithItsCheckpoint() throws {
+    try FileManager.default.copyItem(
+      at: MorphProcess.packageRoot.appendingPathComponent("Fixtures/faces"), to: folder.appendingPathComponent("faces"))
+    let train = try morph([
+      "run", recipe("train-homointerp.yaml"), "--no-progress", "--set", "data=faces", "--set", "checkpoint=models/m.safetensors",
+      "--set", "steps=2", "--set", "classifier_steps=1", "--set", "warmup=1", "--set", "batch=2", "--set", "size=32",
+      "--set", "width=0.0625", "--set", "poolings=2", "--set", "sample_every=0", "--set", "preview=2",
+      "--set", "train.log_every=1",
+    ])
+    XCTAssertEqual(train.status, 0, train.stdout + train.stderr)
+    XCTAssertTrue(train.stderr.contains("train step 2/2"), train.stderr)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("models/m.json").path))
+
+    let pair = try morph([
+      "run", recipe("morph-pair.yaml"), "--no-progress", "--set", "input=faces/img_align_celeba",
+      "--set", "reference=faces/img_align_celeba/000003.jpg", "--set", "checkpoint=models/m.safetensors", "--set", "size=32",
+      "--set", "frames=0, 1",
+    ])
+    XCTAssertEqual(pair.status, 0, pair.stdout + pair.stderr)
+    XCTAssertTrue(pair.stdout.contains("out/morph-pair/grid/000001.png"), pair.stdout)
+    XCTAssertTrue(pair.stdout.contains("out/morph-pair/animation/000001.gif"), pair.stdout)
+
+    let missing = try morph([
+      "run", recipe("morph-pair.yaml"), "--no-progress", "--set", "input=faces/img_align_celeba",
+      "--set", "checkpoint=models/none.safetensors", "--set", "size=32",
+    ])
+    XCTAssertEqual(missing.status, 1)
+    XCTAssertTrue(
+      (missing.stdout + missing.stderr).contains("models/none.safetensors: checkpoint file not found"), missing.stdout + missing.stderr)
+  }
+}

@@ -1,0 +1,45 @@
+import MorphNN
+import MorphTensor
+import XCTest
+
+/// Inference fusion (conv + eval BatchNorm + ReLU in one convolution) gives the values of the
+/// layer-by-layer composition.
+final class FusedInferenceTests: XCTestCase {
+  func testSequentialFusionMatchesComposition() throws {
+    var rng = RandomGenerator(seed: 5)
+    let bn = BatchNorm2d(6)
+    let net = Sequential([
+      Conv2d(3, 6, kernelSize: 3, padding: 1, rng: &rng), bn, ReLU(),
+      Conv2d(6, 5, kernelSize: 3, stride: 2, padding: 1, rng: &rng), ReLU(),
+      Conv2d(5, 4, kernelSize: 1, bias: false, rng: &rng), BatchNorm2d(4),
+      Conv2d(4, 2, kernelSize: 3, padding: 1, rng: &rng),
+    ])
+    // Non-trivial statistics and affine parameters in every BatchNorm.
+    _ = try net(Tensor.randn([4, 3, 8, 8], mean: 1, std: 2, rng: &rng))
+    for case let n as BatchNorm2d in net.layers {
+      n.weight.assign(Tensor.rand([n.weight.count], low: 0.5, high: 2, rng: &rng))
+      n.bias.assign(Tensor.randn([n.bias.count], rng: &rng))
+    }
+    net.eval()
+    let x = Tensor.randn([3, 3, 8, 8], rng: &rng)
+    let fused = try withoutGrad { try net(x) }
+    // In grad mode nothing is fused: each layer runs on its own.
+    var composed = x
+    for layer in net.layers { composed = try layer(composed) }
+    XCTAssertEqual(fused.shape, composed.shape)
+    for (a, b) in zip(fused.scalars, composed.scalars) { XCTAssertEqual(a, b, accuracy: 1e-4 * (1 + Swift.abs(b))) }
+    XCTAssertGreaterThan(composed.scalars.filter { $0 != 0 }.count, composed.count / 4)
+  }
+
+  func testFusedConvolutionMatchesComposition() throws {
+    var rng = RandomGenerator(seed: 6)
+    let x = Tensor.randn([2, 4, 7, 7], rng: &rng)
+    let w = Tensor.randn([5, 4, 3, 3], rng: &rng), b = Tensor.randn([5], rng: &rng)
+    for relu in [false, true] {
+      let fused = withoutGrad { conv2dFused(x, w, bias: b, padding: 1, relu: relu) }
+      let plain = conv2d(x, w, b, padding: 1)
+      let expected = relu ? plain.relu() : plain
+      for (p, q) in zip(fused.scalars, expected.scalars) { XCTAssertEqual(p, q, accuracy: 1e-5) }
+    }
+  }
+}

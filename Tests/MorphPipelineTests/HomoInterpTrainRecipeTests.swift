@@ -1,0 +1,54 @@
+import Foundation
+import MorphCatalog
+import MorphModels
+import MorphPipeline
+import XCTest
+
+/// `pipelines/train-homointerp.yaml` end to end: a few training steps of a tiny model on the
+/// fixture face set, losses in the catalog, a cached rerun, an exact resume.
+final class HomoInterpTrainRecipeTests: XCTestCase {
+  func testTrainRecipeTrainsRecordsLossesCachesAndResumes() async throws {
+    let folder = temporaryFolder(self)
+    try FileManager.default.copyItem(
+      at: HomoInterpRecipeTests.root.appendingPathComponent("Fixtures/faces"), to: folder.appendingPathComponent("faces"))
+    let recipe = HomoInterpRecipeTests.root.appendingPathComponent("pipelines/train-homointerp.yaml")
+    let tiny = [
+      "data=faces", "checkpoint=models/trained.safetensors", "size=32", "width=0.0625", "poolings=2", "batch=2",
+      "classifier_steps=1", "warmup=1", "n_critic=1", "checkpoint_every=2", "sample_every=0", "preview=4",
+      "train.groups=expression, age", "train.log_every=0",
+    ]
+    func run(_ overrides: [String]) async throws -> RunReport {
+      let graph = try PipelineRun.load(recipe, overrides: tiny + overrides)
+      let report = try await PipelineRun(graph: graph, baseDirectory: folder, morphVersion: "test").run()
+      XCTAssertEqual(report.status, .succeeded, report.summary)
+      return report
+    }
+    let first = try await run(["steps=4"])
+    let checkpoint = folder.appendingPathComponent("models/trained.safetensors")
+    let trained = try HomoInterpModel.load(from: checkpoint)
+    XCTAssertEqual(trained.config.imageSize, 32)
+    XCTAssertEqual(trained.config.groups.map(\.name), ["expression", "age"])
+    XCTAssertEqual(try HomoInterpModel.readInfo(folder.appendingPathComponent("models/trained.json")).step, 4)
+
+    // Per-step losses of every phase are metrics of the run, with their step.
+    let catalog = try Catalog.open(at: folder.appendingPathComponent(".morph/catalog.sqlite"), create: false)
+    let metrics = try catalog.metrics(runID: first.runID).filter { $0.name.hasPrefix("train.") }
+    XCTAssertEqual(Set(metrics.compactMap(\.step)), [1, 2, 3, 4])
+    XCTAssertTrue(metrics.contains { $0.name == "train.step_seconds" && $0.step == 4 })
+    XCTAssertGreaterThan(Set(metrics.map(\.name)).count, 4, Set(metrics.map(\.name)).sorted().joined(separator: " "))
+    XCTAssertTrue(metrics.allSatisfy { $0.value.isFinite })
+    XCTAssertEqual(try catalog.count("Smiling OR NOT Smiling"), 8, "the face set was ingested")
+    XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/train-homointerp/preview.png").path))
+
+    // Same data and parameters: the training is not repeated.
+    let again = try await run(["steps=4"])
+    XCTAssertEqual(again.outcome.stages.first { $0.stage == "train" }?.cached, 1, again.summary)
+
+    // Resume to 6 steps: continues from step 4.
+    let resumed = try await run(["steps=6", "resume=true"])
+    XCTAssertEqual(resumed.outcome.stages.first { $0.stage == "train" }?.done, 1, resumed.summary)
+    XCTAssertEqual(try HomoInterpModel.readInfo(folder.appendingPathComponent("models/trained.json")).step, 6)
+    let steps = try catalog.metrics(runID: resumed.runID).filter { $0.name == "train.step_seconds" }.compactMap(\.step)
+    XCTAssertEqual(steps.sorted(), [5, 6])
+  }
+}
