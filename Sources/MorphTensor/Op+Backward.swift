@@ -68,6 +68,16 @@ extension Op {
       // y = convW(x, h) with ⟨G, convW(x, h)⟩ = ⟨h, conv(x, G)⟩ = ⟨convᵀ(h, G), x⟩:
       // dx = convᵀ(h, G), dh = conv(x, G).
       return [only(0, Tensor.convTranspose2dRaw(x[1], g, geo)), only(1, Tensor.conv2dRaw(x[0], g, geo))]
+    case .channelNorm(let perImage, let eps, let mean, let variance):
+      // Recorded (createGraph) backward passes need a differentiable rule; plain ones take
+      // the fused kernel.
+      if GradMode.isEnabled {
+        let (dx, dw, db) = Tensor.channelNormBackwardComposite(x[0], x[1], g, perImage: perImage, eps: eps)
+        return [only(0, dx), only(1, dw), only(2, db)]
+      }
+      let (dx, dw, db) = Tensor.channelNormBackwardFused(
+        x[0], x[1], g, perImage: perImage, eps: eps, mean: mean, variance: variance, needInput: needs[0])
+      return [needs[0] ? dx : nil, only(1, dw), only(2, db)]
     case .upsampleNearest(let f): return [g.sumPool(factor: f)]
     case .sumPool(let f): return [g.upsampleNearest(factor: f)]
     case .bilinearUp2: return [g.upsampleBilinear2Adjoint()]

@@ -31,6 +31,8 @@ enum Op {
   case conv2d(ConvGeometry)
   case convTranspose2d(ConvGeometry)
   case conv2dWeight(ConvGeometry)
+  // Normalisation with affine (inputs x, weight, bias), statistics of x saved for backward.
+  case channelNorm(perImage: Bool, eps: Float, mean: [Float], variance: [Float])
   // Resampling.
   case upsampleNearest(factor: Int)
   case sumPool(factor: Int)
