@@ -23,8 +23,10 @@ extension Op {
     case .log: return [g / x[0]]
     case .sqrt: return [g / (y * 2)]  // d√x = 1/(2√x)
     case .abs: return [g * x[0].sign()]
-    case .relu: return [g * x[0].positiveMask()]
-    case .leakyRelu(let slope): return [g * x[0].leakySlopeMask(slope)]
+    // Unrecorded passes take one fused pass; recorded ones multiply by the constant mask.
+    case .relu: return [GradMode.isEnabled ? g * x[0].positiveMask() : g.reluBackward(input: x[0], slope: 0)]
+    case .leakyRelu(let slope):
+      return [GradMode.isEnabled ? g * x[0].leakySlopeMask(slope) : g.reluBackward(input: x[0], slope: slope)]
     case .tanh: return [g * (1 - y.square())]  // tanh' = 1 − tanh²
     case .sigmoid: return [g * (y * (1 - y))]  // σ' = σ(1 − σ)
     case .scale(let s): return [g * s]

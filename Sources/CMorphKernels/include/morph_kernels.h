@@ -37,6 +37,9 @@ typedef enum {
 /// y[i] = f(x[i]; p) for i < n.
 void morph_unary(int op, const float *x, float *y, size_t n, float p);
 
+/// dx[i] = g[i] where x[i] > 0, else slope·g[i] (ReLU with slope 0, leaky ReLU otherwise).
+void morph_relu_backward(const float *g, const float *x, float *dx, size_t n, float slope);
+
 /// out = x read through `stride` over an output of `rank` dims `shape` (a strided gather:
 /// permute and broadcast).
 void morph_strided_copy(const float *x, const int64_t *stride, float *out, const int64_t *shape,
