@@ -82,14 +82,10 @@ extension Tensor {
   }
 }
 
-/// Tunes the allocator once, before the first tensor buffer (`morph_tune_allocator`).
-private let allocatorTuned: Void = morph_tune_allocator()
-
 /// Allocates `count` floats and lets `body` fill them all.
 @inline(__always)
 func makeScalars(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-  _ = allocatorTuned
-  return [Float](unsafeUninitializedCapacity: count) { buf, n in
+  [Float](unsafeUninitializedCapacity: count) { buf, n in
     if count > 0, let base = buf.baseAddress { body(base) }
     n = count
   }
