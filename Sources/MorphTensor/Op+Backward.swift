@@ -63,6 +63,11 @@ extension Op {
     case .conv2d(let geo):
       // y = conv(x, w): dx = convᵀ(g, w), dw = convW(x, g).
       return [only(0, Tensor.convTranspose2dRaw(g, x[1], geo)), only(1, Tensor.conv2dWeightRaw(x[0], g, geo))]
+    case .conv2dBias(let geo):
+      return [
+        only(0, Tensor.convTranspose2dRaw(g, x[1], geo)), only(1, Tensor.conv2dWeightRaw(x[0], g, geo)),
+        only(2, g.sum(axes: [0, 2, 3])),
+      ]
     case .convTranspose2d(let geo):
       // y = convᵀ(a, w) is the adjoint of conv in its input: da = conv(g, w), dw = convW(g, a).
       return [only(0, Tensor.conv2dRaw(g, x[1], geo)), only(1, Tensor.conv2dWeightRaw(g, x[0], geo))]

@@ -29,6 +29,9 @@ enum Op {
   // Linear algebra and convolution.
   case matmul(transposeA: Bool, transposeB: Bool)
   case conv2d(ConvGeometry)
+  /// conv2d plus a per-channel bias (inputs x, weight, bias) as one op: one output tensor on
+  /// the tape instead of two, and no separate pass for the bias.
+  case conv2dBias(ConvGeometry)
   case convTranspose2d(ConvGeometry)
   case conv2dWeight(ConvGeometry)
   // Normalisation with affine (inputs x, weight, bias), statistics of x saved for backward.
