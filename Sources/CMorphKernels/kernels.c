@@ -94,6 +94,10 @@ void morph_unary(int op, const float *x, float *y, size_t n, float p) {
   }
 }
 
+void morph_relu_backward(const float *g, const float *x, float *dx, size_t n, float slope) {
+  for (size_t i = 0; i < n; i++) dx[i] = x[i] > 0.0f ? g[i] : slope * g[i];
+}
+
 void morph_strided_copy(const float *x, const int64_t *stride, float *out, const int64_t *shape,
                         int rank) {
   if (rank == 0) { out[0] = x[0]; return; }

@@ -55,6 +55,15 @@ extension Tensor {
     return record(.conv2d(geo), [x, weight], shape: [x.shape[0], weight.shape[0], geo.outputHeight, geo.outputWidth], scalars: data)
   }
 
+  /// conv2d(`x`, `weight`) + `bias` per output channel, the bias added in the epilogue.
+  static func conv2dBiasRaw(_ x: Tensor, _ weight: Tensor, _ bias: Tensor, _ geo: ConvGeometry) -> Tensor {
+    let cout = weight.shape[0]
+    let data = bias.scalars.withUnsafeBufferPointer { pb in
+      conv2dForward(x, weight.scalars, cout: cout, geo, epilogue: ConvEpilogue(bias: pb.baseAddress, relu: false))
+    }
+    return record(.conv2dBias(geo), [x, weight, bias], shape: [x.shape[0], cout, geo.outputHeight, geo.outputWidth], scalars: data)
+  }
+
   /// The scalars of conv2d(`x`, `w`) with `epilogue` applied per image.
   static func conv2dForward(_ x: Tensor, _ w: [Float], cout: Int, _ geo: ConvGeometry, epilogue: ConvEpilogue?) -> [Float] {
     let n = x.shape[0], cin = x.shape[1]
@@ -228,10 +237,9 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride:
   let geo = ConvGeometry(
     stride: stride, padding: padding, kernel: (weight.shape[2], weight.shape[3]), input: (x.shape[2], x.shape[3]))
   precondition(stride >= 1 && geo.outputHeight >= 1 && geo.outputWidth >= 1, "conv2d: input \(x.shape) too small for weight \(weight.shape)")
-  let y = Tensor.conv2dRaw(x, weight, geo)
-  guard let bias else { return y }
+  guard let bias else { return Tensor.conv2dRaw(x, weight, geo) }
   precondition(bias.shape == [weight.shape[0]], "conv2d: bias \(bias.shape) for weight \(weight.shape)")
-  return y + bias.reshape([1, bias.count, 1, 1])
+  return Tensor.conv2dBiasRaw(x, weight, bias, geo)
 }
 
 /// Transposed 2-D convolution: the adjoint of `conv2d` in its input. `outputSize` picks the

@@ -3,12 +3,18 @@ import Foundation
 /// Whether ops record themselves on the tape. Per thread, so inference threads can run
 /// under `withoutGrad` while another thread trains.
 public enum GradMode {
-  private static let key = "MorphTensor.GradMode.disabled"
+  /// A thread-local flag (non-nil: disabled). Every op reads it, so it is a pthread key
+  /// rather than a lookup in `Thread.current.threadDictionary`.
+  private static let key: pthread_key_t = {
+    var k = pthread_key_t()
+    pthread_key_create(&k, nil)
+    return k
+  }()
 
   /// True when new ops are recorded for autodiff (the default).
   public static var isEnabled: Bool {
-    get { Thread.current.threadDictionary[key] == nil }
-    set { Thread.current.threadDictionary[key] = newValue ? nil : true }
+    get { pthread_getspecific(key) == nil }
+    set { pthread_setspecific(key, newValue ? nil : UnsafeRawPointer(bitPattern: 1)) }
   }
 }
 

@@ -23,6 +23,9 @@ public func channelAffine(_ x: Tensor, weight: Tensor?, bias: Tensor?) -> Tensor
 /// Instance normalisation (PyTorch's InstanceNorm2d): statistics per image and channel.
 public func instanceNorm2d(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
   precondition(x.rank == 4, "instanceNorm2d: needs N×C×H×W, shape is \(x.shape)")
+  if let weight, let bias, weight.count == x.shape[1], bias.count == x.shape[1] {
+    return Tensor.channelNorm(x, weight: weight, bias: bias, perImage: true, eps: eps).output
+  }
   return channelAffine(normalize(x, axes: [2, 3], eps: eps).normalized, weight: weight, bias: bias)
 }
 
@@ -33,8 +36,14 @@ public func batchNorm2dTraining(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps
   -> (output: Tensor, mean: Tensor, unbiasedVariance: Tensor)
 {
   precondition(x.rank == 4, "batchNorm2d: needs N×C×H×W, shape is \(x.shape)")
-  let (normalized, mean, variance) = normalize(x, axes: [0, 2, 3], eps: eps)
   let n = Float(x.shape[0] * x.shape[2] * x.shape[3])
+  let c = x.shape[1]
+  if let weight, let bias, weight.count == c, bias.count == c {
+    let (y, mean, variance) = Tensor.channelNorm(x, weight: weight, bias: bias, perImage: false, eps: eps)
+    let unbiased = variance.map { $0 * (n / Swift.max(n - 1, 1)) }
+    return (y, Tensor(shape: [c], scalars: mean), Tensor(shape: [c], scalars: unbiased))
+  }
+  let (normalized, mean, variance) = normalize(x, axes: [0, 2, 3], eps: eps)
   let unbiased = withoutGrad { variance.detached() * (n / Swift.max(n - 1, 1)) }
   return (channelAffine(normalized, weight: weight, bias: bias), mean.detached().reshape([x.shape[1]]), unbiased.reshape([x.shape[1]]))
 }

@@ -23,8 +23,10 @@ extension Op {
     case .log: return [g / x[0]]
     case .sqrt: return [g / (y * 2)]  // d√x = 1/(2√x)
     case .abs: return [g * x[0].sign()]
-    case .relu: return [g * x[0].positiveMask()]
-    case .leakyRelu(let slope): return [g * x[0].leakySlopeMask(slope)]
+    // Unrecorded passes take one fused pass; recorded ones multiply by the constant mask.
+    case .relu: return [GradMode.isEnabled ? g * x[0].positiveMask() : g.reluBackward(input: x[0], slope: 0)]
+    case .leakyRelu(let slope):
+      return [GradMode.isEnabled ? g * x[0].leakySlopeMask(slope) : g.reluBackward(input: x[0], slope: slope)]
     case .tanh: return [g * (1 - y.square())]  // tanh' = 1 − tanh²
     case .sigmoid: return [g * (y * (1 - y))]  // σ' = σ(1 − σ)
     case .scale(let s): return [g * s]
@@ -61,6 +63,11 @@ extension Op {
     case .conv2d(let geo):
       // y = conv(x, w): dx = convᵀ(g, w), dw = convW(x, g).
       return [only(0, Tensor.convTranspose2dRaw(g, x[1], geo)), only(1, Tensor.conv2dWeightRaw(x[0], g, geo))]
+    case .conv2dBias(let geo):
+      return [
+        only(0, Tensor.convTranspose2dRaw(g, x[1], geo)), only(1, Tensor.conv2dWeightRaw(x[0], g, geo)),
+        only(2, g.sum(axes: [0, 2, 3])),
+      ]
     case .convTranspose2d(let geo):
       // y = convᵀ(a, w) is the adjoint of conv in its input: da = conv(g, w), dw = convW(g, a).
       return [only(0, Tensor.conv2dRaw(g, x[1], geo)), only(1, Tensor.conv2dWeightRaw(g, x[0], geo))]
@@ -68,6 +75,16 @@ extension Op {
       // y = convW(x, h) with ⟨G, convW(x, h)⟩ = ⟨h, conv(x, G)⟩ = ⟨convᵀ(h, G), x⟩:
       // dx = convᵀ(h, G), dh = conv(x, G).
       return [only(0, Tensor.convTranspose2dRaw(x[1], g, geo)), only(1, Tensor.conv2dRaw(x[0], g, geo))]
+    case .channelNorm(let perImage, let eps, let mean, let variance):
+      // Recorded (createGraph) backward passes need a differentiable rule; plain ones take
+      // the fused kernel.
+      if GradMode.isEnabled {
+        let (dx, dw, db) = Tensor.channelNormBackwardComposite(x[0], x[1], g, perImage: perImage, eps: eps)
+        return [only(0, dx), only(1, dw), only(2, db)]
+      }
+      let (dx, dw, db) = Tensor.channelNormBackwardFused(
+        x[0], x[1], g, perImage: perImage, eps: eps, mean: mean, variance: variance, needInput: needs[0])
+      return [needs[0] ? dx : nil, only(1, dw), only(2, db)]
     case .upsampleNearest(let f): return [g.sumPool(factor: f)]
     case .sumPool(let f): return [g.upsampleNearest(factor: f)]
     case .bilinearUp2: return [g.upsampleBilinear2Adjoint()]

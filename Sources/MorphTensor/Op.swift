@@ -29,8 +29,13 @@ enum Op {
   // Linear algebra and convolution.
   case matmul(transposeA: Bool, transposeB: Bool)
   case conv2d(ConvGeometry)
+  /// conv2d plus a per-channel bias (inputs x, weight, bias) as one op: one output tensor on
+  /// the tape instead of two, and no separate pass for the bias.
+  case conv2dBias(ConvGeometry)
   case convTranspose2d(ConvGeometry)
   case conv2dWeight(ConvGeometry)
+  // Normalisation with affine (inputs x, weight, bias), statistics of x saved for backward.
+  case channelNorm(perImage: Bool, eps: Float, mean: [Float], variance: [Float])
   // Resampling.
   case upsampleNearest(factor: Int)
   case sumPool(factor: Int)
@@ -80,14 +85,10 @@ extension Tensor {
   }
 }
 
-/// Tunes the allocator once, before the first tensor buffer (`morph_tune_allocator`).
-private let allocatorTuned: Void = morph_tune_allocator()
-
 /// Allocates `count` floats and lets `body` fill them all.
 @inline(__always)
 func makeScalars(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-  _ = allocatorTuned
-  return [Float](unsafeUninitializedCapacity: count) { buf, n in
+  [Float](unsafeUninitializedCapacity: count) { buf, n in
     if count > 0, let base = buf.baseAddress { body(base) }
     n = count
   }

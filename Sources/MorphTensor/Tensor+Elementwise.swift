@@ -16,11 +16,25 @@ extension Tensor {
     data = makeScalars(n) { out in
       a.scalars.withUnsafeBufferPointer { pa in
         b.scalars.withUnsafeBufferPointer { pb in
+          guard let pa = pa.baseAddress, let pb = pb.baseAddress else { return }
           if a.shape == b.shape {
-            morph_binary(Int32(kind.rawValue), pa.baseAddress, [1], pb.baseAddress, [1], out, [Int64(n)], 1)
+            Parallel.forRanges(n, work: n) { r in
+              morph_binary(
+                Int32(kind.rawValue), pa + r.lowerBound, [1], pb + r.lowerBound, [1], out + r.lowerBound,
+                [Int64(r.count)], 1)
+            }
+          } else if shape.count > 1 {
+            // Parts along the leading axis, each a smaller broadcast of the same pattern.
+            let inner = n / Swift.max(shape[0], 1)
+            Parallel.forRanges(shape[0], work: n) { r in
+              var d = dims
+              d[0] = Int64(r.count)
+              morph_binary(
+                Int32(kind.rawValue), pa + Int(sa[0]) * r.lowerBound, sa, pb + Int(sb[0]) * r.lowerBound, sb,
+                out + inner * r.lowerBound, d, Int32(shape.count))
+            }
           } else {
-            morph_binary(
-              Int32(kind.rawValue), pa.baseAddress, sa, pb.baseAddress, sb, out, dims, Int32(shape.count))
+            morph_binary(Int32(kind.rawValue), pa, sa, pb, sb, out, dims, Int32(shape.count))
           }
         }
       }
@@ -58,8 +72,30 @@ extension Tensor {
 
   fileprivate func applyUnary(_ kind: morph_unary_op, _ p: Float) -> [Float] {
     makeScalars(count) { out in
-      scalars.withUnsafeBufferPointer { morph_unary(Int32(kind.rawValue), $0.baseAddress, out, $0.count, p) }
+      scalars.withUnsafeBufferPointer { px in
+        guard let px = px.baseAddress else { return }
+        Parallel.forRanges(count, work: count) { r in
+          morph_unary(Int32(kind.rawValue), px + r.lowerBound, out + r.lowerBound, r.count, p)
+        }
+      }
     }
+  }
+
+  /// This gradient where `input` > 0, `slope` times it elsewhere: the ReLU (slope 0) or leaky
+  /// ReLU backward in one pass. Not recorded (backward passes without `createGraph`).
+  func reluBackward(input: Tensor, slope: Float) -> Tensor {
+    precondition(input.shape == shape, "reluBackward: \(shape) and \(input.shape)")
+    let data = makeScalars(count) { out in
+      scalars.withUnsafeBufferPointer { pg in
+        input.scalars.withUnsafeBufferPointer { px in
+          guard let pg = pg.baseAddress, let px = px.baseAddress else { return }
+          Parallel.forRanges(count, work: count) { r in
+            morph_relu_backward(pg + r.lowerBound, px + r.lowerBound, out + r.lowerBound, r.count, slope)
+          }
+        }
+      }
+    }
+    return Tensor(shape: shape, scalars: data)
   }
 
   public func exp() -> Tensor { unary(MORPH_EXP, 0, .exp) }

@@ -37,6 +37,9 @@ typedef enum {
 /// y[i] = f(x[i]; p) for i < n.
 void morph_unary(int op, const float *x, float *y, size_t n, float p);
 
+/// dx[i] = g[i] where x[i] > 0, else slope·g[i] (ReLU with slope 0, leaky ReLU otherwise).
+void morph_relu_backward(const float *g, const float *x, float *dx, size_t n, float slope);
+
 /// out = x read through `stride` over an output of `rank` dims `shape` (a strided gather:
 /// permute and broadcast).
 void morph_strided_copy(const float *x, const int64_t *stride, float *out, const int64_t *shape,
@@ -72,6 +75,21 @@ void morph_channel_bias_act(float *y, size_t planes, size_t channels, size_t l, 
 
 /// dst[i] += src[i] for i < n.
 void morph_accumulate(float *dst, const float *src, size_t n);
+
+// MARK: - Normalisation (x is n×c×l; statistics per channel over n·l values, or per image
+// and channel over l values when `per_image`; only channels [c0, c1) are touched)
+
+/// y = (x − μ)/√(σ² + eps)·w[c] + b[c] with biased variance σ². Writes μ and σ² (double
+/// accumulation, two passes) to `mean`, `var` (c entries, or n·c when `per_image`).
+void morph_channel_norm_forward(const float *x, int n, int c, size_t l, int per_image, float eps,
+                                const float *w, const float *b, float *y, float *mean, float *var,
+                                int c0, int c1);
+
+/// Gradients of the above from the output gradient g, given the statistics it wrote:
+/// dx = w·r·(g − mean(g) − x̂·mean(g·x̂)), dw[c] = Σ g·x̂, db[c] = Σ g (r = 1/√(σ² + eps)).
+void morph_channel_norm_backward(const float *x, const float *g, int n, int c, size_t l,
+                                 int per_image, float eps, const float *mean, const float *var,
+                                 const float *w, float *dx, float *dw, float *db, int c0, int c1);
 
 // MARK: - Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions
 // y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A per 2×2 output tile: 16 multiplies instead of 36. The 16

@@ -120,44 +120,57 @@ public struct AnchorWorkload {
     func zeroAll() { for o in opt.values { o.zeroGrad() } }
     let v = Tensor.rand([batch, branchCount], rng: &rng)
     let perm = rng.permutation(batch)
-    var f = try encoder(x)
-    var fp = f.indexSelect(perm)
-    var fi = try interpolator(f, fp, v)
     let teacherX = try teacher(x)
-    // Decoder.
-    zeroAll()
-    var out = try decoder(f.detached())
-    try (mseLoss(out, x) + mseLoss(try teacher(out), teacherX)).backward()
-    opt["D"]?.step()
-    // Critic with the gradient penalty (double backward).
-    zeroAll()
-    let (r, ra) = try critic(f.detached())
-    let (q, _) = try critic(fi.detached())
-    let alpha = Tensor.rand([batch, 1, 1, 1], rng: &rng)
-    let mixed = (alpha * f.detached() + (1 - alpha) * fi.detached()).requiringGrad()
-    let (go, _) = try critic(mixed)
-    let g = try go.sum().gradients(wrt: [mixed], createGraph: true)[0]
-    let gp = (g.flatten(from: 1).norm(axes: [1]) - 1).square().mean() * 100
-    var loss = (q - r).mean() + gp
-    for (p, t) in zip(ra, attributes) { loss = loss + bceWithLogitsLoss(p, t) }
-    try loss.backward()
-    opt["Dis"]?.step()
-    // Knowledge-guidance projection.
-    zeroAll()
-    try mseLoss(try projection(f.detached()), teacherX).backward()
-    opt["P"]?.step()
-    // Encoder and interpolator.
-    zeroAll()
-    f = try encoder(x)
-    fp = f.indexSelect(perm)
-    fi = try interpolator(f, fp, v)
+    // The first three sections use the features only detached: computed without a tape
+    // (PyTorch records a graph here that is never differentiated). Each section runs in its
+    // own scope, so its graph (kept alive by its outputs on Morph's tape) is freed once its
+    // backward pass is done, as PyTorch frees saved tensors in backward().
+    let (f, fi) = try withoutGrad {
+      let f = try encoder(x)
+      return (f, try interpolator(f, f.indexSelect(perm), v))
+    }
+    do {  // Decoder.
+      zeroAll()
+      let out = try decoder(f)
+      try (mseLoss(out, x) + mseLoss(try teacher(out), teacherX)).backward()
+      opt["D"]?.step()
+    }
+    do {  // Critic with the gradient penalty (double backward).
+      zeroAll()
+      let (r, ra) = try critic(f)
+      let (q, _) = try critic(fi)
+      let alpha = Tensor.rand([batch, 1, 1, 1], rng: &rng)
+      let mixed = (alpha * f + (1 - alpha) * fi).requiringGrad()
+      let (go, _) = try critic(mixed)
+      let g = try go.sum().gradients(wrt: [mixed], createGraph: true)[0]
+      let gp = (g.flatten(from: 1).norm(axes: [1]) - 1).square().mean() * 100
+      var loss = (q - r).mean() + gp
+      for (p, t) in zip(ra, attributes) { loss = loss + bceWithLogitsLoss(p, t) }
+      try loss.backward()
+      opt["Dis"]?.step()
+    }
+    do {  // Knowledge-guidance projection.
+      zeroAll()
+      try mseLoss(try projection(f), teacherX).backward()
+      opt["P"]?.step()
+    }
+    try encoderStep(opt, v: v, perm: perm, teacherX: teacherX)
+  }
+
+  /// The last section: encoder and interpolator trained through the critic, decoder,
+  /// teacher and projection.
+  func encoderStep(_ opt: [String: Adam], v: Tensor, perm: [Int], teacherX: Tensor) throws {
+    for o in opt.values { o.zeroGrad() }
+    let f = try encoder(x)
+    let fp = f.indexSelect(perm)
+    let fi = try interpolator(f, fp, v)
     let (q2, qa) = try critic(fi)
     let targets = attributes.enumerated().map { i, t in
       t + v.narrow(axis: 1, start: i, length: 1) * (t.indexSelect(perm) - t)
     }
     let all = try interpolator(f.detached(), fp.detached(), .ones([batch, branchCount]))
-    out = try decoder(f)
-    loss = -q2.mean()
+    let out = try decoder(f)
+    var loss = -q2.mean()
     for (p, t) in zip(qa, targets) { loss = loss + bceWithLogitsLoss(p, t) }
     loss = loss + mseLoss(all, fp.detached()) + mseLoss(out, x) + mseLoss(try teacher(out), teacherX)
       + mseLoss(try projection(f), teacherX)
