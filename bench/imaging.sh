@@ -16,7 +16,7 @@ if [ ! -x "$bin" ]; then echo "bench/imaging.sh: no morph binary at $bin" >&2; e
 if [ ! -f "$anchor" ]; then echo "bench/imaging.sh: no anchor at $anchor (set MORPH_PILLOW_ANCHOR)" >&2; exit 1; fi
 
 # 1,000 generated 178×218 JPEGs, made once by the anchor itself (bench/data is git-ignored).
-have=$(find "$data" -maxdepth 1 -name '*.jpg' 2>/dev/null | wc -l)
+have=$( (find "$data" -maxdepth 1 -name '*.jpg' 2>/dev/null || true) | wc -l)
 if [ "$have" -lt "$count" ]; then
   "$py" "$anchor" "$data" --make "$count" >/dev/null
 fi
