@@ -5,13 +5,23 @@ import MorphTensor
 /// `homointerp.interpolate`: moves each face's latent toward a reference, per attribute group:
 /// `F_a + Σ_i v_i · T_i(F_b − F_a)`. One output frame (the edit), a path of frames from the
 /// face to the edit (`path_frames`), or a sweep (`sweep`): one row per group in `sweep_groups`,
-/// one column per strength, every other group held at 0.
+/// one column per strength, every other group held at 0. With `method: latent-lerp` it is the
+/// plain latent-space baseline instead, `F_a + v·(F_b − F_a)` with no branches: one strength
+/// moves the whole face, so every sweep row is the same path.
 enum HomoInterpInterpolateStage {
   static let descriptor = StageDescriptor(
     name: "homointerp.interpolate",
     summary: "Move latents toward a reference (images, catalog query or attribute prototype) per attribute group.",
     shape: .map, input: .latents, output: .latents,
     parameters: [HomoInterpCheckpoint.parameter] + HomoInterpParameters.groupStrengths + [
+      ParameterSpec(
+        "method", .string, default: .string("homointerp"),
+        "homointerp (the per-group branches) or latent-lerp (the baseline F_a + v·(F_b − F_a) with the same "
+          + "encoder/decoder; v = the row's largest group strength).",
+        check: { v in
+          ["homointerp", "latent-lerp"].contains(v.stringValue ?? "")
+            ? nil : "must be homointerp or latent-lerp, got \(v)"
+        }),
       HomoInterpParameters.strengthsSpec,
       ParameterSpec(
         "residual", .double, default: .double(-1),
@@ -39,6 +49,7 @@ enum HomoInterpInterpolateStage {
     let plan = try strengthRows(context, groups: groups)
     let reference = try HomoInterpReference.resolve(context, checkpoint: checkpoint)
     let c = checkpoint.config.latentChannels, s = checkpoint.config.latentSide
+    let latentLerp = context.string("method") == "latent-lerp"
     return .map { items in
       let (sources, counts) = try HomoInterpFrames.latents(items, channels: c, side: s, stage: context.stageID)
       guard counts.allSatisfy({ $0 == 1 }) else {
@@ -49,7 +60,12 @@ enum HomoInterpInterpolateStage {
       // One interpolator call per strength row, over the whole micro-batch.
       let outputs = try checkpoint.withModel { model in
         try plan.map { row in
-          try model.interpolate(source: sources, reference: references, strengths: row.strengths, residualStrength: row.residual)
+          if latentLerp {
+            let v = row.strengths.max() ?? 0
+            return sources + (references.broadcast(to: sources.shape) - sources) * v
+          }
+          return try model.interpolate(
+            source: sources, reference: references, strengths: row.strengths, residualStrength: row.residual)
         }
       }
       let n = items.count, per = c * s * s
