@@ -24,7 +24,11 @@ let package = Package(
     .systemLibrary(
       name: "CLibVips", path: "Sources/CLibVips", pkgConfig: "vips",
       providers: [.apt(["libvips-dev"])]),
-    .target(name: "CVips", dependencies: ["CLibVips"], path: "Sources/CVips", cSettings: kernelFlags),
+    // CVips also decodes plain JPEGs with libjpeg-turbo directly (libvips-dev depends on
+    // libjpeg-dev, so no new package): see Sources/CVips/include/cvips_jpeg.h.
+    .target(
+      name: "CVips", dependencies: ["CLibVips"], path: "Sources/CVips", cSettings: kernelFlags,
+      linkerSettings: [.linkedLibrary("jpeg")]),
     .systemLibrary(
       name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev"])]),

@@ -65,19 +65,19 @@ public struct ImagePreprocessor: Sendable {
     guard slice.count == 3 * size * size else {
       throw ImagingError.invalidArgument("image slice holds \(slice.count) floats, need \(3 * size * size)")
     }
-    // Fast path: decode and warp straight into the slice, with no intermediate image.
+    // Fast paths: decode and warp straight into the slice, with no intermediate image.
     if interpolation == .bilinear, jitter != nil, loader.options.decodeEagerly {
+      if try processDirectJPEG(url, item: item, epoch: epoch, landmarks: landmarks, into: slice) { return }
       var opened = try loader.open(url, sequential: true)
       if opened.orientation <= 1 {
         let plan = try naming(url) {
-          try self.plan(opened.image, url: url, item: item, epoch: epoch, landmarks: landmarks)
+          try self.plan(
+            width: opened.image.width, height: opened.image.height, url: url, item: item, epoch: epoch,
+            landmarks: landmarks)
         }
         if let (transform, draw) = plan {
           var map = transform
-          // A big reduction is better done by the JPEG decoder itself (DCT-domain scaling is
-          // cheaper and antialiased): the largest shrink that still leaves the warp ≤ 1×.
-          let scale = abs(transform.determinant).squareRoot()
-          if let shrink = [8, 4, 2].first(where: { scale * Double($0) <= 1 }) {
+          if let shrink = Self.decoderShrink(for: transform) {
             let shrunk = try loader.open(url, sequential: true, shrink: shrink)
             if shrunk.shrink > 1 {
               opened = shrunk
@@ -106,6 +106,41 @@ public struct ImagePreprocessor: Sendable {
     }
   }
 
+  /// The plain-JPEG path (`DirectJPEG`): libjpeg-turbo decodes into a row buffer and the fused
+  /// warp reads from it. Returns false — having written nothing — whenever the libvips path
+  /// must decide instead: not a `.jpg`/`.jpeg`, not a plain JPEG, rotated by EXIF, a
+  /// reduction that needs the image path's pre-filter, or any decoding failure (libvips then
+  /// reports it in its own words).
+  private func processDirectJPEG(
+    _ url: URL, item: Int, epoch: Int, landmarks: FaceLandmarks?, into slice: UnsafeMutableBufferPointer<Float>
+  ) throws -> Bool {
+    let suffix = url.pathExtension.lowercased()
+    guard suffix == "jpg" || suffix == "jpeg", let jpeg = DirectJPEG.open(url) else { return false }
+    if loader.options.autorotate && jpeg.orientation > 1 { return false }
+    let (pixels, overflow) = jpeg.width.multipliedReportingOverflow(by: jpeg.height)
+    if overflow || pixels > loader.options.maxPixels {
+      throw ImagingError.tooManyPixels(
+        file: url.path, width: jpeg.width, height: jpeg.height, limit: loader.options.maxPixels)
+    }
+    let plan = try naming(url) {
+      try self.plan(width: jpeg.width, height: jpeg.height, url: url, item: item, epoch: epoch, landmarks: landmarks)
+    }
+    guard let (transform, draw) = plan else { return false }
+    let shrink = Self.decoderShrink(for: transform) ?? 1
+    let map = shrink > 1 ? Self.decoderShrinkMap(shrink).then(transform) : transform
+    guard abs(map.determinant).squareRoot() >= 0.5 else { return false }
+    return jpeg.decodeAndWarp(
+      shrink: shrink, failOnTruncation: loader.options.failOnTruncation, by: map, into: slice,
+      width: size, height: size, levels: draw.levels, border: border, normalisation: normalisation)
+  }
+
+  /// A big reduction is better done by the JPEG decoder itself (DCT-domain scaling is cheaper
+  /// and antialiased): the largest shrink that still leaves the warp ≤ 1×, or nil for none.
+  static func decoderShrink(for transform: AffineTransform) -> Int? {
+    let scale = abs(transform.determinant).squareRoot()
+    return [8, 4, 2].first(where: { scale * Double($0) <= 1 })
+  }
+
   // MARK: - Steps
 
   /// Maps pixels of a JPEG decoded at 1/k size to original pixels: decoded pixel i covers
@@ -118,7 +153,9 @@ public struct ImagePreprocessor: Sendable {
   private func image(
     from image: VipsImage, url: URL, item: Int, epoch: Int, landmarks: FaceLandmarks?
   ) throws -> VipsImage {
-    guard let (transform, draw) = try plan(image, url: url, item: item, epoch: epoch, landmarks: landmarks)
+    guard
+      let (transform, draw) = try plan(
+        width: image.width, height: image.height, url: url, item: item, epoch: epoch, landmarks: landmarks)
     else { return try exactAlignment(image, url: url, landmarks: landmarks) }
     let warped = try image.warped(
       by: transform, width: size, height: size, interpolation: interpolation, border: border)
@@ -128,16 +165,16 @@ public struct ImagePreprocessor: Sendable {
 
   /// Alignment followed by this item's jitter as one transform, or nil without jitter.
   private func plan(
-    _ image: VipsImage, url: URL, item: Int, epoch: Int, landmarks: FaceLandmarks?
+    width: Int, height: Int, url: URL, item: Int, epoch: Int, landmarks: FaceLandmarks?
   ) throws -> (AffineTransform, JitterSample)? {
     guard let jitter else { return nil }
     let alignment: AffineTransform
     switch self.alignment {
     case .celebaCrop:
-      try Align.checkCelebaCropFits(width: image.width, height: image.height)
-      alignment = Align.celebaCropTransform(width: image.width, height: image.height, size: size)
+      try Align.checkCelebaCropFits(width: width, height: height)
+      alignment = Align.celebaCropTransform(width: width, height: height, size: size)
     case .centreCrop:
-      alignment = Align.centreCropTransform(width: image.width, height: image.height, size: size)
+      alignment = Align.centreCropTransform(width: width, height: height, size: size)
     case .landmarks:
       alignment = try Align.landmarkTransform(resolveLandmarks(url, landmarks), size: size)
     }

@@ -8,6 +8,7 @@
 #define CVIPS_H
 
 #include <vips/vips.h>
+#include "cvips_jpeg.h"
 
 /// Initialise libvips once per process (VIPS_INIT is a macro). Returns 0 on success.
 int cvips_init(const char *argv0);
