@@ -18,7 +18,8 @@ extension Tensor {
         continue
       }
       if state[id] != nil { continue }
-      let reaches = isTarget(t) || inputs.contains { state[ObjectIdentifier($0)] == true }
+      // A tensor whose op an earlier backward() released is kept, so the caller can refuse it.
+      let reaches = isTarget(t) || t.graphReleased || inputs.contains { state[ObjectIdentifier($0)] == true }
       state[id] = reaches
       if reaches { order.append(t) }
     }
@@ -27,13 +28,25 @@ extension Tensor {
 
   /// Propagates `seed` (the gradient of `self`) back through the tape and returns the
   /// accumulated gradient of every relevant tensor, keyed by identity.
-  fileprivate func propagate(seed: Tensor, createGraph: Bool, isTarget: (Tensor) -> Bool)
-    -> [ObjectIdentifier: Tensor]
+  ///
+  /// With `releaseGraph`, each op is dropped from the tape as soon as its backward rule has
+  /// run, as PyTorch frees saved tensors during `backward()`: an intermediate that nothing
+  /// else holds is freed while the pass goes on, so the peak is not every activation plus
+  /// every gradient.
+  fileprivate func propagate(seed: Tensor, createGraph: Bool, releaseGraph: Bool = false, isTarget: (Tensor) -> Bool)
+    throws -> [ObjectIdentifier: Tensor]
   {
-    let order = topologicalOrder(relevant: isTarget)
+    var order: [Tensor?] = topologicalOrder(relevant: isTarget)
+    if let released = order.first(where: { $0?.graphReleased == true }), let released {
+      throw TensorError.notDifferentiable(
+        "a tensor of shape \(released.shape) on this path was already freed by an earlier backward(); "
+          + "compute the loss again (or use gradients(wrt:) for repeated passes)")
+    }
     var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
     withGradMode(createGraph) {
-      for t in order.reversed() {
+      for index in order.indices.reversed() {
+        guard let t = order[index] else { continue }
+        order[index] = nil
         guard let node = t.node, let g = grads[ObjectIdentifier(t)] else { continue }
         let inputGrads = node.op.backward(inputs: node.inputs, output: t, gradient: g)
         for (input, ig) in zip(node.inputs, inputGrads) {
@@ -43,6 +56,10 @@ extension Tensor {
         }
         // Free this node's gradient unless a caller asked for it.
         if !isTarget(t) { grads[ObjectIdentifier(t)] = nil }
+        if releaseGraph {
+          t.node = nil
+          t.graphReleased = true
+        }
       }
     }
     return grads
@@ -65,12 +82,16 @@ extension Tensor {
       throw TensorError.shapeMismatch(operation: "gradients(seed:)", lhs: shape, rhs: seed.shape)
     }
     let ids = Set(inputs.map { ObjectIdentifier($0) })
-    let grads = propagate(seed: seed ?? .ones(shape), createGraph: createGraph) { ids.contains(ObjectIdentifier($0)) }
+    let grads = try propagate(seed: seed ?? .ones(shape), createGraph: createGraph) { ids.contains(ObjectIdentifier($0)) }
     return inputs.map { grads[ObjectIdentifier($0)] ?? .zeros($0.shape) }
   }
 
   /// Accumulates d(self)/d(leaf) into `grad` of every leaf that requires a gradient
   /// (PyTorch's `loss.backward()`). `self` must be a scalar.
+  ///
+  /// As in PyTorch, the pass frees the graph behind it: calling `backward()` again on this
+  /// loss, or on another loss that shares an intermediate with it, throws (build the loss
+  /// again). `gradients(wrt:)` keeps the graph.
   public func backward() throws {
     guard count == 1 else {
       throw TensorError.notDifferentiable("backward() needs a scalar, shape is \(shape)")
@@ -79,7 +100,7 @@ extension Tensor {
       throw TensorError.notDifferentiable("the loss does not depend on any tensor that requires a gradient")
     }
     var leaves: [ObjectIdentifier: Tensor] = [:]
-    let grads = propagate(seed: .ones(shape), createGraph: false) { t in
+    let grads = try propagate(seed: .ones(shape), createGraph: false, releaseGraph: true) { t in
       guard t.node == nil else { return false }
       leaves[ObjectIdentifier(t)] = t
       return true

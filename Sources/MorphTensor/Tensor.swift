@@ -17,6 +17,10 @@ public final class Tensor {
   public var requiresGrad: Bool
   /// The op that produced this tensor, when it was recorded on the tape.
   var node: Node?
+  /// Set when `backward()` ran through this tensor's op and released it (and with it the
+  /// inputs it kept alive): a second pass through the same graph is then an error, not a
+  /// silently wrong gradient.
+  var graphReleased = false
   /// The gradient accumulated by `backward()` for leaves that require it.
   public var grad: Tensor?
 
