@@ -1,4 +1,5 @@
 import ArgumentParser
+import MorphTensor
 
 /// The `morph` command: face-attribute translation by homomorphic latent-space interpolation.
 @main
@@ -20,6 +21,12 @@ struct Morph: AsyncParsableCommand {
       EvalCommand.self,
       Bench.self,
     ])
+
+  /// Sets the engine's allocator policy before anything allocates, then runs the command.
+  static func main() async {
+    AllocatorPolicy.apply()
+    await main(nil)
+  }
 }
 
 /// Morph's version string, recorded with every run.

@@ -141,4 +141,8 @@ void morph_bilinear_up2_adjoint(const float *g, size_t planes, int h, int w, flo
 void morph_adam_step(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1,
                      float beta2, float eps, float weightDecay, float bias1, float bias2);
 
+/// Serve allocations up to `mmap_threshold` bytes from the heap and return free heap to the
+/// system only above `trim_threshold` (glibc mallopt; a no-op elsewhere). See AllocatorPolicy.
+void morph_allocator_keep_heap(int mmap_threshold, int trim_threshold);
+
 #endif
