@@ -19,6 +19,7 @@ struct Morph: AsyncParsableCommand {
       FixturesCommand.self,
       TrainCommand.self,
       EvalCommand.self,
+      ExportCommand.self,
       Bench.self,
     ])
 

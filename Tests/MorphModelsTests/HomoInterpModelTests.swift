@@ -73,4 +73,21 @@ final class HomoInterpModelTests: XCTestCase {
       XCTAssertTrue("\(error)".contains("m.json"), "\(error)")
     }
   }
+
+  func testHalfPrecisionExportLoadsAndStaysClose() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = HomoInterpModel(config: .tiny(groups: Self.groups), seed: 7)
+    let full = dir.appendingPathComponent("full.safetensors"), half = dir.appendingPathComponent("half.safetensors")
+    try model.save(to: full, step: 3, metadata: [:], extra: [:])
+    try model.save(to: half, step: 3, metadata: [:], extra: [:], dtype: .f16)
+    let size = { (u: URL) in try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: u.path)[.size] as? Int) }
+    XCTAssertLessThan(try size(half), try size(full) * 6 / 10)
+    let loaded = try HomoInterpModel.load(from: half)
+    let x = images(2, side: 32, seed: 4)
+    let a = try model.decode(model.encode(x)).scalars, b = try loaded.decode(loaded.encode(x)).scalars
+    let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    XCTAssertGreaterThan(worst, 0)  // really rounded
+    XCTAssertLessThan(worst, 0.02)
+  }
 }

@@ -68,7 +68,10 @@ extension HomoInterpModel {
 
   /// Writes weights plus `extra` tensors (optimiser state) and the JSON metadata, each atomically.
   /// The JSON is written last, so a checkpoint whose JSON exists always has its weights.
-  public func save(to url: URL, step: Int, metadata: [String: String], extra: [String: Tensor]) throws {
+  /// `dtype: .f16` halves the file (for shipped inference checkpoints; training keeps F32).
+  public func save(
+    to url: URL, step: Int, metadata: [String: String], extra: [String: Tensor], dtype: Safetensors.DType = .f32
+  ) throws {
     let (weights, meta) = Self.checkpointPaths(url)
     try FileManager.default.createDirectory(at: weights.deletingLastPathComponent(), withIntermediateDirectories: true)
     var tensors = stateDict()
@@ -79,7 +82,7 @@ extension HomoInterpModel {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     let json = try encoder.encode(info)
     try Safetensors.write(
-      tensors, to: weights, metadata: ["format": info.format, "step": String(step), "config": String(decoding: try JSONEncoder().encode(config), as: UTF8.self)])
+      tensors, to: weights, dtype: dtype, metadata: ["format": info.format, "step": String(step), "config": String(decoding: try JSONEncoder().encode(config), as: UTF8.self)])
     try json.write(to: meta, options: .atomic)
   }
 }
