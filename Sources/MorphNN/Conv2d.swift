@@ -44,12 +44,22 @@ public final class Conv2d: Layer {
 
   /// This convolution, then `batchNorm` (evaluation mode, folded into the weights) and ReLU,
   /// in one pass; for inference (see `Sequential`).
-  func fusedInference(_ x: Tensor, batchNorm bn: BatchNorm2d?, relu: Bool) throws -> Tensor {
+  /// With `upsampled`, `x` is first upsampled ×2 (nearest), which the caller checked this
+  /// 3×3 / stride 1 / padding 1 convolution can absorb (`upsampleConv3x3Fused`).
+  func fusedInference(_ x: Tensor, batchNorm bn: BatchNorm2d?, relu: Bool, upsampled: Bool = false) throws -> Tensor {
+    var (w, b) = (weight, bias)
+    if let bn {
+      (w, b) = foldBatchNorm(
+        convWeight: weight, convBias: bias, runningMean: bn.runningMean, runningVariance: bn.runningVar,
+        weight: bn.weight, bias: bn.bias, eps: bn.eps)
+    }
+    if upsampled {
+      guard x.rank == 4, x.shape[1] == inChannels else {
+        throw NNError.badInput(layer: "Conv2d(\(inChannels)→\(outChannels), k\(kernelSize))", expected: "N×\(inChannels)×H×W", found: x.shape)
+      }
+      return upsampleConv3x3Fused(x, w, bias: b, relu: relu)
+    }
     try validate(x)
-    guard let bn else { return conv2dFused(x, weight, bias: bias, stride: stride, padding: padding, relu: relu) }
-    let folded = foldBatchNorm(
-      convWeight: weight, convBias: bias, runningMean: bn.runningMean, runningVariance: bn.runningVar,
-      weight: bn.weight, bias: bn.bias, eps: bn.eps)
-    return conv2dFused(x, folded.weight, bias: folded.bias, stride: stride, padding: padding, relu: relu)
+    return conv2dFused(x, w, bias: b, stride: stride, padding: padding, relu: relu)
   }
 }

@@ -24,6 +24,15 @@ public final class Sequential: Layer {
     var y = x
     var i = 0
     while i < layers.count {
+      // Inference: nearest ×2 upsampling into a 3×3 convolution runs on the small image
+      // (`upsampleConv3x3Fused`), with the convolution's batch norm and ReLU fused as below.
+      var upsampled = false
+      if !GradMode.isEnabled, let up = layers[i] as? Upsample, up.mode == .nearest, i + 1 < layers.count,
+        let conv = layers[i + 1] as? Conv2d, conv.kernelSize == 3, conv.stride == 1, conv.padding == 1
+      {
+        upsampled = true
+        i += 1
+      }
       if let conv = layers[i] as? Conv2d, !GradMode.isEnabled {
         var next = i + 1
         var norm: BatchNorm2d?
@@ -33,7 +42,7 @@ public final class Sequential: Layer {
         }
         let relu = next < layers.count && layers[next] is ReLU
         if relu { next += 1 }
-        y = try conv.fusedInference(y, batchNorm: norm, relu: relu)
+        y = try conv.fusedInference(y, batchNorm: norm, relu: relu, upsampled: upsampled)
         i = next
         continue
       }

@@ -42,4 +42,46 @@ final class FusedInferenceTests: XCTestCase {
       for (p, q) in zip(fused.scalars, expected.scalars) { XCTAssertEqual(p, q, accuracy: 1e-5) }
     }
   }
+
+  func testUpsampledConvolutionMatchesComposition() throws {
+    var rng = RandomGenerator(seed: 7)
+    // Odd and even sides, one-pixel images, more and fewer output channels, with and without
+    // bias and ReLU: every phase and every border.
+    for (n, cin, cout, h, w) in [(2, 3, 5, 4, 4), (1, 6, 2, 3, 5), (3, 1, 4, 1, 1), (2, 16, 16, 8, 8)] {
+      let x = Tensor.randn([n, cin, h, w], rng: &rng)
+      let weight = Tensor.randn([cout, cin, 3, 3], rng: &rng), bias = Tensor.randn([cout], rng: &rng)
+      for (b, relu) in [(bias as Tensor?, false), (nil, true), (bias, true)] {
+        let fused = withoutGrad { upsampleConv3x3Fused(x, weight, bias: b, relu: relu) }
+        let plain = conv2d(x.upsampleNearest(factor: 2), weight, b, padding: 1)
+        let expected = relu ? plain.relu() : plain
+        XCTAssertEqual(fused.shape, [n, cout, 2 * h, 2 * w])
+        for (p, q) in zip(fused.scalars, expected.scalars) {
+          XCTAssertEqual(p, q, accuracy: 1e-4 * (1 + Swift.abs(q)), "\([n, cin, cout, h, w])")
+        }
+      }
+    }
+  }
+
+  func testSequentialFusesUpsamplingIntoTheNextConvolution() throws {
+    var rng = RandomGenerator(seed: 8)
+    let net = Sequential([
+      Conv2d(4, 6, kernelSize: 3, padding: 1, rng: &rng), BatchNorm2d(6), ReLU(), Upsample(),
+      Conv2d(6, 5, kernelSize: 3, padding: 1, bias: false, rng: &rng), BatchNorm2d(5), ReLU(), Upsample(),
+      Conv2d(5, 3, kernelSize: 3, padding: 1, rng: &rng),
+      Upsample(), Conv2d(3, 2, kernelSize: 1, rng: &rng),  // 1×1 after upsampling: not fused
+    ])
+    _ = try net(Tensor.randn([4, 4, 4, 4], mean: 0.5, std: 2, rng: &rng))
+    for case let bn as BatchNorm2d in net.layers {
+      bn.weight.assign(Tensor.rand([bn.weight.count], low: 0.5, high: 2, rng: &rng))
+      bn.bias.assign(Tensor.randn([bn.bias.count], rng: &rng))
+    }
+    net.eval()
+    let x = Tensor.randn([2, 4, 4, 4], rng: &rng)
+    let fused = try withoutGrad { try net(x) }
+    var composed = x
+    for layer in net.layers { composed = try layer(composed) }
+    XCTAssertEqual(fused.shape, [2, 2, 32, 32])
+    XCTAssertEqual(fused.shape, composed.shape)
+    for (a, b) in zip(fused.scalars, composed.scalars) { XCTAssertEqual(a, b, accuracy: 1e-4 * (1 + Swift.abs(b))) }
+  }
 }
