@@ -39,7 +39,8 @@ let package = Package(
     .target(name: "MorphNN", dependencies: ["MorphTensor"]),
     .target(name: "MorphImaging", dependencies: ["CVips", "MorphTensor"]),
     .target(name: "MorphCatalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-    .target(name: "MorphModels", dependencies: ["MorphNN", "MorphTensor", "MorphImaging"]),
+    // MorphModels reads labelled datasets (CelebA annotations) with MorphCatalog's readers.
+    .target(name: "MorphModels", dependencies: ["MorphNN", "MorphTensor", "MorphImaging", "MorphCatalog"]),
     .target(
       name: "MorphPipeline",
       dependencies: [

@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import MorphModels
 
-/// `morph train homointerp`: trains the HomoInterp model on a synthetic face set.
+/// `morph train homointerp`: trains the HomoInterp model on a labelled face set.
 struct TrainHomoInterpCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "homointerp",
-    abstract: "Train the HomoInterp model (encoder, interpolator, decoder, critic) on a synthetic face set.",
+    abstract: "Train the HomoInterp model (encoder, interpolator, decoder, critic) on a labelled face set.",
     discussion: """
       Phases: --classifier-steps of the attribute classifier (the teacher when no --teacher VGG19 \
       is given, and the judge of the pixel-attribute loss), --warmup steps of reconstruction, then \
@@ -15,7 +15,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
       OUT/samples/step-N.png every --sample-every steps. --resume continues OUT's checkpoint exactly.
       """)
 
-  @Option(help: "Synthetic face set (written by 'morph fixtures toyfaces').") var data: String
+  @Option(
+    help: "Face set: synthetic (written by 'morph fixtures toyfaces') or CelebA-style (img_align_celeba/ + list_attr_celeba.txt)."
+  ) var data: String
   @Option(help: "Output directory for checkpoints and samples.") var out: String
   @Option(help: "Total steps over all phases (default 10000; with --resume, the checkpoint's unless given).") var steps: Int?
   @Option(help: "Batch size.") var batch: Int = 16

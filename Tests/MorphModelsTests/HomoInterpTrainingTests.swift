@@ -43,7 +43,64 @@ final class HomoInterpTrainingTests: XCTestCase {
     XCTAssertEqual(trainer.model.config.projectionChannels, trainer.teacher.deepChannels)
     let z = trainer.data.targets(Array(trainer.data.records.prefix(2)))
     XCTAssertEqual(z.shape, [2, 4])
-    XCTAssertEqual(Double(z.scalars[1]), trainer.data.records[0].parameters.attributes[ToyFaceAttribute.smiling.index], accuracy: 1e-6)
+    let first = trainer.data.records[0]
+    let truth = try XCTUnwrap(ToyFaceSetReader.read(Self.faces).first { "img_align_celeba/" + $0.name == first.file })
+    XCTAssertEqual(Double(z.scalars[1]), truth.parameters.attributes[ToyFaceAttribute.smiling.index], accuracy: 1e-6)
+  }
+
+  /// A CelebA-style set (no params.csv): targets come from list_attr_celeba.txt, found under
+  /// Anno/ as published, and the trainer runs on it.
+  func testCelebALayoutTrainsFromTheAttributeFile() throws {
+    let fm = FileManager.default
+    let dir = fm.temporaryDirectory.appendingPathComponent("homointerp-celeba-\(UUID().uuidString)")
+    defer { try? fm.removeItem(at: dir) }
+    try fm.createDirectory(at: dir.appendingPathComponent("Anno"), withIntermediateDirectories: true)
+    try fm.copyItem(at: Self.faces.appendingPathComponent("img_align_celeba"), to: dir.appendingPathComponent("img_align_celeba"))
+    try fm.copyItem(
+      at: Self.faces.appendingPathComponent("list_attr_celeba.txt"), to: dir.appendingPathComponent("Anno/list_attr_celeba.txt"))
+    try fm.copyItem(
+      at: Self.faces.appendingPathComponent("list_eval_partition.txt"), to: dir.appendingPathComponent("list_eval_partition.txt"))
+    let config = HomoInterpConfig.tiny(groups: Self.groups)
+    let data = try HomoInterpData(directory: dir, groups: config.groups, imageSize: config.imageSize, jitter: nil, seed: 1)
+    // Eyeglasses and Bags_Under_Eyes are both in CelebA's 40 attributes: nothing is dropped.
+    XCTAssertEqual(data.groups.map(\.attributes), Self.groups.map(\.attributes))
+    // Targets are the ±1 labels as 1 / 0, in group order.
+    let lines = try String(contentsOf: dir.appendingPathComponent("Anno/list_attr_celeba.txt"), encoding: .utf8)
+      .split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+    let header = lines[1]
+    let rows = Dictionary(uniqueKeysWithValues: lines.dropFirst(2).map { ($0[0], Array($0.dropFirst())) })
+    for face in data.records + data.heldOut {
+      let row = try XCTUnwrap(rows[String(face.file.dropFirst("img_align_celeba/".count))])
+      let expected = Self.groups.flatMap(\.attributes).map { name -> Float in
+        Float(row[header.firstIndex(of: name)!])! > 0 ? 1 : 0
+      }
+      XCTAssertEqual(face.targets, expected, face.file)
+    }
+    XCTAssertEqual(data.records.count + data.heldOut.count, 12)
+    XCTAssertFalse(data.hash.isEmpty)
+    var options = HomoInterpTrainingOptions()
+    options.steps = 6
+    options.batchSize = 4
+    options.classifierSteps = 2
+    options.warmupSteps = 2
+    options.nCritic = 1
+    options.jitter = false
+    let trainer = try HomoInterpTrainer(config: config, data: data, options: options)
+    for _ in 0..<6 {
+      let report = try trainer.trainStep()
+      XCTAssertTrue(report.losses.values.allSatisfy(\.isFinite), "\(report.losses)")
+    }
+  }
+
+  func testAFolderWithoutLabelsIsAClearError() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-nolabels-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    XCTAssertThrowsError(
+      try HomoInterpData(directory: dir, groups: Self.groups, imageSize: 32, jitter: nil, seed: 1)
+    ) { error in
+      XCTAssertTrue("\(error)".contains("params.csv") && "\(error)".contains("list_attr_celeba.txt"), "\(error)")
+    }
   }
 
   /// Repeated steps on one fixed batch (same strengths and pairing each time) lower every loss

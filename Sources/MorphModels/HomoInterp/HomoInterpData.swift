@@ -1,44 +1,67 @@
 import Foundation
+import MorphCatalog
 import MorphImaging
 import MorphTensor
 
-/// The training images and attribute targets of a synthetic face set (written by
-/// `morph fixtures toyfaces`): the CelebA crop of each face, jittered, normalised to [−1, 1],
-/// with the renderer's attribute parameters in [0, 1] as (soft) targets.
+/// One training face: where its image is and its attribute targets.
+public struct HomoInterpFace: Sendable {
+  /// Image path relative to the data directory.
+  public var file: String
+  /// CelebA split: 0 train, 1 validation, 2 test.
+  public var partition: Int
+  /// Targets in [0, 1], one per attribute of the data's groups, in group order.
+  public var targets: [Float]
+}
+
+/// The training images and attribute targets of a labelled face set in the CelebA layout:
+/// - a synthetic set (written by `morph fixtures toyfaces`, recognised by its `params.csv`):
+///   the renderer's attribute parameters in [0, 1] are (soft) targets;
+/// - a CelebA-style set: `img_align_celeba/` with `list_attr_celeba.txt` (±1; 0 = unknown,
+///   a target of ½) and, optionally, `list_eval_partition.txt`, read by the catalog's
+///   `CelebAReader` (root, `Anno/`, `Eval/` and `Img/` as published).
+/// Images get the CelebA crop, jitter and [−1, 1] normalisation.
 public struct HomoInterpData: Sendable {
   public var directory: URL
   /// Training faces (CelebA splits 0 and 1; the test split is held out for evaluation).
-  public var records: [ToyFaceRecord]
+  public var records: [HomoInterpFace]
   /// Held-out faces (test split) for sample sheets.
-  public var heldOut: [ToyFaceRecord]
+  public var heldOut: [HomoInterpFace]
   /// The groups restricted to attributes the set has.
   public var groups: [AttributeGroup]
-  /// FNV-1a 64 of `params.csv` (and the partition file): checkpoints name the data they saw.
+  /// FNV-1a 64 of the label and partition files: checkpoints name the data they saw.
   public var hash: String
   public var preprocessor: ImagePreprocessor
 
   /// Reads a set; groups are intersected with the set's attributes (groups left empty are
-  /// dropped). Throws when nothing is left to learn.
+  /// dropped). Throws when nothing is left to learn, naming the file at fault.
   public init(directory: URL, groups: [AttributeGroup], imageSize: Int, jitter: JitterOptions?, seed: UInt64) throws {
     self.directory = directory
-    let all = try ToyFaceSetReader.read(directory)
+    let synthetic = FileManager.default.fileExists(atPath: directory.appendingPathComponent("params.csv").path)
+    let labels = try synthetic ? Self.syntheticLabels(directory) : Self.celebaLabels(directory)
+    let known = Set(labels.attributeNames)
+    self.groups = groups.compactMap { g in
+      let kept = g.attributes.filter { known.contains($0) }
+      return kept.isEmpty ? nil : AttributeGroup(name: g.name, attributes: kept)
+    }
+    guard !self.groups.isEmpty else {
+      throw HomoInterpError.badTraining(
+        "none of the attribute groups has an attribute of the face set in \(directory.path) "
+          + "(its attributes: \(labels.attributeNames.prefix(8).joined(separator: ", "))…)")
+    }
+    let column = Dictionary(uniqueKeysWithValues: labels.attributeNames.enumerated().map { ($1, $0) })
+    let members = self.groups.flatMap(\.attributes).compactMap { column[$0] }
+    let all = labels.faces.map { face in
+      HomoInterpFace(file: face.file, partition: face.partition, targets: members.map { face.values[$0] })
+    }
     records = all.filter { $0.partition != 2 }
     heldOut = all.filter { $0.partition == 2 }
     if records.isEmpty { records = all }
     guard records.count >= 2 else {
       throw HomoInterpError.badTraining("\(directory.path): the face set needs at least two training faces, has \(records.count)")
     }
-    let known = Set(ToyFaceAttribute.allCases.map(\.rawValue))
-    self.groups = groups.compactMap { g in
-      let kept = g.attributes.filter { known.contains($0) }
-      return kept.isEmpty ? nil : AttributeGroup(name: g.name, attributes: kept)
-    }
-    guard !self.groups.isEmpty else {
-      throw HomoInterpError.badTraining("none of the attribute groups has an attribute of the face set in \(directory.path)")
-    }
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for name in ["params.csv", "list_eval_partition.txt"] {
-      if let data = try? Data(contentsOf: directory.appendingPathComponent(name)) {
+    for url in labels.files {
+      if let data = try? Data(contentsOf: url) {
         for b in data {
           h ^= UInt64(b)
           h = h &* 0x100_0000_01b3
@@ -51,24 +74,69 @@ public struct HomoInterpData: Sendable {
       normalisation: .symmetric)
   }
 
+  /// Every face of a set with its values for every attribute of the set, and the files the
+  /// labels came from (hashed into checkpoints).
+  struct Labels {
+    var attributeNames: [String]
+    var faces: [(file: String, partition: Int, values: [Float])]
+    var files: [URL]
+  }
+
+  static func syntheticLabels(_ directory: URL) throws -> Labels {
+    let names = ToyFaceAttribute.allCases.map(\.rawValue)
+    let faces = try ToyFaceSetReader.read(directory).map { r in
+      (
+        file: "img_align_celeba/" + r.name, partition: r.partition,
+        values: ToyFaceAttribute.allCases.map { Float(min(max(r.parameters.attributes[$0.index], 0), 1)) }
+      )
+    }
+    let files = ["params.csv", "list_eval_partition.txt"].map { directory.appendingPathComponent($0) }
+    return Labels(attributeNames: names, faces: faces, files: files)
+  }
+
+  static func celebaLabels(_ directory: URL) throws -> Labels {
+    let annotations: DatasetAnnotations
+    do {
+      annotations = try CelebAReader(root: directory, annotationsOnly: true).read()
+    } catch {
+      throw HomoInterpError.badTraining(
+        "\(directory.path) is neither a synthetic face set (no params.csv) nor a CelebA-style set: \(error)")
+    }
+    guard annotations.landmarksAligned, !annotations.files.contains(where: { $0.hasPrefix("img_celeba/") }) else {
+      throw HomoInterpError.badTraining(
+        "\(directory.path): training reads aligned faces (img_align_celeba/, the CelebA crop); "
+          + "img_celeba/ holds unaligned photos")
+    }
+    let k = annotations.attributeNames.count
+    let faces = annotations.files.enumerated().map { i, file in
+      // ±1 → 1 / 0; 0 (unknown) → ½.
+      (
+        file: file, partition: max(0, Int(annotations.splits[i])),
+        values: (0..<k).map { (Float(annotations.values[i * k + $0]) + 1) / 2 }
+      )
+    }
+    let files = ["list_attr_celeba.txt", "Anno/list_attr_celeba.txt", "list_eval_partition.txt", "Eval/list_eval_partition.txt"]
+      .map { directory.appendingPathComponent($0) }
+    return Labels(attributeNames: annotations.attributeNames, faces: faces, files: files)
+  }
+
   /// The mild geometric jitter used by default: the evaluation faces are aligned, training
   /// faces are shifted by up to ±2 px at 64 px, zoomed ±3 % and rotated ±2°.
   public static let defaultJitter = JitterOptions(
     maxShift: 0.03, scale: 0.97...1.03, maxRotationDegrees: 2, flipProbability: 0, maxBrightness: 0, maxContrast: 0)
 
-  public func imageURL(_ record: ToyFaceRecord) -> URL {
-    directory.appendingPathComponent("img_align_celeba").appendingPathComponent(record.name)
+  public func imageURL(_ face: HomoInterpFace) -> URL {
+    directory.appendingPathComponent(face.file)
   }
 
   /// Attribute targets [N, totalAttributes] in group order.
-  public func targets(_ chosen: [ToyFaceRecord]) -> Tensor {
-    let members = groups.flatMap(\.attributes).compactMap { ToyFaceAttribute(rawValue: $0) }
-    let values = chosen.flatMap { r in members.map { Float(min(max(r.parameters.attributes[$0.index], 0), 1)) } }
-    return Tensor(shape: [chosen.count, members.count], scalars: values)
+  public func targets(_ chosen: [HomoInterpFace]) -> Tensor {
+    let count = groups.reduce(0) { $0 + $1.attributes.count }
+    return Tensor(shape: [chosen.count, count], scalars: chosen.flatMap(\.targets))
   }
 
   /// Images [N, 3, S, S] of `chosen`; jitter item numbers start at `firstItem`.
-  public func images(_ chosen: [ToyFaceRecord], firstItem: Int, jittered: Bool = true) throws -> Tensor {
+  public func images(_ chosen: [HomoInterpFace], firstItem: Int, jittered: Bool = true) throws -> Tensor {
     var p = preprocessor
     if !jittered { p.jitter = nil }
     let (batch, errors) = try p.batch(chosen.map(imageURL), firstItem: firstItem, parallelism: 2)

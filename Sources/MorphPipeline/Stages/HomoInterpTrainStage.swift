@@ -2,8 +2,8 @@ import Foundation
 import MorphCatalog
 import MorphModels
 
-/// `homointerp.train`: trains a HomoInterp model on the synthetic face set an `ingest` stage
-/// read, with `HomoInterpTrainer` (classifier phase, reconstruction warm-up, then the full
+/// `homointerp.train`: trains a HomoInterp model on the face set an `ingest` stage read (a
+/// synthetic set, or a CelebA-style one: see `HomoInterpData`), with `HomoInterpTrainer` (classifier phase, reconstruction warm-up, then the full
 /// objective). The trainer draws its own jittered batches from the set's files (the imaging
 /// library's `Jitter`, `HomoInterpData.defaultJitter`); every step's losses become metrics of
 /// the run (`train.<loss>`, with the step), and checkpoints are written every
@@ -34,7 +34,7 @@ enum HomoInterpTrainStage {
 
   static let descriptor = StageDescriptor(
     name: "homointerp.train",
-    summary: "Train a HomoInterp model on the synthetic face set an ingest stage read; losses become run metrics.",
+    summary: "Train a HomoInterp model on the face set an ingest stage read (synthetic or CelebA); losses become run metrics.",
     shape: .reduce, input: .records, output: .records,
     parameters: [
       ParameterSpec("checkpoint", .path, "Checkpoint to write (`<name>.safetensors` + `<name>.json`)."),
