@@ -43,3 +43,22 @@ void morph_subpixel_interleave(const float *z, int n, int cout, int h, int w, fl
         }
     }
 }
+
+void morph_subpixel_deinterleave(const float *y, int n, int cout, int h, int w, float *z) {
+  const size_t zw = (size_t)w + 1, zplane = ((size_t)h + 1) * zw, yw = 2 * (size_t)w;
+  const size_t yplane = 4 * (size_t)h * w;
+  memset(z, 0, sizeof(float) * (size_t)n * 4 * cout * zplane);
+  for (int img = 0; img < n; img++)
+    for (int o = 0; o < cout; o++) {
+      const float *src = y + ((size_t)img * cout + o) * yplane;
+      for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 2; b++) {
+          float *dst = z + (((size_t)img * 4 + (size_t)(2 * a + b)) * cout + o) * zplane;
+          for (int i = 0; i < h; i++) {
+            float *row = dst + (size_t)(i + a) * zw + b;
+            const float *in = src + (2 * (size_t)i + a) * yw + b;
+            for (int j = 0; j < w; j++) row[j] = in[2 * j];
+          }
+        }
+    }
+}

@@ -44,6 +44,15 @@ public final class Conv2d: Layer {
 
   /// This convolution, then `batchNorm` (evaluation mode, folded into the weights) and ReLU,
   /// in one pass; for inference (see `Sequential`).
+  /// This convolution applied to `x` upsampled ×2 (nearest), differentiable, on the small
+  /// image (`upsampleConv3x3`); only for a 3×3, stride-1, padding-1 convolution.
+  func upsampledForward(_ x: Tensor) throws -> Tensor {
+    guard kernelSize == 3, stride == 1, padding == 1, x.rank == 4, x.shape[1] == inChannels else {
+      throw NNError.badInput(layer: "Conv2d(\(inChannels)→\(outChannels), k\(kernelSize)) after Upsample", expected: "N×\(inChannels)×H×W", found: x.shape)
+    }
+    return upsampleConv3x3(x, weight, bias)
+  }
+
   /// With `upsampled`, `x` is first upsampled ×2 (nearest), which the caller checked this
   /// 3×3 / stride 1 / padding 1 convolution can absorb (`upsampleConv3x3Fused`).
   func fusedInference(_ x: Tensor, batchNorm bn: BatchNorm2d?, relu: Bool, upsampled: Bool = false) throws -> Tensor {

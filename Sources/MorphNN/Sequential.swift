@@ -24,12 +24,18 @@ public final class Sequential: Layer {
     var y = x
     var i = 0
     while i < layers.count {
-      // Inference: nearest ×2 upsampling into a 3×3 convolution runs on the small image
-      // (`upsampleConv3x3Fused`), with the convolution's batch norm and ReLU fused as below.
+      // Nearest ×2 upsampling into a 3×3 convolution runs on the small image
+      // (`upsampleConv3x3`); at inference with the convolution's batch norm and ReLU fused
+      // as below.
       var upsampled = false
-      if !GradMode.isEnabled, let up = layers[i] as? Upsample, up.mode == .nearest, i + 1 < layers.count,
+      if let up = layers[i] as? Upsample, up.mode == .nearest, i + 1 < layers.count,
         let conv = layers[i + 1] as? Conv2d, conv.kernelSize == 3, conv.stride == 1, conv.padding == 1
       {
+        if GradMode.isEnabled {
+          y = try conv.upsampledForward(y)
+          i += 2
+          continue
+        }
         upsampled = true
         i += 1
       }

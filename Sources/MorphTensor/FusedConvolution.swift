@@ -58,11 +58,14 @@ public func foldBatchNorm(
 /// each of the four output phases is a 2×2 convolution with summed taps
 /// (`morph_subpixel_weights`), done as one convolution to 4·Cout channels and interleaved.
 /// That never builds the upsampled tensor and takes 16·(H+1)(W+1) instead of 36·H·W
-/// multiplies per channel pair (0.56× at 8×8, 0.5× at 16×16). Recording, it is exactly the
-/// differentiable composition.
+/// multiplies per channel pair (0.56× at 8×8, 0.5× at 16×16). Recording, it is the
+/// differentiable `upsampleConv3x3`.
 public func upsampleConv3x3Fused(_ x: Tensor, _ weight: Tensor, bias: Tensor?, relu: Bool) -> Tensor {
   let recording = GradMode.isEnabled && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
-  if recording { return conv2dFused(x.upsampleNearest(factor: 2), weight, bias: bias, stride: 1, padding: 1, relu: relu) }
+  if recording {
+    let y = upsampleConv3x3(x, weight, bias)
+    return relu ? y.relu() : y
+  }
   precondition(x.rank == 4 && weight.rank == 4 && weight.shape[2] == 3 && weight.shape[3] == 3,
     "upsampleConv3x3Fused: input \(x.shape) and weight \(weight.shape) must be 4-D with a 3×3 kernel")
   precondition(x.shape[1] == weight.shape[1], "upsampleConv3x3Fused: input \(x.shape) does not fit weight \(weight.shape)")

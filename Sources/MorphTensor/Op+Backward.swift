@@ -89,6 +89,8 @@ extension Op {
     case .sumPool(let f): return [g.upsampleNearest(factor: f)]
     case .bilinearUp2: return [g.upsampleBilinear2Adjoint()]
     case .bilinearUp2Adjoint: return [g.upsampleBilinear2()]
+    case .subpixelInterleave(let cout): return [g.subpixelDeinterleave(cout: cout)]
+    case .subpixelDeinterleave(let cout): return [g.subpixelInterleave(cout: cout)]
     }
   }
 }

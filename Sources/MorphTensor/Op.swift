@@ -41,6 +41,10 @@ enum Op {
   case sumPool(factor: Int)
   case bilinearUp2
   case bilinearUp2Adjoint
+  /// The four phase planes of a sub-pixel convolution interleaved into one image of twice the
+  /// size (see `upsampleConv3x3`), and its adjoint.
+  case subpixelInterleave(cout: Int)
+  case subpixelDeinterleave(cout: Int)
 }
 
 /// One recorded application of an `Op`: what produced a tensor, from which inputs.

@@ -84,4 +84,32 @@ final class FusedInferenceTests: XCTestCase {
     XCTAssertEqual(fused.shape, composed.shape)
     for (a, b) in zip(fused.scalars, composed.scalars) { XCTAssertEqual(a, b, accuracy: 1e-4 * (1 + Swift.abs(b))) }
   }
+
+  func testTrainingSequentialRunsUpsampledConvolutionsOnTheSmallImage() throws {
+    var rng = RandomGenerator(seed: 9)
+    let net = Sequential([
+      Upsample(), Conv2d(3, 4, kernelSize: 3, padding: 1, rng: &rng), BatchNorm2d(4), ReLU(),
+      Upsample(), Conv2d(4, 2, kernelSize: 3, padding: 1, bias: false, rng: &rng),
+    ])
+    net.train()
+    let x = Tensor.randn([2, 3, 3, 3], rng: &rng)
+    let r = Tensor.randn([2, 2, 12, 12], rng: &rng)
+    func gradients(_ forward: () throws -> Tensor) throws -> (Tensor, [Tensor]) {
+      for p in net.parameters { p.grad = nil }
+      let y = try forward()
+      try (y * r).sum().backward()
+      return (y, net.parameters.map { $0.grad ?? .zeros($0.shape) })
+    }
+    let (fast, fastGrads) = try gradients { try net(x) }
+    let (plain, plainGrads) = try gradients {
+      var y = x
+      for layer in net.layers { y = try layer(y) }
+      return y
+    }
+    XCTAssertEqual(fast.shape, [2, 2, 12, 12])
+    for (a, b) in zip(fast.scalars, plain.scalars) { XCTAssertEqual(a, b, accuracy: 1e-4 * (1 + Swift.abs(b))) }
+    for (ga, gb) in zip(fastGrads, plainGrads) {
+      for (a, b) in zip(ga.scalars, gb.scalars) { XCTAssertEqual(a, b, accuracy: 1e-3 * (1 + Swift.abs(b))) }
+    }
+  }
 }

@@ -154,5 +154,8 @@ void morph_subpixel_weights(const float *w, int cout, int cin, float *out);
 /// padding 1 and the sub-pixel weights) → y (n × cout × 2h × 2w), y[2i+a][2j+b] =
 /// z[2a+b][i+a][j+b].
 void morph_subpixel_interleave(const float *z, int n, int cout, int h, int w, float *y);
+/// The adjoint of morph_subpixel_interleave: y (n × cout × 2h × 2w) → z (n × 4·cout × (h+1) ×
+/// (w+1)), each phase's unused row and column zero.
+void morph_subpixel_deinterleave(const float *y, int n, int cout, int h, int w, float *z);
 
 #endif
