@@ -13,12 +13,12 @@
 
 /// libjpeg reports fatal errors through error_exit, which must not return: jump back to the
 /// call that started the work. Warnings come through emit_message(-1); a premature end of
-/// file is one, and it becomes an error when the caller asks for that.
+/// file is one, and it becomes an error when the caller asks for that. No message is kept:
+/// on failure the caller hands the file to libvips, which reports it.
 struct direct_error {
   struct jpeg_error_mgr base;
   jmp_buf escape;
   int fail_on_truncation;
-  char message[JMSG_LENGTH_MAX];
 };
 
 struct cvips_jpeg {
@@ -29,25 +29,13 @@ struct cvips_jpeg {
   int created;
 };
 
-static void on_error_exit(j_common_ptr info) {
-  struct direct_error *error = (struct direct_error *)info->err;
-  info->err->format_message(info, error->message);
-  longjmp(error->escape, 1);
-}
+static void on_error_exit(j_common_ptr info) { longjmp(((struct direct_error *)info->err)->escape, 1); }
 
 static void on_message(j_common_ptr info, int level) {
   struct direct_error *error = (struct direct_error *)info->err;
   if (level >= 0) return;  // trace messages
   int code = info->err->msg_code;
-  if (error->fail_on_truncation && (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER)) {
-    info->err->format_message(info, error->message);
-    strncat(error->message, " (the file is truncated)", JMSG_LENGTH_MAX - strlen(error->message) - 1);
-    longjmp(error->escape, 1);
-  }
-}
-
-static void copy_message(char *msg, size_t msg_len, const char *text) {
-  if (msg && msg_len) snprintf(msg, msg_len, "%s", text);
+  if (error->fail_on_truncation && (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER)) longjmp(error->escape, 1);
 }
 
 static unsigned read16(const unsigned char *p, int little) {
@@ -85,17 +73,13 @@ static int exif_orientation(const unsigned char *data, unsigned len) {
 }
 
 int cvips_jpeg_open(const char *path, cvips_jpeg **out, int *width, int *height,
-                    int *orientation, char *msg, size_t msg_len) {
+                    int *orientation) {
   *out = NULL;
   FILE *file = fopen(path, "rb");
-  if (!file) {
-    copy_message(msg, msg_len, "cannot open the file");
-    return CVIPS_JPEG_FAILED;
-  }
+  if (!file) return CVIPS_JPEG_FAILED;
   struct stat info;
   if (fstat(fileno(file), &info) != 0 || info.st_size <= 0) {
     fclose(file);
-    copy_message(msg, msg_len, "cannot read the file size, or the file is empty");
     return CVIPS_JPEG_FAILED;
   }
   cvips_jpeg *jpeg = calloc(1, sizeof *jpeg);
@@ -103,21 +87,18 @@ int cvips_jpeg_open(const char *path, cvips_jpeg **out, int *width, int *height,
   if (!jpeg || !jpeg->file) {
     fclose(file);
     cvips_jpeg_close(jpeg);
-    copy_message(msg, msg_len, "out of memory reading the file");
     return CVIPS_JPEG_FAILED;
   }
   jpeg->file_len = fread(jpeg->file, 1, (size_t)info.st_size, file);
   fclose(file);
   if (jpeg->file_len != (size_t)info.st_size) {
     cvips_jpeg_close(jpeg);
-    copy_message(msg, msg_len, "short read");
     return CVIPS_JPEG_FAILED;
   }
   jpeg->info.err = jpeg_std_error(&jpeg->error.base);
   jpeg->error.base.error_exit = on_error_exit;
   jpeg->error.base.emit_message = on_message;
   if (setjmp(jpeg->error.escape)) {
-    copy_message(msg, msg_len, jpeg->error.message);
     cvips_jpeg_close(jpeg);
     return CVIPS_JPEG_FAILED;
   }
@@ -145,16 +126,12 @@ int cvips_jpeg_open(const char *path, cvips_jpeg **out, int *width, int *height,
 int cvips_jpeg_decode_warp_to_chw(cvips_jpeg *jpeg, int shrink, int fail_on_truncation,
                                   const double *inv, int ow, int oh, int extend,
                                   float level_gain, float level_offset, const float *scale,
-                                  const float *offset, float *out, char *msg, size_t msg_len) {
-  if (shrink != 1 && shrink != 2 && shrink != 4 && shrink != 8) {
-    copy_message(msg, msg_len, "shrink must be 1, 2, 4 or 8");
-    return CVIPS_JPEG_FAILED;
-  }
+                                  const float *offset, float *out) {
+  if (shrink != 1 && shrink != 2 && shrink != 4 && shrink != 8) return CVIPS_JPEG_FAILED;
   // `volatile`: read after a longjmp back into this frame.
   unsigned char *volatile pixels = NULL;
   jpeg->error.fail_on_truncation = fail_on_truncation;
   if (setjmp(jpeg->error.escape)) {
-    copy_message(msg, msg_len, jpeg->error.message);
     free(pixels);
     return CVIPS_JPEG_FAILED;
   }
@@ -167,18 +144,16 @@ int cvips_jpeg_decode_warp_to_chw(cvips_jpeg *jpeg, int shrink, int fail_on_trun
   const size_t stride = (size_t)w * 3;
   pixels = malloc(stride * (size_t)h + 1);  // +1: the warp reads 4 bytes per 3-byte pixel
   if (!pixels) {
-    copy_message(msg, msg_len, "out of memory decoding the image");
     jpeg_abort_decompress(info);
     return CVIPS_JPEG_FAILED;
   }
   while (info->output_scanline < info->output_height) {
+    // Up to four rows per call (the decoder's maximum row group), each straight into place.
     JSAMPROW rows[4];
-    for (int r = 0; r < 4; r++) {
-      unsigned line = info->output_scanline + (unsigned)r;
-      rows[r] = pixels + stride * (line < info->output_height ? line : info->output_height - 1);
-    }
-    unsigned want = info->output_height - info->output_scanline;
-    jpeg_read_scanlines(info, rows, want < 4 ? want : 4);
+    unsigned count = info->output_height - info->output_scanline;
+    if (count > 4) count = 4;
+    for (unsigned r = 0; r < count; r++) rows[r] = pixels + stride * (info->output_scanline + r);
+    jpeg_read_scanlines(info, rows, count);
   }
   jpeg_finish_decompress(info);
   cvips_warp_rgb8_chw(pixels, stride, w, h, inv, ow, oh, extend, level_gain, level_offset, scale,

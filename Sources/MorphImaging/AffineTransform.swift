@@ -70,6 +70,12 @@ public struct AffineTransform: Equatable, Sendable {
     return AffineTransform(a: ia, b: ib, c: ic, d: id, tx: -(ia * tx + ib * ty), ty: -(ic * tx + id * ty))
   }
 
+  /// The inverse as the warp kernels take it (output pixel → input position), row by row:
+  /// [a, b, tx, c, d, ty]; nil when the transform is singular.
+  var inverseWarpCoefficients: [Double]? {
+    inverse.map { [$0.a, $0.b, $0.tx, $0.c, $0.d, $0.ty] }
+  }
+
   /// Where `point` goes.
   public func apply(_ point: ImagePoint) -> ImagePoint {
     ImagePoint(x: a * point.x + b * point.y + tx, y: c * point.x + d * point.y + ty)

@@ -16,7 +16,7 @@ final class DirectJPEG {
   static func open(_ url: URL) -> DirectJPEG? {
     var handle: OpaquePointer?
     var (width, height, orientation): (Int32, Int32, Int32) = (0, 0, 1)
-    let rc = cvips_jpeg_open(url.path, &handle, &width, &height, &orientation, nil, 0)
+    let rc = cvips_jpeg_open(url.path, &handle, &width, &height, &orientation)
     guard Int(rc) == CVIPS_JPEG_OK, let handle else { return nil }
     return DirectJPEG(handle: handle, width: Int(width), height: Int(height), orientation: Int(orientation))
   }
@@ -37,14 +37,13 @@ final class DirectJPEG {
     width: Int, height: Int, levels: (gain: Double, offset: Double), border: WarpBorder,
     normalisation: Normalisation
   ) -> Bool {
-    guard slice.count == 3 * width * height, let base = slice.baseAddress, let inverse = map.inverse else {
+    guard slice.count == 3 * width * height, let base = slice.baseAddress, let inv = map.inverseWarpCoefficients else {
       return false
     }
-    let inv = [inverse.a, inverse.b, inverse.tx, inverse.c, inverse.d, inverse.ty]
     let (scale, offset) = normalisation.scaleAndOffset
     let rc = cvips_jpeg_decode_warp_to_chw(
       handle, Int32(shrink), failOnTruncation ? 1 : 0, inv, Int32(width), Int32(height), border.rawValue,
-      Float(levels.gain), Float(levels.offset), scale, offset, base, nil, 0)
+      Float(levels.gain), Float(levels.offset), scale, offset, base)
     return Int(rc) == CVIPS_JPEG_OK
   }
 }

@@ -106,16 +106,21 @@ public struct ImageLoader: Sendable {
     }
     guard let opened = raw else { throw ImagingError.unreadable(file: path, reason: "cannot open") }
     let image = VipsImage(owning: opened)
-    let (width, height) = (image.width * applied, image.height * applied)
-    let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
-    if overflow || pixels > options.maxPixels {
-      throw ImagingError.tooManyPixels(file: path, width: width, height: height, limit: options.maxPixels)
-    }
+    try checkPixelLimit(width: image.width * applied, height: image.height * applied, file: path)
     let orientation = options.autorotate ? Int(cvips_orientation(image.pointer)) : 1
     do {
       return (try image.srgb8(), orientation, applied)
     } catch let error as ImagingError {
       throw ImagingError.unreadable(file: path, reason: Self.clean("\(error)", path))
+    }
+  }
+
+  /// Refuses an image whose header announces more than `options.maxPixels` pixels (a
+  /// decompression bomb) before any pixel is decoded.
+  func checkPixelLimit(width: Int, height: Int, file: String) throws {
+    let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+    if overflow || pixels > options.maxPixels {
+      throw ImagingError.tooManyPixels(file: file, width: width, height: height, limit: options.maxPixels)
     }
   }
 

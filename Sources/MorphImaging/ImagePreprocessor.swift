@@ -76,17 +76,11 @@ public struct ImagePreprocessor: Sendable {
             landmarks: landmarks)
         }
         if let (transform, draw) = plan {
-          var map = transform
           if let shrink = Self.decoderShrink(for: transform) {
             let shrunk = try loader.open(url, sequential: true, shrink: shrink)
-            if shrunk.shrink > 1 {
-              opened = shrunk
-              map = Self.decoderShrinkMap(shrunk.shrink).then(transform)
-            }
+            if shrunk.shrink > 1 { opened = shrunk }
           }
-          // The fused pass samples bilinearly; shrinking by more than 2× needs the image path's
-          // antialiasing pre-filter (see `VipsImage.warped`).
-          if abs(map.determinant).squareRoot() >= 0.5 {
+          if let map = Self.fusedMap(transform, decodedAt: opened.shrink) {
             do {
               try opened.image.decodeAndWarp(
                 by: map, into: slice, width: size, height: size, levels: draw.levels,
@@ -117,18 +111,13 @@ public struct ImagePreprocessor: Sendable {
     let suffix = url.pathExtension.lowercased()
     guard suffix == "jpg" || suffix == "jpeg", let jpeg = DirectJPEG.open(url) else { return false }
     if loader.options.autorotate && jpeg.orientation > 1 { return false }
-    let (pixels, overflow) = jpeg.width.multipliedReportingOverflow(by: jpeg.height)
-    if overflow || pixels > loader.options.maxPixels {
-      throw ImagingError.tooManyPixels(
-        file: url.path, width: jpeg.width, height: jpeg.height, limit: loader.options.maxPixels)
-    }
+    try loader.checkPixelLimit(width: jpeg.width, height: jpeg.height, file: url.path)
     let plan = try naming(url) {
       try self.plan(width: jpeg.width, height: jpeg.height, url: url, item: item, epoch: epoch, landmarks: landmarks)
     }
     guard let (transform, draw) = plan else { return false }
     let shrink = Self.decoderShrink(for: transform) ?? 1
-    let map = shrink > 1 ? Self.decoderShrinkMap(shrink).then(transform) : transform
-    guard abs(map.determinant).squareRoot() >= 0.5 else { return false }
+    guard let map = Self.fusedMap(transform, decodedAt: shrink) else { return false }
     return jpeg.decodeAndWarp(
       shrink: shrink, failOnTruncation: loader.options.failOnTruncation, by: map, into: slice,
       width: size, height: size, levels: draw.levels, border: border, normalisation: normalisation)
@@ -139,6 +128,14 @@ public struct ImagePreprocessor: Sendable {
   static func decoderShrink(for transform: AffineTransform) -> Int? {
     let scale = abs(transform.determinant).squareRoot()
     return [8, 4, 2].first(where: { scale * Double($0) <= 1 })
+  }
+
+  /// The map from a JPEG decoded at 1/`shrink` to the output, or nil when the fused pass
+  /// cannot take it: it samples bilinearly, and shrinking by more than 2× needs the image
+  /// path's antialiasing pre-filter (see `VipsImage.warped`).
+  static func fusedMap(_ transform: AffineTransform, decodedAt shrink: Int) -> AffineTransform? {
+    let map = shrink > 1 ? decoderShrinkMap(shrink).then(transform) : transform
+    return abs(map.determinant).squareRoot() >= 0.5 ? map : nil
   }
 
   // MARK: - Steps

@@ -15,11 +15,10 @@ extension VipsImage {
       throw ImagingError.invalidArgument(
         "warp into \(slice.count) floats does not fit 3×\(height)×\(width)")
     }
-    guard let inverse = transform.inverse else {
+    guard let inv = transform.inverseWarpCoefficients else {
       throw ImagingError.invalidArgument("warp: transform \(transform) is singular")
     }
     let source = try srgb8()
-    let inv = [inverse.a, inverse.b, inverse.tx, inverse.c, inverse.d, inverse.ty]
     let (scale, offset) = normalisation.scaleAndOffset
     let rc = cvips_warp_to_chw(
       source.pointer, inv, Int32(width), Int32(height), border.rawValue, Float(levels.gain),
@@ -41,10 +40,9 @@ extension VipsImage {
       throw ImagingError.invalidArgument(
         "warp into \(slice.count) floats does not fit 3×\(height)×\(width)")
     }
-    guard let inverse = transform.inverse else {
+    guard let inv = transform.inverseWarpCoefficients else {
       throw ImagingError.invalidArgument("warp: transform \(transform) is singular")
     }
-    let inv = [inverse.a, inverse.b, inverse.tx, inverse.c, inverse.d, inverse.ty]
     let (scale, offset) = normalisation.scaleAndOffset
     let rc = cvips_decode_warp_to_chw(
       pointer, VipsImage.smallImagePixels, inv, Int32(width), Int32(height), border.rawValue,

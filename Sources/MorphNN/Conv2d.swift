@@ -54,7 +54,7 @@ public final class Conv2d: Layer {
   }
 
   /// With `upsampled`, `x` is first upsampled ×2 (nearest), which the caller checked this
-  /// 3×3 / stride 1 / padding 1 convolution can absorb (`upsampleConv3x3Fused`).
+  /// 3×3 / stride 1 / padding 1 convolution can absorb (`upsampleConv3x3`).
   func fusedInference(_ x: Tensor, batchNorm bn: BatchNorm2d?, relu: Bool, upsampled: Bool = false) throws -> Tensor {
     var (w, b) = (weight, bias)
     if let bn {
@@ -66,7 +66,7 @@ public final class Conv2d: Layer {
       guard x.rank == 4, x.shape[1] == inChannels else {
         throw NNError.badInput(layer: "Conv2d(\(inChannels)→\(outChannels), k\(kernelSize))", expected: "N×\(inChannels)×H×W", found: x.shape)
       }
-      return upsampleConv3x3Fused(x, w, bias: b, relu: relu)
+      return upsampleConv3x3(x, w, b, relu: relu)
     }
     try validate(x)
     return conv2dFused(x, w, bias: b, stride: stride, padding: padding, relu: relu)

@@ -1,5 +1,3 @@
-import CMorphKernels
-
 /// Inference fusions around `conv2d`: bias and ReLU applied while the convolution writes its
 /// output (one pass instead of three), and batch normalisation with fixed statistics folded
 /// into the convolution's weight and bias.
@@ -51,42 +49,4 @@ public func foldBatchNorm(
     fb[o] = ((b?.scalars[o] ?? 0) - mean.scalars[o]) * s + (beta?.scalars[o] ?? 0)
   }
   return (Tensor(shape: w.shape, scalars: fw), Tensor(shape: [cout], scalars: fb))
-}
-
-/// Nearest ×2 upsampling of `x` followed by a 3×3, stride-1, padding-1 convolution with
-/// `weight` (bias, then ReLU when `relu`). When nothing is recorded it runs on the small image:
-/// each of the four output phases is a 2×2 convolution with summed taps
-/// (`morph_subpixel_weights`), done as one convolution to 4·Cout channels and interleaved.
-/// That never builds the upsampled tensor and takes 16·(H+1)(W+1) instead of 36·H·W
-/// multiplies per channel pair (0.56× at 8×8, 0.5× at 16×16). Recording, it is the
-/// differentiable `upsampleConv3x3`.
-public func upsampleConv3x3Fused(_ x: Tensor, _ weight: Tensor, bias: Tensor?, relu: Bool) -> Tensor {
-  let recording = GradMode.isEnabled && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
-  if recording {
-    let y = upsampleConv3x3(x, weight, bias)
-    return relu ? y.relu() : y
-  }
-  precondition(x.rank == 4 && weight.rank == 4 && weight.shape[2] == 3 && weight.shape[3] == 3,
-    "upsampleConv3x3Fused: input \(x.shape) and weight \(weight.shape) must be 4-D with a 3×3 kernel")
-  precondition(x.shape[1] == weight.shape[1], "upsampleConv3x3Fused: input \(x.shape) does not fit weight \(weight.shape)")
-  let n = x.shape[0], h = x.shape[2], w = x.shape[3], cout = weight.shape[0], cin = weight.shape[1]
-  if let bias { precondition(bias.shape == [cout], "upsampleConv3x3Fused: bias \(bias.shape) for weight \(weight.shape)") }
-  let phaseWeights = weight.scalars.withUnsafeBufferPointer { pw in
-    makeScalars(16 * cout * cin) { morph_subpixel_weights(pw.baseAddress!, Int32(cout), Int32(cin), $0) }
-  }
-  let geo = ConvGeometry(stride: 1, padding: 1, kernel: (2, 2), input: (h, w))
-  let phaseBias = bias.map { b in (0..<4).flatMap { _ in b.scalars } }
-  let z =
-    phaseBias.map { pb in
-      pb.withUnsafeBufferPointer { p in
-        Tensor.conv2dForward(x, phaseWeights, cout: 4 * cout, geo, epilogue: ConvEpilogue(bias: p.baseAddress, relu: relu))
-      }
-    } ?? Tensor.conv2dForward(x, phaseWeights, cout: 4 * cout, geo, epilogue: relu ? ConvEpilogue(bias: nil, relu: true) : nil)
-  // Count the nominal operations of the 3×3 convolution on the upsampled image, as for any
-  // other convolution, instead of the fewer ones the 2×2 convolution above recorded.
-  FlopCounter.add(2 * n * cout * cin * 9 * 4 * h * w - 2 * n * 4 * cout * cin * 4 * (h + 1) * (w + 1))
-  let y = z.withUnsafeBufferPointer { pz in
-    makeScalars(n * cout * 4 * h * w) { morph_subpixel_interleave(pz.baseAddress!, Int32(n), Int32(cout), Int32(h), Int32(w), $0) }
-  }
-  return Tensor(shape: [n, cout, 2 * h, 2 * w], scalars: y)
 }

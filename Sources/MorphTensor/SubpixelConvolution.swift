@@ -62,12 +62,19 @@ public func subpixelWeights(_ weight: Tensor) -> Tensor {
     .reshape([cout, cin, 4, 2, 2]).permute([2, 0, 1, 3, 4]).reshape([4 * cout, cin, 2, 2])
 }
 
-/// `conv2d(upsampleNearest(x, 2), weight, bias, padding: 1)` for a 3×3 `weight`, on the small
-/// image; differentiable (the gradient flows through the 2×2 convolution, the tap sums and the
-/// interleave), and equal to the composition up to rounding.
-public func upsampleConv3x3(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?) -> Tensor {
+/// `conv2d(upsampleNearest(x, 2), weight, bias, padding: 1)` for a 3×3 `weight`, then ReLU
+/// when `relu`, on the small image. Differentiable when recorded (the gradient flows through
+/// the 2×2 convolution, the tap sums and the interleave); otherwise bias and ReLU ride in the
+/// convolution's epilogue (`conv2dFused`). Equal to the composition up to rounding.
+public func upsampleConv3x3(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, relu: Bool = false) -> Tensor {
   precondition(weight.rank == 4 && weight.shape[2] == 3 && weight.shape[3] == 3, "upsampleConv3x3: weight \(weight.shape) is not 3×3")
-  let cout = weight.shape[0]
+  precondition(x.rank == 4 && x.shape[1] == weight.shape[1], "upsampleConv3x3: input \(x.shape) does not fit weight \(weight.shape)")
+  let n = x.shape[0], h = x.shape[2], w = x.shape[3], cout = weight.shape[0], cin = weight.shape[1]
   let phaseBias = bias.map { Tensor.concat([$0, $0, $0, $0], axis: 0) }
-  return conv2d(x, subpixelWeights(weight), phaseBias, padding: 1).subpixelInterleave(cout: cout)
+  let phases = conv2dFused(x, subpixelWeights(weight), bias: phaseBias, padding: 1, relu: relu)
+  // Count the forward pass as the 3×3 convolution on the upsampled image it stands for, as
+  // every convolution is counted, not as the 2×2 one that ran.
+  FlopCounter.add(2 * n * cout * cin * 9 * 4 * h * w - 2 * n * 4 * cout * cin * 4 * (h + 1) * (w + 1))
+  // ReLU before the interleave is the same as after: the interleave only moves values.
+  return phases.subpixelInterleave(cout: cout)
 }

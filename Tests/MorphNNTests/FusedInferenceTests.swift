@@ -51,7 +51,7 @@ final class FusedInferenceTests: XCTestCase {
       let x = Tensor.randn([n, cin, h, w], rng: &rng)
       let weight = Tensor.randn([cout, cin, 3, 3], rng: &rng), bias = Tensor.randn([cout], rng: &rng)
       for (b, relu) in [(bias as Tensor?, false), (nil, true), (bias, true)] {
-        let fused = withoutGrad { upsampleConv3x3Fused(x, weight, bias: b, relu: relu) }
+        let fused = withoutGrad { upsampleConv3x3(x, weight, b, relu: relu) }
         let plain = conv2d(x.upsampleNearest(factor: 2), weight, b, padding: 1)
         let expected = relu ? plain.relu() : plain
         XCTAssertEqual(fused.shape, [n, cout, 2 * h, 2 * w])

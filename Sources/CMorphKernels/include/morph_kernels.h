@@ -145,13 +145,9 @@ void morph_adam_step(float *p, const float *g, float *m, float *v, size_t n, flo
 /// system only above `trim_threshold` (glibc mallopt; a no-op elsewhere). See AllocatorPolicy.
 void morph_allocator_keep_heap(int mmap_threshold, int trim_threshold);
 
-/// The sub-pixel weights of nearest ×2 upsampling followed by a 3×3 convolution (padding 1):
-/// w (cout×cin×3×3) → out (4·cout×cin×2×2), phase p = 2a + b first. Output pixel (2i+a, 2j+b)
-/// sees input rows i−1+a+r and columns j−1+b+c (r, c ∈ {0, 1}) with weight out[p][o][ci][r][c],
-/// the sum of the 3×3 taps that land on that input pixel.
-void morph_subpixel_weights(const float *w, int cout, int cin, float *out);
-/// Interleaves the four phases: z (n × 4·cout × (h+1) × (w+1), from a 2×2 convolution with
-/// padding 1 and the sub-pixel weights) → y (n × cout × 2h × 2w), y[2i+a][2j+b] =
+/// Interleaves the four phases of a sub-pixel convolution (nearest ×2 upsampling + 3×3
+/// convolution done as a 2×2 convolution with padding 1 to 4·cout phase-major channels):
+/// z (n × 4·cout × (h+1) × (w+1)) → y (n × cout × 2h × 2w), y[2i+a][2j+b] =
 /// z[2a+b][i+a][j+b].
 void morph_subpixel_interleave(const float *z, int n, int cout, int h, int w, float *y);
 /// The adjoint of morph_subpixel_interleave: y (n × cout × 2h × 2w) → z (n × 4·cout × (h+1) ×

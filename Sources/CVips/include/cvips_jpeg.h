@@ -18,15 +18,15 @@ enum {
   CVIPS_JPEG_OK = 0,
   /// Not a case the direct path handles (e.g. CMYK, greyscale, 12-bit): use libvips.
   CVIPS_JPEG_UNSUPPORTED = 1,
-  /// The file could not be read or decoded; the message is in `msg`.
+  /// The file could not be read or decoded (the caller lets libvips report why).
   CVIPS_JPEG_FAILED = -1,
 };
 
 /// Reads the file at `path` and its JPEG header. On CVIPS_JPEG_OK, `*out` is set (close it
 /// with cvips_jpeg_close) with the image's width, height and EXIF orientation (1–8, 1 when
-/// absent). `msg` (of `msg_len` bytes) receives the reason on CVIPS_JPEG_FAILED.
+/// absent).
 int cvips_jpeg_open(const char *path, cvips_jpeg **out, int *width, int *height,
-                    int *orientation, char *msg, size_t msg_len);
+                    int *orientation);
 
 /// Decodes the image at 1/`shrink` of its size (1, 2, 4 or 8; DCT-domain scaling) and warps
 /// it as cvips_warp_to_chw does, with `inv` in the coordinates of the decoded (shrunk) image.
@@ -35,7 +35,7 @@ int cvips_jpeg_open(const char *path, cvips_jpeg **out, int *width, int *height,
 int cvips_jpeg_decode_warp_to_chw(cvips_jpeg *jpeg, int shrink, int fail_on_truncation,
                                   const double *inv, int ow, int oh, int extend,
                                   float level_gain, float level_offset, const float *scale,
-                                  const float *offset, float *out, char *msg, size_t msg_len);
+                                  const float *offset, float *out);
 
 /// Frees the file buffer and the decoder.
 void cvips_jpeg_close(cvips_jpeg *jpeg);

@@ -59,27 +59,30 @@ public struct HomoInterpData: Sendable {
     guard records.count >= 2 else {
       throw HomoInterpError.badTraining("\(directory.path): the face set needs at least two training faces, has \(records.count)")
     }
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for url in labels.files {
-      if let data = try? Data(contentsOf: url) {
-        for b in data {
-          h ^= UInt64(b)
-          h = h &* 0x100_0000_01b3
-        }
-      }
-    }
-    hash = String(format: "fnv1a64:%016llx", h)
+    hash = labels.hash
     preprocessor = ImagePreprocessor(
       size: imageSize, alignment: .celebaCrop, jitter: jitter.map { Jitter(seed: seed, options: $0) },
       normalisation: .symmetric)
   }
 
-  /// Every face of a set with its values for every attribute of the set, and the files the
-  /// labels came from (hashed into checkpoints).
+  /// Every face of a set with its values for every attribute of the set, and the hash of the
+  /// labels (checkpoints name the data they saw).
   struct Labels {
     var attributeNames: [String]
     var faces: [(file: String, partition: Int, values: [Float])]
-    var files: [URL]
+    var hash: String
+  }
+
+  /// FNV-1a 64 over byte chunks, as `fnv1a64:<hex>`.
+  static func fnv1a64<S: Sequence>(_ chunks: S) -> String where S.Element == Data {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for chunk in chunks {
+      for b in chunk {
+        h ^= UInt64(b)
+        h = h &* 0x100_0000_01b3
+      }
+    }
+    return String(format: "fnv1a64:%016llx", h)
   }
 
   static func syntheticLabels(_ directory: URL) throws -> Labels {
@@ -90,8 +93,9 @@ public struct HomoInterpData: Sendable {
         values: ToyFaceAttribute.allCases.map { Float(min(max(r.parameters.attributes[$0.index], 0), 1)) }
       )
     }
-    let files = ["params.csv", "list_eval_partition.txt"].map { directory.appendingPathComponent($0) }
-    return Labels(attributeNames: names, faces: faces, files: files)
+    // The raw files, as checkpoints of synthetic sets have always recorded them.
+    let files = ["params.csv", "list_eval_partition.txt"].compactMap { try? Data(contentsOf: directory.appendingPathComponent($0)) }
+    return Labels(attributeNames: names, faces: faces, hash: fnv1a64(files))
   }
 
   static func celebaLabels(_ directory: URL) throws -> Labels {
@@ -115,9 +119,12 @@ public struct HomoInterpData: Sendable {
         values: (0..<k).map { (Float(annotations.values[i * k + $0]) + 1) / 2 }
       )
     }
-    let files = ["list_attr_celeba.txt", "Anno/list_attr_celeba.txt", "list_eval_partition.txt", "Eval/list_eval_partition.txt"]
-      .map { directory.appendingPathComponent($0) }
-    return Labels(attributeNames: annotations.attributeNames, faces: faces, files: files)
+    // What was parsed, not the files again (a CelebA attribute list is 26 MB).
+    let parsed = [
+      Data(annotations.attributeNames.joined(separator: " ").utf8), Data(annotations.files.joined(separator: "\n").utf8),
+      annotations.values.withUnsafeBytes { Data($0) }, annotations.splits.withUnsafeBytes { Data($0) },
+    ]
+    return Labels(attributeNames: annotations.attributeNames, faces: faces, hash: fnv1a64(parsed))
   }
 
   /// The mild geometric jitter used by default: the evaluation faces are aligned, training
