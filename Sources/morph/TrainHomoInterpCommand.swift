@@ -32,6 +32,11 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(help: "Adam learning rate (default 2e-4).") var lr: Float?
   @Option(help: "Interpolator steps once every N critic steps (default 5).") var nCritic: Int?
   @Option(help: "Attribute-classifier steps before anything else.") var classifierSteps: Int = 1_500
+  @Option(help: "Cells per side of the classifier's pooling grid (default: 4, or the largest of 2 and 1 dividing the latent side).")
+  var classifierGrid: Int?
+  @Option(
+    help: "With --resume: start the attribute classifier afresh and train it this many steps before continuing (the encoder, decoder, interpolator and critic are kept)."
+  ) var retrainClassifier: Int = 0
   @Option(help: "Reconstruction warm-up steps after the classifier.") var warmup: Int = 2_000
   @Option(help: "Learning rate of the warm-up phase (default: --lr).") var warmupLr: Float?
   @Option(help: "VGG19 safetensors with torchvision keys (features.0.weight …) as teacher.") var teacher: String?
@@ -57,6 +62,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     options.batchSize = batch
     options.classifierSteps = classifierSteps
     options.warmupSteps = warmup
+    options.classifierGrid = classifierGrid ?? HomoInterpTrainingOptions.defaultClassifierGrid(latentSide: size >> poolings)
     options.warmupLearningRate = warmupLr
     options.teacherVGG19 = teacher
     options.seed = seed
@@ -73,11 +79,18 @@ struct TrainHomoInterpCommand: ParsableCommand {
     try config.validate()
     let trainer: HomoInterpTrainer
     if resume {
-      trainer = try HomoInterpTrainer.resume(from: checkpoint, dataDirectory: URL(fileURLWithPath: data), steps: steps) {
+      if classifierGrid != nil && retrainClassifier == 0 {
+        throw ValidationError("--classifier-grid with --resume needs --retrain-classifier N: the saved classifier has its own grid")
+      }
+      trainer = try HomoInterpTrainer.resume(
+        from: checkpoint, dataDirectory: URL(fileURLWithPath: data), steps: steps, retrainClassifier: retrainClassifier
+      ) {
         adjust(&$0)
+        if let classifierGrid { $0.classifierGrid = classifierGrid }
       }
       print("resumed \(checkpoint.path) at step \(trainer.step) of \(trainer.options.steps) (options, seed and weights from the checkpoint)")
     } else {
+      guard retrainClassifier == 0 else { throw ValidationError("--retrain-classifier only applies with --resume") }
       let faces = try HomoInterpData(
         directory: URL(fileURLWithPath: data), groups: config.groups, imageSize: size,
         jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: seed)

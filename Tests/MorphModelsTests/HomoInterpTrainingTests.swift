@@ -187,6 +187,81 @@ final class HomoInterpTrainingTests: XCTestCase {
     XCTAssertThrowsError(try HomoInterpTrainer.resume(from: url, data: other)) { XCTAssertTrue("\($0)".contains("trained on data"), "\($0)") }
   }
 
+  func testClassifierGridHeadReadsEachCellInChannelMajorOrder() throws {
+    var rng = RandomGenerator(seed: 4)
+    // 16 px, two poolings: a 4×4 deep map of 64 channels, pooled on a 2×2 grid of 2×2 cells.
+    let cls = HomoInterpAttributeClassifier(imageSize: 16, poolings: 2, attributes: 2, grid: 2, rng: &rng)
+    let hidden = try XCTUnwrap(cls.hidden)
+    XCTAssertEqual(hidden.weight.shape, [128, cls.deepChannels * 4])
+    XCTAssertEqual(cls.head.weight.shape, [2, 128])
+    let x = Tensor.randn([3, 3, 16, 16], rng: &rng)
+    let deep = try cls.features(x).deep
+    XCTAssertEqual(deep.shape, [3, cls.deepChannels, 4, 4])
+    // Hidden unit 0 reads (channel 0, cell row 0, cell column 0), unit 1 (channel 1, row 1,
+    // column 0); logit k is hidden unit k (cell means of ReLU features pass the ReLU).
+    let cells = cls.deepChannels * 4
+    hidden.weight.withMutableScalars { w in
+      for i in w.indices { w[i] = 0 }
+      w[0] = 1
+      w[cells + 1 * 4 + 1 * 2 + 0] = 1
+    }
+    cls.head.weight.withMutableScalars { w in
+      for i in w.indices { w[i] = 0 }
+      w[0] = 1
+      w[128 + 1] = 1
+    }
+    for b in [hidden.bias, cls.head.bias] { b?.withMutableScalars { b in for i in b.indices { b[i] = 0 } } }
+    let logits = try cls.logits(x)
+    let d = deep.scalars, side = 4
+    func cellMean(_ n: Int, _ c: Int, _ gy: Int, _ gx: Int) -> Float {
+      var s: Float = 0
+      for y in 0..<2 { for xx in 0..<2 { s += d[((n * cls.deepChannels + c) * side + gy * 2 + y) * side + gx * 2 + xx] } }
+      return s / 4
+    }
+    for n in 0..<3 {
+      XCTAssertEqual(logits.scalars[n * 2], cellMean(n, 0, 0, 0), accuracy: 1e-5)
+      XCTAssertEqual(logits.scalars[n * 2 + 1], cellMean(n, 1, 1, 0), accuracy: 1e-5)
+    }
+    // A grid that does not divide the latent side is refused up front.
+    var options = HomoInterpTrainingOptions()
+    options.classifierGrid = 3
+    let config = HomoInterpConfig.tiny(groups: Self.groups)
+    let data = try HomoInterpData(directory: Self.faces, groups: config.groups, imageSize: config.imageSize, jitter: nil, seed: 9)
+    XCTAssertThrowsError(try HomoInterpTrainer(config: config, data: data, options: options)) {
+      XCTAssertTrue("\($0)".contains("does not divide"), "\($0)")
+    }
+  }
+
+  func testResumeCanRetrainTheClassifierAndKeepsTheRest() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-retrain-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("ck.safetensors")
+    let a = try makeTrainer(steps: 8)
+    for _ in 0..<5 { _ = try a.trainStep() }
+    try a.saveCheckpoint(to: url)
+    let oldHead = try XCTUnwrap(a.classifier).head.weight.scalars
+    let b = try HomoInterpTrainer.resume(from: url, data: a.data, retrainClassifier: 6) { $0.classifierGrid = 2 }
+    XCTAssertEqual(b.pendingClassifierSteps, 6)
+    let cls = try XCTUnwrap(b.classifier)
+    XCTAssertEqual(cls.grid, 2)
+    XCTAssertEqual(cls.hidden?.weight.shape[1], cls.deepChannels * 4)
+    XCTAssertEqual(b.options.classifierRetrainedAtStep, 5)
+    XCTAssertEqual(b.options.classifierRetrainSteps, 6)
+    var reports: [HomoInterpStepReport] = []
+    try b.run(checkpoint: url, checkpointEvery: 0, sampleDirectory: nil, sampleEvery: 0) { reports.append($0) }
+    // Six classifier steps (numbered 1…6 of 6), then the run's own steps 6…8.
+    XCTAssertEqual(reports.map(\.phase), Array(repeating: .classifier, count: 6) + [.full, .full, .full])
+    XCTAssertEqual(reports.prefix(6).map(\.step), Array(1...6))
+    XCTAssertEqual(b.pendingClassifierSteps, 0)
+    XCTAssertEqual(b.step, 8)
+    XCTAssertNotEqual(cls.head.weight.scalars.count, oldHead.count)
+    // The retrained classifier and the record of it survive the next resume.
+    let c = try HomoInterpTrainer.resume(from: url, data: a.data)
+    XCTAssertEqual(c.classifier?.head.weight.scalars, cls.head.weight.scalars)
+    XCTAssertEqual(c.options.classifierRetrainedAtStep, 5)
+    XCTAssertEqual(c.pendingClassifierSteps, 0)
+  }
+
   func testNonFiniteLossStopsAndNamesTheCheckpoint() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-nan-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -51,6 +51,10 @@ extension HomoInterpTrainer {
     checkpoint: URL, checkpointEvery: Int, sampleDirectory: URL?, sampleEvery: Int,
     onStep: (HomoInterpStepReport) -> Void
   ) throws {
+    if pendingClassifierSteps > 0 {
+      try retrainClassifier(onStep: onStep)
+      try saveCheckpoint(to: checkpoint)
+    }
     while step < options.steps {
       let report = try trainStep()
       onStep(report)

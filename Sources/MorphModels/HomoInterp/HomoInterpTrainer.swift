@@ -21,6 +21,8 @@ public final class HomoInterpTrainer {
   public private(set) var referenceSpread: Float?
   /// The last checkpoint written, named in the NaN/Inf stop message.
   public private(set) var lastCheckpoint: URL?
+  /// Classifier retraining steps `run` does before continuing (set by `resume`).
+  public internal(set) var pendingClassifierSteps = 0
 
   let aeOptimizer: Adam
   let interpolatorOptimizer: Adam
@@ -41,7 +43,13 @@ public final class HomoInterpTrainer {
     let needClassifier = options.teacherVGG19 == nil || options.weights.pixelAttribute > 0
     let totalAttributes = data.groups.reduce(0) { $0 + $1.attributes.count }
     let cls = needClassifier
-      ? HomoInterpAttributeClassifier(imageSize: config.imageSize, poolings: config.poolings, attributes: totalAttributes, rng: &rng) : nil
+      ? HomoInterpAttributeClassifier(
+        imageSize: config.imageSize, poolings: config.poolings, attributes: totalAttributes, grid: options.classifierGrid ?? 1, rng: &rng)
+      : nil
+    if needClassifier, config.latentSide % (options.classifierGrid ?? 1) != 0 {
+      throw HomoInterpError.badTraining(
+        "classifier grid \(options.classifierGrid ?? 1) does not divide the \(config.latentSide)×\(config.latentSide) feature map")
+    }
     classifier = cls
     if let path = options.teacherVGG19 {
       teacher = try VGG19Teacher(url: URL(fileURLWithPath: path), poolings: config.poolings)
@@ -76,7 +84,8 @@ public final class HomoInterpTrainer {
   /// `adjust` may change the stored options (loss weights, learning rate …) before training
   /// continues; the new values are saved with the next checkpoint.
   public static func resume(
-    from url: URL, dataDirectory: URL, steps: Int? = nil, adjust: (inout HomoInterpTrainingOptions) -> Void = { _ in }
+    from url: URL, dataDirectory: URL, steps: Int? = nil, retrainClassifier: Int = 0,
+    adjust: (inout HomoInterpTrainingOptions) -> Void = { _ in }
   ) throws -> HomoInterpTrainer {
     let file = HomoInterpModel.checkpointPaths(url).metadata
     let info = try HomoInterpModel.readInfo(file)
@@ -86,13 +95,19 @@ public final class HomoInterpTrainer {
     let data = try HomoInterpData(
       directory: dataDirectory, groups: info.config.groups, imageSize: info.config.imageSize,
       jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: options.seed)
-    return try resume(from: url, data: data, steps: steps, adjust: adjust)
+    return try resume(from: url, data: data, steps: steps, retrainClassifier: retrainClassifier, adjust: adjust)
   }
 
   /// Continues the run saved at `url`. `steps` (when given) replaces the total step count, so
   /// a finished run can be extended; everything else comes from the checkpoint.
+  ///
+  /// `retrainClassifier` > 0 starts the attribute classifier afresh (with the options' grid,
+  /// possibly changed by `adjust`) instead of loading it, and `run` trains it for that many
+  /// steps before continuing: a run whose teacher/judge learned too little can be repaired
+  /// without losing its encoder and decoder. The retraining is recorded in the options.
   public static func resume(
-    from url: URL, data: HomoInterpData, steps: Int? = nil, adjust: (inout HomoInterpTrainingOptions) -> Void = { _ in }
+    from url: URL, data: HomoInterpData, steps: Int? = nil, retrainClassifier: Int = 0,
+    adjust: (inout HomoInterpTrainingOptions) -> Void = { _ in }
   ) throws -> HomoInterpTrainer {
     let (model, info, tensors) = try HomoInterpModel.loadCheckpoint(from: url)
     let file = HomoInterpModel.checkpointPaths(url).metadata.path
@@ -104,11 +119,20 @@ public final class HomoInterpTrainer {
     }
     if let steps { options.steps = steps }
     adjust(&options)
+    guard retrainClassifier >= 0 else { throw HomoInterpError.badTraining("classifier retraining steps must be ≥ 0") }
+    if retrainClassifier > 0 {
+      options.classifierRetrainedAtStep = info.step
+      options.classifierRetrainSteps = retrainClassifier
+    }
     guard let seedText = info.metadata["model_seed"], let modelSeed = UInt64(seedText) else {
       throw HomoInterpError.badCheckpoint(file: file, message: "metadata has no 'model_seed'")
     }
     let trainer = try HomoInterpTrainer(config: info.config, data: data, options: options, modelSeed: modelSeed, model: model)
-    try trainer.restore(tensors: tensors, file: HomoInterpModel.checkpointPaths(url).weights.path)
+    if retrainClassifier > 0 && trainer.classifier == nil {
+      throw HomoInterpError.badTraining("this run has no attribute classifier to retrain (VGG19 teacher without the pixel-attribute loss)")
+    }
+    try trainer.restore(tensors: tensors, file: HomoInterpModel.checkpointPaths(url).weights.path, classifier: retrainClassifier == 0)
+    trainer.pendingClassifierSteps = retrainClassifier
     trainer.step = info.step
     trainer.referenceSpread = info.metadata["reference_spread"].flatMap(Float.init)
     trainer.lastCheckpoint = url
@@ -123,15 +147,15 @@ public final class HomoInterpTrainer {
       + (classifierOptimizer.map { [("classifier", $0)] } ?? [])
   }
 
-  func restore(tensors: [String: Tensor], file: String) throws {
+  func restore(tensors: [String: Tensor], file: String, classifier loadClassifier: Bool = true) throws {
     do {
-      for (name, opt) in optimizers {
+      for (name, opt) in optimizers where loadClassifier || name != "classifier" {
         let prefix = "optimizer.\(name)."
         var state: [String: Tensor] = [:]
         for (k, v) in tensors where k.hasPrefix(prefix) { state[String(k.dropFirst(prefix.count))] = v }
         try opt.load(state: state)
       }
-      if let classifier {
+      if let classifier, loadClassifier {
         var state: [String: Tensor] = [:]
         for (k, v) in tensors where k.hasPrefix("trainer.classifier.") { state[String(k.dropFirst("trainer.classifier.".count))] = v }
         try classifier.load(stateDict: state)
@@ -184,7 +208,10 @@ public final class HomoInterpTrainer {
     var losses: [String: Float] = [:]
     var spread: Float?
     switch phase {
-    case .classifier: try classifierStep(x, z, &losses)
+    case .classifier:
+      classifierOptimizer?.learningRate =
+        options.classifierLearningRate * Self.classifierDecay(progress: Double(s) / Double(max(1, options.classifierSteps)))
+      try classifierStep(x, z, &losses)
     case .warmup:
       aeOptimizer.learningRate = options.warmupLearningRate ?? options.learningRate
       spread = try autoencoderStep(x, z, &losses, rng: &rng, full: false)
@@ -212,6 +239,32 @@ public final class HomoInterpTrainer {
     for (name, v) in values.sorted(by: { $0.key < $1.key }) where !v.isFinite {
       throw HomoInterpError.nonFinite(step: step + 1, loss: name, lastCheckpoint: lastCheckpoint?.path)
     }
+  }
+
+  /// Runs the pending classifier retraining (see `resume`), reporting each step as
+  /// `step i of N` in the classifier phase. Its batches come from their own seeded stream.
+  public func retrainClassifier(onStep: (HomoInterpStepReport) -> Void) throws {
+    let total = pendingClassifierSteps
+    for i in 0..<total {
+      let start = Date()
+      var rng = RandomGenerator(seed: options.seed ^ (UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15) ^ 0xC1A5_5EED)
+      let chosen = (0..<options.batchSize).map { _ in data.records[Int(rng.next() % UInt64(data.records.count))] }
+      let x = try data.images(chosen, firstItem: i * options.batchSize, jittered: options.jitter)
+      var losses: [String: Float] = [:]
+      classifierOptimizer?.learningRate = options.classifierLearningRate * Self.classifierDecay(progress: Double(i) / Double(total))
+      try classifierStep(x, data.targets(chosen), &losses)
+      pendingClassifierSteps = total - i - 1
+      onStep(
+        HomoInterpStepReport(
+          step: i + 1, totalSteps: total, phase: .classifier, losses: losses, latentSpread: nil, collapseWarning: nil,
+          seconds: Date().timeIntervalSince(start)))
+    }
+  }
+
+  /// Learning-rate factor of the classifier over its training: full rate, then 0.3× for the
+  /// last 30 % and 0.1× for the last 10 % (the noisy batch-8 loss settles lower).
+  static func classifierDecay(progress: Double) -> Float {
+    progress >= 0.9 ? 0.1 : progress >= 0.7 ? 0.3 : 1
   }
 
   func classifierStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float]) throws {

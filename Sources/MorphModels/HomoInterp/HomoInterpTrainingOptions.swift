@@ -42,6 +42,13 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   /// no pixel-attribute loss).
   public var classifierSteps = 1_500
   public var classifierLearningRate: Float = 1e-3
+  /// Cells per side of the classifier's pooling grid (`HomoInterpAttributeClassifier.grid`);
+  /// nil (runs from before the grid existed) means 1, a global average.
+  public var classifierGrid: Int?
+  /// Set when a resumed run started its classifier afresh: the step it happened at and the
+  /// classifier steps it took.
+  public var classifierRetrainedAtStep: Int?
+  public var classifierRetrainSteps: Int?
   /// Reconstruction warm-up steps after the classifier: encoder + decoder + projection only
   /// (stands in for the reference's pretrained encoder/decoder).
   public var warmupSteps = 2_000
@@ -67,6 +74,11 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
 
   public init() {}
 
+  /// The classifier grid new runs use: 4, or the largest of 2 and 1 dividing the latent side.
+  public static func defaultClassifierGrid(latentSide: Int) -> Int {
+    [4, 2, 1].first { latentSide > 0 && latentSide % $0 == 0 } ?? 1
+  }
+
   public func validate() throws {
     guard steps > 0, batchSize >= 2, nCritic >= 1, classifierSteps >= 0, warmupSteps >= 0 else {
       throw HomoInterpError.badTraining("steps > 0, batch ≥ 2, nCritic ≥ 1, classifier/warm-up steps ≥ 0 are required")
@@ -82,6 +94,7 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
     ] where !(v.isFinite && v >= 0) {
       throw HomoInterpError.badTraining("loss weight \(name) must be finite and ≥ 0, got \(v)")
     }
+    guard (classifierGrid ?? 1) >= 1 else { throw HomoInterpError.badTraining("classifier grid must be ≥ 1, got \(classifierGrid ?? 1)") }
     guard (0...1).contains(singleGroupProbability) else { throw HomoInterpError.badTraining("single-group probability must be in 0...1") }
     if teacherVGG19 == nil && classifierSteps == 0 && (w.perceptual > 0 || w.projection > 0) {
       throw HomoInterpError.badTraining("without a VGG19 teacher the classifier is the teacher: classifier steps must be > 0")

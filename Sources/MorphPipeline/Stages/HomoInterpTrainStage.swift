@@ -51,6 +51,9 @@ enum HomoInterpTrainStage {
       ParameterSpec("lr", .double, default: .double(2e-4), "Adam learning rate.", check: { v in (v.doubleValue ?? 0) > 0 ? nil : "must be > 0" }),
       ParameterSpec("n_critic", .int, default: .int(5), "Interpolator steps once every N critic steps.", check: atLeast(1)),
       ParameterSpec("classifier_steps", .int, default: .int(1_500), "Attribute-classifier steps first.", check: atLeast(0)),
+      ParameterSpec(
+        "classifier_grid", .int, default: .int(0),
+        "Cells per side of the classifier's pooling grid (0 = 4, 2 or 1, whichever divides the latent side).", check: atLeast(0)),
       ParameterSpec("warmup", .int, default: .int(2_000), "Reconstruction warm-up steps after the classifier.", check: atLeast(0)),
       ParameterSpec("teacher", .string, default: .string(""), "VGG19 safetensors (torchvision keys) as teacher; empty = the trained classifier."),
       ParameterSpec(
@@ -133,6 +136,9 @@ enum HomoInterpTrainStage {
     options.nCritic = context.int("n_critic")
     options.classifierSteps = context.int("classifier_steps")
     options.warmupSteps = context.int("warmup")
+    let grid = context.int("classifier_grid")
+    options.classifierGrid =
+      grid > 0 ? grid : HomoInterpTrainingOptions.defaultClassifierGrid(latentSide: context.int("size") >> context.int("poolings"))
     options.seed = UInt64(max(0, context.int("seed")))
     options.singleGroupProbability = context.double("single_group")
     options.jitter = context.bool("jitter")
