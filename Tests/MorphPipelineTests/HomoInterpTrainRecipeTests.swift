@@ -51,4 +51,33 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     let steps = try catalog.metrics(runID: resumed.runID).filter { $0.name == "train.step_seconds" }.compactMap(\.step)
     XCTAssertEqual(steps.sorted(), [5, 6])
   }
+
+  /// CelebA as published (Img/img_align_celeba, Anno/, Eval/): ingested, trained on, and the
+  /// preview finds the images under Img/.
+  func testTrainRecipeReadsThePublishedCelebALayout() async throws {
+    let folder = temporaryFolder(self)
+    let source = HomoInterpRecipeTests.root.appendingPathComponent("Fixtures/faces")
+    let root = folder.appendingPathComponent("CelebA")
+    let fm = FileManager.default
+    for dir in ["Img", "Anno", "Eval"] { try fm.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true) }
+    try fm.copyItem(at: source.appendingPathComponent("img_align_celeba"), to: root.appendingPathComponent("Img/img_align_celeba"))
+    for file in ["list_attr_celeba.txt", "list_landmarks_align_celeba.txt"] {
+      try fm.copyItem(at: source.appendingPathComponent(file), to: root.appendingPathComponent("Anno/\(file)"))
+    }
+    try fm.copyItem(
+      at: source.appendingPathComponent("list_eval_partition.txt"), to: root.appendingPathComponent("Eval/list_eval_partition.txt"))
+    let recipe = HomoInterpRecipeTests.root.appendingPathComponent("pipelines/train-homointerp.yaml")
+    let graph = try PipelineRun.load(
+      recipe,
+      overrides: [
+        "data=CelebA", "name=celeba", "checkpoint=models/celeba.safetensors", "size=32", "width=0.0625", "poolings=2", "batch=2",
+        "classifier_steps=1", "warmup=1", "n_critic=1", "steps=3", "sample_every=0", "preview=4", "train.groups=expression",
+        "train.log_every=0",
+      ])
+    let report = try await PipelineRun(graph: graph, baseDirectory: folder, morphVersion: "test").run()
+    XCTAssertEqual(report.status, .succeeded, report.summary)
+    XCTAssertEqual(report.outcome.stages.first { $0.stage == "faces" }?.done, 4, report.summary)
+    XCTAssertTrue(fm.fileExists(atPath: folder.appendingPathComponent("out/train-homointerp/preview.png").path))
+    XCTAssertEqual(try HomoInterpModel.readInfo(folder.appendingPathComponent("models/celeba.json")).step, 3)
+  }
 }
