@@ -190,7 +190,8 @@ int cvips_save_file(VipsImage *in, const char *path, int quality) {
   return vips_image_write_to_file(in, path, NULL);
 }
 
-int cvips_save_animation(VipsImage *strip, const char *path, int page_height, int n, int delay_ms) {
+int cvips_save_animation(VipsImage *strip, const char *path, int page_height, int n, int delay_ms,
+                         int gif_effort) {
   VipsImage *t = NULL;
   if (vips_copy(strip, &t, NULL)) return -1;
   vips_image_set_int(t, "page-height", page_height);
@@ -200,7 +201,10 @@ int cvips_save_animation(VipsImage *strip, const char *path, int page_height, in
   vips_image_set_int(t, "loop", 0);
   vips_image_set_int(t, "gif-delay", delay_ms / 10);
   g_free(delays);
-  int rc = vips_image_write_to_file(t, path, NULL);
+  const char *dot = strrchr(path, '.');
+  int rc = dot && !g_ascii_strcasecmp(dot, ".gif")
+               ? vips_gifsave(t, path, "effort", gif_effort, NULL)
+               : vips_image_write_to_file(t, path, NULL);
   g_object_unref(t);
   return rc;
 }

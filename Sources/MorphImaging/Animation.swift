@@ -13,10 +13,16 @@ public enum Animation {
     return frames + frames.dropFirst().dropLast().reversed()
   }
 
+  /// libimagequant effort of GIF palettes (1…10) unless told otherwise. Palette search is
+  /// most of an animation's cost: on 14 face frames of 128 px, effort 4 took 0.13 s of CPU
+  /// against 0.23 s for libvips' default 7, at 47.2 against 47.6 dB.
+  public static let defaultGIFEffort = 4
+
   /// Saves `frames` (all the same size) as a looping animated GIF or WebP, chosen by suffix,
-  /// each shown for `delayMilliseconds`.
+  /// each shown for `delayMilliseconds`; `gifEffort` (1…10) trades GIF palette quality for time.
   public static func save(
-    _ frames: [VipsImage], to url: URL, pingPong: Bool = false, delayMilliseconds: Int = 100
+    _ frames: [VipsImage], to url: URL, pingPong: Bool = false, delayMilliseconds: Int = 100,
+    gifEffort: Int = defaultGIFEffort
   ) throws {
     let suffix = url.pathExtension.lowercased()
     guard suffixes.contains(suffix) else {
@@ -29,6 +35,9 @@ public enum Animation {
     guard delayMilliseconds >= 10, delayMilliseconds <= 60_000 else {
       throw ImagingError.invalidArgument(
         "\(url.path): frame delay \(delayMilliseconds) ms must be 10…60000")
+    }
+    guard (1...10).contains(gifEffort) else {
+      throw ImagingError.invalidArgument("\(url.path): GIF effort \(gifEffort) must be 1…10")
     }
     let converted = try frames.map { try $0.srgb8() }
     for (index, frame) in converted.enumerated()
@@ -44,7 +53,7 @@ public enum Animation {
     }
     try withExtendedLifetime(ordered) {
       guard cvips_save_animation(
-        strip.pointer, url.path, Int32(first.height), Int32(ordered.count), Int32(delayMilliseconds)) == 0
+        strip.pointer, url.path, Int32(first.height), Int32(ordered.count), Int32(delayMilliseconds), Int32(gifEffort)) == 0
       else { throw ImagingError.vips("save \(url.path): \(Vips.takeError())") }
     }
   }

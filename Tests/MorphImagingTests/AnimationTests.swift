@@ -18,9 +18,9 @@ final class AnimationTests: XCTestCase {
     let dir = try TestImages.scratch()
     defer { try? FileManager.default.removeItem(at: dir) }
     let frames = try [0, 100, 200].map { try frame(UInt8($0)) }
-    for suffix in ["gif", "webp"] {
+    for (suffix, effort) in [("gif", 4), ("gif", 1), ("gif", 10), ("webp", 4)] {
       let url = dir.appendingPathComponent("t.\(suffix)")
-      try Animation.save(frames, to: url, pingPong: true, delayMilliseconds: 80)
+      try Animation.save(frames, to: url, pingPong: true, delayMilliseconds: 80, gifEffort: effort)
       let strip = try VipsImage.loadAllPages(url)
       XCTAssertEqual(strip.pageCount, 4, suffix)
       XCTAssertEqual([strip.width, strip.height], [16, 48], suffix)
@@ -41,6 +41,9 @@ final class AnimationTests: XCTestCase {
       XCTAssertTrue("\($0)".contains("frame 1 is 8×8"), "\($0)")
     }
     XCTAssertThrowsError(try Animation.save([try frame(0)], to: dir.appendingPathComponent("a.png")))
+    XCTAssertThrowsError(try Animation.save([try frame(0)], to: dir.appendingPathComponent("a.gif"), gifEffort: 11)) {
+      XCTAssertTrue("\($0)".contains("effort 11"), "\($0)")
+    }
     XCTAssertThrowsError(try Animation.save([], to: dir.appendingPathComponent("a.gif")))
   }
 }

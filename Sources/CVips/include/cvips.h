@@ -111,7 +111,8 @@ void *cvips_to_memory(VipsImage *in, size_t *len);
 int cvips_save_file(VipsImage *in, const char *path, int quality);
 /// Save an animated GIF or WebP: `frames` is a vertical strip of n frames, each
 /// `page_height` tall, shown for `delay_ms`; loop forever.
-int cvips_save_animation(VipsImage *strip, const char *path, int page_height, int n, int delay_ms);
+int cvips_save_animation(VipsImage *strip, const char *path, int page_height, int n, int delay_ms,
+                         int gif_effort);
 
 // MARK: - Kernels (plain C, compiled -O3)
 

@@ -36,13 +36,22 @@ extension HomoInterpModel {
     do { contents = try Safetensors.read(weights) } catch {
       throw HomoInterpError.badCheckpoint(file: weights.path, message: "\(error)")
     }
-    let model = HomoInterpModel(config: info.config, seed: 0)
+    let model = HomoInterpModel(config: info.config, seed: 0, initialise: false)
     let own = contents.tensors.filter { !$0.key.hasPrefix("optimizer.") && !$0.key.hasPrefix("trainer.") }
     do { try model.load(stateDict: own, strict: true) } catch {
       throw HomoInterpError.badCheckpoint(file: weights.path, message: "\(error)")
     }
     model.eval()
     return (model, info, contents.tensors)
+  }
+
+  /// An independent model with the same weights (shared until either is changed: tensors
+  /// copy on write) and mode: for several users of one loaded checkpoint.
+  public func copy() throws -> HomoInterpModel {
+    let twin = HomoInterpModel(config: config, seed: 0, initialise: false)
+    try twin.load(stateDict: stateDict(), strict: true)
+    twin.train(isTraining)
+    return twin
   }
 
   /// Reads and decodes a checkpoint's JSON metadata.

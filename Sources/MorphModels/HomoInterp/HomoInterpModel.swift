@@ -17,7 +17,14 @@ public final class HomoInterpModel: Module {
 
   /// A freshly He-initialised model. Precondition: `config.validate()` passes (use
   /// `init(validating:seed:)` for configurations from users).
-  public init(config: HomoInterpConfig, seed: UInt64) {
+  public convenience init(config: HomoInterpConfig, seed: UInt64) {
+    self.init(config: config, seed: seed, initialise: true)
+  }
+
+  /// With `initialise` false the weights keep the layers' cheap default draw: for a model whose
+  /// every weight is about to be loaded, where He initialisation (Gaussian draws) took longer
+  /// than reading the checkpoint.
+  init(config: HomoInterpConfig, seed: UInt64, initialise: Bool) {
     precondition((try? config.validate()) != nil, "invalid HomoInterpConfig \(config)")
     self.config = config
     var rng = RandomGenerator(seed: seed)
@@ -27,6 +34,7 @@ public final class HomoInterpModel: Module {
     critic = HomoInterpCritic(config: config, rng: &rng)
     projection = HomoInterpProjection(
       latentChannels: config.latentChannels, teacherChannels: config.projectionChannels ?? config.latentChannels, rng: &rng)
+    guard initialise else { return }
     HeInit.apply(to: encoder, rng: &rng)
     HeInit.apply(to: interpolator, rng: &rng)
     HeInit.apply(to: decoder, rng: &rng)

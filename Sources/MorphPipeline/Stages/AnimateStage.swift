@@ -11,6 +11,10 @@ enum AnimateStage {
       ParameterSpec("path", .path, "Output file (.gif or .webp)."),
       ParameterSpec("delay_ms", .int, default: .int(100), "Milliseconds per frame."),
       ParameterSpec("ping_pong", .bool, default: .bool(false), "Play forward then back."),
+      ParameterSpec(
+        "gif_effort", .int, default: .int(Animation.defaultGIFEffort),
+        "GIF palette effort 1…10 (libimagequant): lower is faster, 7 is libvips' default.",
+        check: { (1...10).contains($0.intValue ?? 0) ? nil : "must be within 1…10" }),
     ],
     retryable: true, concurrency: 1,
     cachedResultIsValid: { SaveStage.outputIsIntact($0) }
@@ -20,10 +24,10 @@ enum AnimateStage {
       throw PipelineError.stage(stage: context.stageID, message: "path must end in .gif or .webp: \(context.string("path"))")
     }
     try makeFolder(url.deletingLastPathComponent(), stage: context.stageID)
-    let delay = context.int("delay_ms"), pingPong = context.bool("ping_pong")
+    let delay = context.int("delay_ms"), pingPong = context.bool("ping_pong"), effort = context.int("gif_effort")
     return .reduce { items in
       let frames = try items.map { try $0.image(in: context.stageID) }
-      try Animation.save(frames, to: url, pingPong: pingPong, delayMilliseconds: delay)
+      try Animation.save(frames, to: url, pingPong: pingPong, delayMilliseconds: delay, gifEffort: effort)
       return .record([artifactField: url.path, "frames": String(frames.count), "sha256": try SHA256.hex(fileAt: url)])
     }
   }

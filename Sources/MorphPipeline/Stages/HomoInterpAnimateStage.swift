@@ -21,6 +21,10 @@ enum HomoInterpAnimateStage {
         check: { (10...10_000).contains($0.intValue ?? 0) ? nil : "must be within 10…10000" }),
       ParameterSpec("ping_pong", .bool, default: .bool(true), "Play forward then back (a smooth loop)."),
       ParameterSpec(
+        "gif_effort", .int, default: .int(Animation.defaultGIFEffort),
+        "GIF palette effort 1…10 (libimagequant): lower is faster, 7 is libvips' default.",
+        check: { (1...10).contains($0.intValue ?? 0) ? nil : "must be within 1…10" }),
+      ParameterSpec(
         "size", .int, default: .int(128), "Side of the animation in pixels (frames are resampled; 0 = as decoded).",
         check: { v in (0...1024).contains(v.intValue ?? -1) ? nil : "must be within 0…1024" }),
     ],
@@ -30,12 +34,13 @@ enum HomoInterpAnimateStage {
     let folder = context.url("folder"), format = context.string("format")
     try makeFolder(folder, stage: context.stageID)
     let delay = context.int("delay_ms"), pingPong = context.bool("ping_pong"), size = context.int("size")
+    let effort = context.int("gif_effort")
     return .map { items in
       eachItem(items) { item in
         var frames = try HomoInterpFrames.frames(of: try item.image(in: context.stageID), item: item.id, stage: context.stageID)
         if size > 0 { frames = try frames.map { try $0.resized(width: size, height: size) } }
         let url = folder.appendingPathComponent("\(fileStem(item.id)).\(format)").standardizedFileURL
-        try Animation.save(frames, to: url, pingPong: pingPong && frames.count > 2, delayMilliseconds: delay)
+        try Animation.save(frames, to: url, pingPong: pingPong && frames.count > 2, delayMilliseconds: delay, gifEffort: effort)
         return .record([
           artifactField: url.path, "item": item.id, "frames": String(frames.count), "sha256": try SHA256.hex(fileAt: url),
         ])

@@ -39,14 +39,23 @@ final class HomoInterpCheckpoint: @unchecked Sendable {
 
   /// Loads the checkpoint named by the stage's `checkpoint` parameter; a missing file is an
   /// error naming the path it looked for.
+  ///
+  /// Each stage gets its own model (stages run concurrently, each with exclusive use of its
+  /// model), but a checkpoint is read once per process: later stages copy the loaded model,
+  /// which shares its weights. A recipe like translate-folder has ten model stages.
   static func load(_ context: StageContext) throws -> HomoInterpCheckpoint {
     let url = context.url("checkpoint")
-    let weights = try files(url, written: context.string("checkpoint")).weights
+    let paths = try files(url, written: context.string("checkpoint"))
+    let hash = try FileHashes.shared.hex(paths.weights)
     let model: HomoInterpModel
-    do { model = try HomoInterpModel.load(from: weights) } catch {
+    do {
+      model = try LoadedModels.shared.model(key: "\(hash):\(try FileHashes.shared.hex(paths.metadata))") {
+        try HomoInterpModel.load(from: paths.weights)
+      }
+    } catch {
       throw PipelineError.stage(stage: context.stageID, message: "cannot load checkpoint: \(error)")
     }
-    return HomoInterpCheckpoint(model: model, url: weights, weightsHash: try FileHashes.shared.hex(weights))
+    return HomoInterpCheckpoint(model: model, url: paths.weights, weightsHash: hash)
   }
 
   /// The weights and metadata files of a checkpoint, or a `file` error naming the missing one.
@@ -91,5 +100,28 @@ final class FileHashes: @unchecked Sendable {
     let hash = try SHA256.hex(fileAt: url)
     lock.withLock { known[path] = (size, modified, hash) }
     return hash
+  }
+}
+
+/// Checkpoints loaded in this process, by content hash; callers get copies sharing the weights.
+/// Only the most recent few are kept: a process seldom uses more than one or two models.
+final class LoadedModels: @unchecked Sendable {
+  static let shared = LoadedModels()
+  private let lock = NSLock()
+  private var models: [(key: String, model: HomoInterpModel)] = []
+  private let capacity = 2
+
+  func model(key: String, load: () throws -> HomoInterpModel) throws -> HomoInterpModel {
+    lock.lock()
+    defer { lock.unlock() }
+    if let index = models.firstIndex(where: { $0.key == key }) {
+      let entry = models.remove(at: index)
+      models.append(entry)
+      return try entry.model.copy()
+    }
+    let loaded = try load()
+    models.append((key, loaded))
+    if models.count > capacity { models.removeFirst() }
+    return try loaded.copy()
   }
 }
