@@ -50,9 +50,18 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(help: "λ interpolate-all (default 1).") var lambdaAll: Float?
   @Option(help: "λ pixel attribute, classifier on decoded edits; 0 = off (default 1).") var lambdaPixel: Float?
   @Option(help: "Comma-separated interpolator losses that also train the encoder: edits, all.") var encoderLosses: String = ""
+  @Option(
+    help: "Whether the pixel-attribute loss also trains the decoder: pixel (yes) or none (new runs: none; with --resume, the checkpoint's unless given)."
+  ) var decoderLosses: String?
   @Option(help: "Chance a training batch edits only one group (default 0.5).") var singleGroup: Double?
   @Option(help: "Relative latent spread under which a collapse is reported (default 0.1).") var collapseThreshold: Float?
   @Flag(help: "Train without geometric jitter.") var noJitter = false
+
+  func validate() throws {
+    if let decoderLosses, !["pixel", "none"].contains(decoderLosses) {
+      throw ValidationError("--decoder-losses: '\(decoderLosses)' (known: pixel, none)")
+    }
+  }
 
   func run() throws {
     let outURL = URL(fileURLWithPath: out)
@@ -132,6 +141,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
   /// loss weights, single-group chance, collapse threshold): on a new run over the defaults,
   /// with --resume over the checkpoint's values (adjusting a run that does not edit).
   func adjust(_ o: inout HomoInterpTrainingOptions) {
+    if let decoderLosses { o.pixelAttributeReachesDecoder = decoderLosses == "pixel" }
     if let lr { o.learningRate = lr }
     if let nCritic { o.nCritic = nCritic }
     if let singleGroup { o.singleGroupProbability = singleGroup }

@@ -140,6 +140,44 @@ final class HomoInterpTrainingTests: XCTestCase {
     XCTAssertLessThan(critic(f1), critic(f0))
   }
 
+  /// The pixel-attribute loss trains the interpolator, and the decoder only when asked.
+  func testPixelAttributeLossReachesTheDecoderOnlyWhenAsked() throws {
+    for reaches in [false, true] {
+      var options = HomoInterpTrainingOptions()
+      options.batchSize = 4
+      options.classifierSteps = 1
+      options.warmupSteps = 0
+      options.nCritic = 1
+      options.jitter = false
+      options.pixelAttributeReachesDecoder = reaches
+      options.weights = HomoInterpLossWeights()
+      options.weights.reconstruction = 0
+      options.weights.perceptual = 0
+      options.weights.projection = 0
+      options.weights.adversarial = 0
+      options.weights.attribute = 0
+      options.weights.interpolateAll = 0
+      let config = HomoInterpConfig.tiny(groups: Self.groups)
+      let data = try HomoInterpData(directory: Self.faces, groups: config.groups, imageSize: config.imageSize, jitter: nil, seed: 9)
+      let trainer = try HomoInterpTrainer(config: config, data: data, options: options)
+      let chosen = Array(trainer.data.records.prefix(4))
+      let x = try trainer.data.images(chosen, firstItem: 0, jittered: false)
+      let decoder = trainer.model.decoder.parameters.map(\.scalars)
+      let interpolator = trainer.model.interpolator.parameters.map(\.scalars)
+      var losses: [String: Float] = [:]
+      var rng = RandomGenerator(seed: 4)
+      _ = try trainer.autoencoderStep(x, trainer.data.targets(chosen), &losses, rng: &rng, full: true)
+      XCTAssertNotNil(losses["pixel_attribute"])
+      XCTAssertNotEqual(trainer.model.interpolator.parameters.map(\.scalars), interpolator, "the interpolator learns from it")
+      XCTAssertEqual(trainer.model.decoder.parameters.map(\.scalars) != decoder, reaches, "decoder moved: \(!reaches)")
+      XCTAssertTrue(trainer.model.decoder.parameters.allSatisfy(\.requiresGrad), "the decoder stays trainable")
+    }
+    // Checkpoints from before the option keep their behaviour (the decoder learns from it).
+    var old = HomoInterpTrainingOptions()
+    old.pixelAttributeReachesDecoder = nil
+    XCTAssertTrue(old.pixelAttributeTrainsDecoder)
+  }
+
   func testGradientPenaltyGradientsMatchPyTorch() throws {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("Fixtures/golden/homointerp-critic.safetensors")

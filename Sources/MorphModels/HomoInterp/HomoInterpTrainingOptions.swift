@@ -61,6 +61,11 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   public var editLossesReachEncoder = false
   /// Whether the interpolate-all loss reaches the encoder.
   public var interpolateAllReachesEncoder = false
+  /// Whether the pixel-attribute loss also trains the decoder (it always trains the
+  /// interpolator). New runs: no. nil, in runs from before the option, means yes.
+  public var pixelAttributeReachesDecoder: Bool? = false
+  /// `pixelAttributeReachesDecoder` with its historical default.
+  public var pixelAttributeTrainsDecoder: Bool { pixelAttributeReachesDecoder ?? true }
   /// Chance that a training batch edits a single group (the others stay at 0), as in use;
   /// otherwise every group of every sample draws its own strength.
   public var singleGroupProbability = 0.5

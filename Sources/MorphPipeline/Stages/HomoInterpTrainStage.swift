@@ -57,6 +57,12 @@ enum HomoInterpTrainStage {
       ParameterSpec("warmup", .int, default: .int(2_000), "Reconstruction warm-up steps after the classifier.", check: atLeast(0)),
       ParameterSpec("teacher", .string, default: .string(""), "VGG19 safetensors (torchvision keys) as teacher; empty = the trained classifier."),
       ParameterSpec(
+        "decoder_losses", .string, default: .string(""), "Interpolator losses that also train the decoder: pixel (default none).",
+        check: { v in
+          let bad = HomoInterpParameters.nameList(v.stringValue ?? "").filter { $0 != "pixel" }
+          return bad.isEmpty ? nil : "unknown `\(bad[0])` (known: pixel)"
+        }),
+      ParameterSpec(
         "encoder_losses", .string, default: .string(""), "Interpolator losses that also train the encoder: edits, all.",
         check: { v in
           let bad = HomoInterpParameters.nameList(v.stringValue ?? "").filter { !["edits", "all"].contains($0) }
@@ -144,6 +150,7 @@ enum HomoInterpTrainStage {
     options.jitter = context.bool("jitter")
     if !context.string("teacher").isEmpty { options.teacherVGG19 = context.url("teacher").path }
     for lambda in lambdas { options.weights[keyPath: lambda.keyPath] = Float(context.double(lambda.name)) }
+    options.pixelAttributeReachesDecoder = HomoInterpParameters.nameList(context.string("decoder_losses")).contains("pixel")
     for item in HomoInterpParameters.nameList(context.string("encoder_losses")) {
       if item == "edits" { options.editLossesReachEncoder = true }
       if item == "all" { options.interpolateAllReachesEncoder = true }
