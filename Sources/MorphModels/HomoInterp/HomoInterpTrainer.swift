@@ -197,15 +197,20 @@ public final class HomoInterpTrainer {
     RandomGenerator(seed: options.seed ^ (UInt64(s) &* 0x9E37_79B9_7F4A_7C15) ^ 0x5EED)
   }
 
+  /// Batch number `number`: `batchSize` faces drawn with replacement by `rng`, as images
+  /// (jittered when the run jitters) and attribute targets.
+  func drawBatch(_ rng: inout RandomGenerator, number: Int) throws -> (images: Tensor, targets: Tensor) {
+    let n = options.batchSize
+    let chosen = (0..<n).map { _ in data.records[Int(rng.next() % UInt64(data.records.count))] }
+    return (try data.images(chosen, firstItem: number * n, jittered: options.jitter), data.targets(chosen))
+  }
+
   /// Runs one step of the current phase and reports its losses.
   public func trainStep() throws -> HomoInterpStepReport {
     let start = Date()
     let s = step
     var rng = generator(for: s)
-    let n = options.batchSize
-    let chosen = (0..<n).map { _ in data.records[Int(rng.next() % UInt64(data.records.count))] }
-    let x = try data.images(chosen, firstItem: s * n, jittered: options.jitter)
-    let z = data.targets(chosen)
+    let (x, z) = try drawBatch(&rng, number: s)
     let phase = options.phase(at: s)
     var losses: [String: Float] = [:]
     var spread: Float?
@@ -250,11 +255,10 @@ public final class HomoInterpTrainer {
     for i in 0..<total {
       let start = Date()
       var rng = RandomGenerator(seed: options.seed ^ (UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15) ^ 0xC1A5_5EED)
-      let chosen = (0..<options.batchSize).map { _ in data.records[Int(rng.next() % UInt64(data.records.count))] }
-      let x = try data.images(chosen, firstItem: i * options.batchSize, jittered: options.jitter)
+      let (x, z) = try drawBatch(&rng, number: i)
       var losses: [String: Float] = [:]
       classifierOptimizer?.learningRate = options.classifierLearningRate * Self.classifierDecay(progress: Double(i) / Double(total))
-      try classifierStep(x, data.targets(chosen), &losses)
+      try classifierStep(x, z, &losses)
       pendingClassifierSteps = total - i - 1
       onStep(
         HomoInterpStepReport(
