@@ -1,4 +1,5 @@
 import Foundation
+import MorphImaging
 import MorphNN
 import MorphTensor
 import XCTest
@@ -89,6 +90,58 @@ final class HomoInterpTrainingTests: XCTestCase {
     for _ in 0..<6 {
       let report = try trainer.trainStep()
       XCTAssertTrue(report.losses.values.allSatisfy(\.isFinite), "\(report.losses)")
+    }
+  }
+
+  /// CelebA with only the in-the-wild photos (img_celeba/ + list_landmarks_celeba.txt): each
+  /// photo is aligned by its landmarks, so the training images match the aligned set's.
+  func testUnalignedCelebAPhotosAreAlignedByTheirLandmarks() throws {
+    let fm = FileManager.default
+    let dir = fm.temporaryDirectory.appendingPathComponent("homointerp-wild-\(UUID().uuidString)")
+    defer { try? fm.removeItem(at: dir) }
+    try fm.createDirectory(at: dir.appendingPathComponent("img_celeba"), withIntermediateDirectories: true)
+    try fm.copyItem(at: Self.faces.appendingPathComponent("list_attr_celeba.txt"), to: dir.appendingPathComponent("list_attr_celeba.txt"))
+    // Each aligned face pasted into a larger grey photo at (dx, dy); its landmarks move with it.
+    let (dx, dy) = (37, 21)
+    let aligned = try String(contentsOf: Self.faces.appendingPathComponent("list_landmarks_align_celeba.txt"), encoding: .utf8)
+      .split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+    var wild = "\(aligned.count - 2)\n" + aligned[1].joined(separator: " ") + "\n"
+    for row in aligned.dropFirst(2) {
+      let face = try VipsImage.load(Self.faces.appendingPathComponent("img_align_celeba/\(row[0])"))
+      let (w, h) = (face.width, face.height)
+      let src = try face.pixels()
+      let (pw, ph) = (w + 80, h + 60)
+      var canvas = [UInt8](repeating: 128, count: pw * ph * 3)
+      for y in 0..<h { for x in 0..<w { for c in 0..<3 { canvas[((y + dy) * pw + x + dx) * 3 + c] = src[(y * w + x) * face.bands + c] } } }
+      try VipsImage(pixels: canvas, width: pw, height: ph).save(to: dir.appendingPathComponent("img_celeba/\(row[0])"), quality: 100)
+      let moved = row.dropFirst().enumerated().map { i, v in String(Int(v)! + (i % 2 == 0 ? dx : dy)) }
+      wild += ([row[0]] + moved).joined(separator: " ") + "\n"
+    }
+    let config = HomoInterpConfig.tiny(groups: Self.groups)
+    // Without the in-the-wild landmarks the photos cannot be aligned: a clear error.
+    XCTAssertThrowsError(try HomoInterpData(directory: dir, groups: config.groups, imageSize: 32, jitter: nil, seed: 1)) {
+      XCTAssertTrue("\($0)".contains("list_landmarks_celeba.txt"), "\($0)")
+    }
+    try wild.write(to: dir.appendingPathComponent("list_landmarks_celeba.txt"), atomically: true, encoding: .utf8)
+    let data = try HomoInterpData(directory: dir, groups: config.groups, imageSize: 32, jitter: nil, seed: 1)
+    XCTAssertEqual(data.preprocessor.alignment, .landmarks)
+    XCTAssertTrue((data.records + data.heldOut).allSatisfy { $0.landmarks != nil && $0.file.hasPrefix("img_celeba/") })
+    // Expected: the aligned image brought onto the template by its aligned landmarks (the same
+    // similarity up to the translation); re-encoding and the pasted border leave ~0.026.
+    var onTemplate = data.preprocessor
+    onTemplate.alignment = .landmarks
+    let alignedPoints = Dictionary(
+      uniqueKeysWithValues: aligned.dropFirst(2).map { row in
+        (row[0], (0..<5).map { ImagePoint(x: Double(row[1 + 2 * $0])!, y: Double(row[2 + 2 * $0])!) })
+      })
+    for face in data.records.prefix(4) {
+      let name = String(face.file.split(separator: "/").last!)
+      let got = try data.images([face], firstItem: 0, jittered: false).scalars
+      let (expected, errors) = try onTemplate.batch(
+        [Self.faces.appendingPathComponent("img_align_celeba/\(name)")], landmarks: [try FaceLandmarks(points: XCTUnwrap(alignedPoints[name]))])
+      XCTAssertNil(errors[0] as Any?)
+      let meanAbs = zip(got, expected.data).map { abs($0 - $1) }.reduce(0, +) / Float(got.count)
+      XCTAssertLessThan(meanAbs, 0.05, face.file)  // unshifted landmarks give 0.3–0.5
     }
   }
 

@@ -11,6 +11,9 @@ public struct HomoInterpFace: Sendable {
   public var partition: Int
   /// Targets in [0, 1], one per attribute of the data's groups, in group order.
   public var targets: [Float]
+  /// The face's five landmarks in its photo, for unaligned sets (CelebA's `img_celeba/`);
+  /// nil when the image is already aligned and gets the CelebA crop.
+  public var landmarks: MorphImaging.FaceLandmarks?
 }
 
 /// The training images and attribute targets of a labelled face set in the CelebA layout:
@@ -18,8 +21,10 @@ public struct HomoInterpFace: Sendable {
 ///   the renderer's attribute parameters in [0, 1] are (soft) targets;
 /// - a CelebA-style set: `img_align_celeba/` with `list_attr_celeba.txt` (±1; 0 = unknown,
 ///   a target of ½) and, optionally, `list_eval_partition.txt`, read by the catalog's
-///   `CelebAReader` (root, `Anno/`, `Eval/` and `Img/` as published).
-/// Images get the CelebA crop, jitter and [−1, 1] normalisation.
+///   `CelebAReader` (root, `Anno/`, `Eval/` and `Img/` as published); with only the
+///   in-the-wild `img_celeba/`, each photo is aligned by its five landmarks from
+///   `list_landmarks_celeba.txt` onto the aligned set's template.
+/// Images get the CelebA crop (or landmark alignment), jitter and [−1, 1] normalisation.
 public struct HomoInterpData: Sendable {
   public var directory: URL
   /// Training faces (CelebA splits 0 and 1; the test split is held out for evaluation).
@@ -51,7 +56,7 @@ public struct HomoInterpData: Sendable {
     let column = Dictionary(uniqueKeysWithValues: labels.attributeNames.enumerated().map { ($1, $0) })
     let members = self.groups.flatMap(\.attributes).compactMap { column[$0] }
     let all = labels.faces.map { face in
-      HomoInterpFace(file: face.file, partition: face.partition, targets: members.map { face.values[$0] })
+      HomoInterpFace(file: face.file, partition: face.partition, targets: members.map { face.values[$0] }, landmarks: face.landmarks)
     }
     records = all.filter { $0.partition != 2 }
     heldOut = all.filter { $0.partition == 2 }
@@ -61,7 +66,8 @@ public struct HomoInterpData: Sendable {
     }
     hash = labels.hash
     preprocessor = ImagePreprocessor(
-      size: imageSize, alignment: .celebaCrop, jitter: jitter.map { Jitter(seed: seed, options: $0) },
+      size: imageSize, alignment: all.contains { $0.landmarks != nil } ? .landmarks : .celebaCrop,
+      jitter: jitter.map { Jitter(seed: seed, options: $0) },
       normalisation: .symmetric)
   }
 
@@ -69,7 +75,7 @@ public struct HomoInterpData: Sendable {
   /// labels (checkpoints name the data they saw).
   struct Labels {
     var attributeNames: [String]
-    var faces: [(file: String, partition: Int, values: [Float])]
+    var faces: [(file: String, partition: Int, values: [Float], landmarks: MorphImaging.FaceLandmarks?)]
     var hash: String
   }
 
@@ -90,7 +96,8 @@ public struct HomoInterpData: Sendable {
     let faces = try ToyFaceSetReader.read(directory).map { r in
       (
         file: "img_align_celeba/" + r.name, partition: r.partition,
-        values: ToyFaceAttribute.allCases.map { Float(min(max(r.parameters.attributes[$0.index], 0), 1)) }
+        values: ToyFaceAttribute.allCases.map { Float(min(max(r.parameters.attributes[$0.index], 0), 1)) },
+        landmarks: MorphImaging.FaceLandmarks?.none
       )
     }
     // The raw files, as checkpoints of synthetic sets have always recorded them.
@@ -106,24 +113,37 @@ public struct HomoInterpData: Sendable {
       throw HomoInterpError.badTraining(
         "\(directory.path) is neither a synthetic face set (no params.csv) nor a CelebA-style set: \(error)")
     }
-    guard annotations.landmarksAligned, !annotations.files.contains(where: { $0.hasPrefix("img_celeba/") }) else {
-      throw HomoInterpError.badTraining(
-        "\(directory.path): training reads aligned faces (img_align_celeba/, the CelebA crop); "
-          + "img_celeba/ holds unaligned photos")
+    // Unaligned photos (img_celeba/) are aligned by their in-the-wild landmarks.
+    let unaligned = annotations.files.contains { $0.hasPrefix("img_celeba/") }
+    var landmarks: [MorphImaging.FaceLandmarks?] = Array(repeating: nil, count: annotations.files.count)
+    if unaligned {
+      guard let values = annotations.landmarks, !annotations.landmarksAligned else {
+        throw HomoInterpError.badTraining(
+          "\(directory.path): img_celeba/ holds unaligned photos; training aligns them by their landmarks, "
+            + "which need list_landmarks_celeba.txt (or use img_align_celeba/)")
+      }
+      for i in landmarks.indices {
+        let row = (0..<5).map { ImagePoint(x: Double(values[i * 10 + 2 * $0]), y: Double(values[i * 10 + 2 * $0 + 1])) }
+        do { landmarks[i] = try MorphImaging.FaceLandmarks(points: row) } catch {
+          throw HomoInterpError.badTraining("\(directory.path): landmarks of \(annotations.files[i]): \(error)")
+        }
+      }
     }
     let k = annotations.attributeNames.count
     let faces = annotations.files.enumerated().map { i, file in
       // ±1 → 1 / 0; 0 (unknown) → ½.
       (
         file: file, partition: max(0, Int(annotations.splits[i])),
-        values: (0..<k).map { (Float(annotations.values[i * k + $0]) + 1) / 2 }
+        values: (0..<k).map { (Float(annotations.values[i * k + $0]) + 1) / 2 }, landmarks: landmarks[i]
       )
     }
-    // What was parsed, not the files again (a CelebA attribute list is 26 MB).
-    let parsed = [
+    // What was parsed, not the files again (a CelebA attribute list is 26 MB). Landmarks
+    // count only where they place the crop.
+    var parsed = [
       Data(annotations.attributeNames.joined(separator: " ").utf8), Data(annotations.files.joined(separator: "\n").utf8),
       annotations.values.withUnsafeBytes { Data($0) }, annotations.splits.withUnsafeBytes { Data($0) },
     ]
+    if unaligned, let values = annotations.landmarks { parsed.append(values.withUnsafeBytes { Data($0) }) }
     return Labels(attributeNames: annotations.attributeNames, faces: faces, hash: fnv1a64(parsed))
   }
 
@@ -146,7 +166,8 @@ public struct HomoInterpData: Sendable {
   public func images(_ chosen: [HomoInterpFace], firstItem: Int, jittered: Bool = true) throws -> Tensor {
     var p = preprocessor
     if !jittered { p.jitter = nil }
-    let (batch, errors) = try p.batch(chosen.map(imageURL), firstItem: firstItem, parallelism: 2)
+    let landmarks = p.alignment == .landmarks ? chosen.map(\.landmarks) : nil
+    let (batch, errors) = try p.batch(chosen.map(imageURL), firstItem: firstItem, landmarks: landmarks, parallelism: 2)
     if let (i, error) = errors.enumerated().first(where: { $0.element != nil }) {
       throw HomoInterpError.badTraining("\(imageURL(chosen[i]).path): \(error.map { "\($0)" } ?? "")")
     }
