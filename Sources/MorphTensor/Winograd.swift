@@ -25,10 +25,16 @@ enum Winograd {
     return 96 << 10
   }()
 
-  /// Smallest output plane (pixels) for the Winograd path: on 16×16 planes and below a
-  /// block has too few tiles to amortise reading the 16 transformed weight matrices, and
-  /// im2col's single GEMM wins (measured with `morph bench engine --workload conv3x3`).
-  nonisolated(unsafe) static var minimumPlane = 512  // var: tests lower it to reach small shapes
+  /// Smallest output plane (pixels) for the Winograd path: below 8×8 a block has too few
+  /// tiles to amortise reading the 16 transformed weight matrices, and im2col's single GEMM
+  /// wins. 8×8 and 16×16 planes used to go to im2col too (512); taking them here made the
+  /// 64 px inference 0.068–0.073 → 0.056–0.062 s and left 128 px no slower (3.08–3.18 →
+  /// 2.96–3.13 s infer, 9.0–10.5 → 8.6–9.2 s train step), alternating runs of
+  /// `morph bench engine`; 4×4 (16) was slower again. `MORPH_WINOGRAD_MIN_PLANE` overrides.
+  nonisolated(unsafe) static var minimumPlane: Int = {  // var: tests lower it to reach small shapes
+    if let v = ProcessInfo.processInfo.environment["MORPH_WINOGRAD_MIN_PLANE"], let n = Int(v), n >= 1 { return n }
+    return 64
+  }()
 
   /// Whether a convolution of this shape takes the Winograd path.
   static func applies(_ geo: ConvGeometry, inChannels: Int, outChannels: Int) -> Bool {
