@@ -61,6 +61,11 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let decoderLosses, !["pixel", "none"].contains(decoderLosses) {
       throw ValidationError("--decoder-losses: '\(decoderLosses)' (known: pixel, none)")
     }
+    guard retrainClassifier >= 0 else { throw ValidationError("--retrain-classifier must be ≥ 0") }
+    if retrainClassifier > 0 && !resume { throw ValidationError("--retrain-classifier only applies with --resume") }
+    if resume && classifierGrid != nil && retrainClassifier == 0 {
+      throw ValidationError("--classifier-grid with --resume needs --retrain-classifier N: the saved classifier has its own grid")
+    }
   }
 
   func run() throws {
@@ -88,9 +93,6 @@ struct TrainHomoInterpCommand: ParsableCommand {
     try config.validate()
     let trainer: HomoInterpTrainer
     if resume {
-      if classifierGrid != nil && retrainClassifier == 0 {
-        throw ValidationError("--classifier-grid with --resume needs --retrain-classifier N: the saved classifier has its own grid")
-      }
       trainer = try HomoInterpTrainer.resume(
         from: checkpoint, dataDirectory: URL(fileURLWithPath: data), steps: steps, retrainClassifier: retrainClassifier
       ) {
@@ -99,7 +101,6 @@ struct TrainHomoInterpCommand: ParsableCommand {
       }
       print("resumed \(checkpoint.path) at step \(trainer.step) of \(trainer.options.steps) (options, seed and weights from the checkpoint)")
     } else {
-      guard retrainClassifier == 0 else { throw ValidationError("--retrain-classifier only applies with --resume") }
       let faces = try HomoInterpData(
         directory: URL(fileURLWithPath: data), groups: config.groups, imageSize: size,
         jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: seed)

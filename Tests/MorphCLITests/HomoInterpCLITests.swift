@@ -16,6 +16,18 @@ final class HomoInterpCLITests: XCTestCase {
 
   func morph(_ arguments: [String]) throws -> MorphProcess.Result { try MorphProcess.run(arguments, cwd: folder) }
 
+  func testTrainOptionsThatNeedResumeAreRefusedUpFront() throws {
+    for (arguments, message) in [
+      (["--retrain-classifier", "100"], "only applies with --resume"),
+      (["--resume", "--classifier-grid", "2"], "needs --retrain-classifier"),
+      (["--decoder-losses", "edits"], "known: pixel, none"),
+    ] {
+      let result = try morph(["train", "homointerp", "--data", "nowhere", "--out", "run"] + arguments)
+      XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
+      XCTAssertTrue(result.stderr.contains(message), result.stderr)
+    }
+  }
+
   func testStagesAreDocumentedAndBadParametersPointAtTheirLine() throws {
     let list = try morph(["stages"])
     XCTAssertEqual(list.status, 0, list.stderr)

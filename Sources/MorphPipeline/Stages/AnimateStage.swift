@@ -4,6 +4,12 @@ import MorphImaging
 
 /// `animate`: every input image, in item order, as one looping GIF or WebP.
 enum AnimateStage {
+  /// The `gif_effort` parameter of both animation stages.
+  static let gifEffortParameter = ParameterSpec(
+    "gif_effort", .int, default: .int(Animation.defaultGIFEffort),
+    "GIF palette effort 1…10 (libimagequant): lower is faster, 7 is libvips' default.",
+    check: { (1...10).contains($0.intValue ?? 0) ? nil : "must be within 1…10" })
+
   static let descriptor = StageDescriptor(
     name: "animate", summary: "Write all images, in item order, as one looping animated GIF or WebP.",
     shape: .reduce, input: .images, output: .records,
@@ -11,10 +17,7 @@ enum AnimateStage {
       ParameterSpec("path", .path, "Output file (.gif or .webp)."),
       ParameterSpec("delay_ms", .int, default: .int(100), "Milliseconds per frame."),
       ParameterSpec("ping_pong", .bool, default: .bool(false), "Play forward then back."),
-      ParameterSpec(
-        "gif_effort", .int, default: .int(Animation.defaultGIFEffort),
-        "GIF palette effort 1…10 (libimagequant): lower is faster, 7 is libvips' default.",
-        check: { (1...10).contains($0.intValue ?? 0) ? nil : "must be within 1…10" }),
+      gifEffortParameter,
     ],
     retryable: true, concurrency: 1,
     cachedResultIsValid: { SaveStage.outputIsIntact($0) }

@@ -20,10 +20,7 @@ enum HomoInterpAnimateStage {
         "delay_ms", .int, default: .int(120), "Milliseconds per frame.",
         check: { (10...10_000).contains($0.intValue ?? 0) ? nil : "must be within 10…10000" }),
       ParameterSpec("ping_pong", .bool, default: .bool(true), "Play forward then back (a smooth loop)."),
-      ParameterSpec(
-        "gif_effort", .int, default: .int(Animation.defaultGIFEffort),
-        "GIF palette effort 1…10 (libimagequant): lower is faster, 7 is libvips' default.",
-        check: { (1...10).contains($0.intValue ?? 0) ? nil : "must be within 1…10" }),
+      AnimateStage.gifEffortParameter,
       ParameterSpec(
         "size", .int, default: .int(128), "Side of the animation in pixels (frames are resampled; 0 = as decoded).",
         check: { v in (0...1024).contains(v.intValue ?? -1) ? nil : "must be within 0…1024" }),
