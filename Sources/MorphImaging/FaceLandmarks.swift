@@ -39,6 +39,16 @@ public struct FaceLandmarks: Equatable, Sendable {
       rightMouth: points[4])
   }
 
+  /// Builds landmarks from ten numbers, x and y of each point in CelebA's order (a row of
+  /// `list_landmarks_*celeba.txt`); throws for any other count or non-finite values.
+  public init<S: Sequence>(flat numbers: S) throws where S.Element: BinaryFloatingPoint {
+    let values = numbers.map { Double($0) }
+    guard values.count == 10 else {
+      throw ImagingError.invalidArgument("face landmarks need 10 numbers (5 points), got \(values.count)")
+    }
+    try self.init(points: (0..<5).map { ImagePoint(x: values[2 * $0], y: values[2 * $0 + 1]) })
+  }
+
   /// The points in CelebA's order.
   public var points: [ImagePoint] { [leftEye, rightEye, nose, leftMouth, rightMouth] }
 

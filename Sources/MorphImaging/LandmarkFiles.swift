@@ -147,7 +147,7 @@ public enum LandmarkFiles {
   // MARK: - Helpers
 
   static func landmarks(from numbers: [Double]) throws -> FaceLandmarks {
-    try FaceLandmarks(points: (0..<5).map { ImagePoint(x: numbers[2 * $0], y: numbers[2 * $0 + 1]) })
+    try FaceLandmarks(flat: numbers)
   }
 
   static func fieldName(_ offset: Int) -> String {

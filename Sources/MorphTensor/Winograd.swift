@@ -13,17 +13,11 @@ enum Winograd {
   /// Below these channel counts the transforms cost more than the multiplies they save:
   /// the 16 GEMMs have inner size cin and are memory-bound when it is small
   /// (`MORPH_WINOGRAD_MIN_CHANNELS` overrides, for tuning).
-  static let minimumChannels: Int = {
-    if let v = ProcessInfo.processInfo.environment["MORPH_WINOGRAD_MIN_CHANNELS"], let n = Int(v), n >= 1 { return n }
-    return 8
-  }()
+  static let minimumChannels = tuning("MORPH_WINOGRAD_MIN_CHANNELS", default: 8, atLeast: 1)
 
   /// Floats of transformed input and products per block of tiles: small enough to stay in
   /// a core's L2 cache between the transforms and the GEMMs (`MORPH_WINOGRAD_BLOCK` overrides).
-  static let blockBudget: Int = {
-    if let v = ProcessInfo.processInfo.environment["MORPH_WINOGRAD_BLOCK"], let n = Int(v), n >= 1024 { return n }
-    return 96 << 10
-  }()
+  static let blockBudget = tuning("MORPH_WINOGRAD_BLOCK", default: 96 << 10, atLeast: 1024)
 
   /// Smallest output plane (pixels) for the Winograd path: below 8×8 a block has too few
   /// tiles to amortise reading the 16 transformed weight matrices, and im2col's single GEMM
@@ -31,10 +25,13 @@ enum Winograd {
   /// 64 px inference 0.068–0.073 → 0.056–0.062 s and left 128 px no slower (3.08–3.18 →
   /// 2.96–3.13 s infer, 9.0–10.5 → 8.6–9.2 s train step), alternating runs of
   /// `morph bench engine`; 4×4 (16) was slower again. `MORPH_WINOGRAD_MIN_PLANE` overrides.
-  nonisolated(unsafe) static var minimumPlane: Int = {  // var: tests lower it to reach small shapes
-    if let v = ProcessInfo.processInfo.environment["MORPH_WINOGRAD_MIN_PLANE"], let n = Int(v), n >= 1 { return n }
-    return 64
-  }()
+  nonisolated(unsafe) static var minimumPlane = tuning("MORPH_WINOGRAD_MIN_PLANE", default: 64, atLeast: 1)  // var: tests lower it
+
+  /// The integer in environment variable `name` when it is at least `minimum`, else `value`.
+  private static func tuning(_ name: String, default value: Int, atLeast minimum: Int) -> Int {
+    guard let text = ProcessInfo.processInfo.environment[name], let n = Int(text), n >= minimum else { return value }
+    return n
+  }
 
   /// Whether a convolution of this shape takes the Winograd path.
   static func applies(_ geo: ConvGeometry, inChannels: Int, outChannels: Int) -> Bool {

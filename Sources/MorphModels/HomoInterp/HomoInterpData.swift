@@ -123,8 +123,7 @@ public struct HomoInterpData: Sendable {
             + "which need list_landmarks_celeba.txt (or use img_align_celeba/)")
       }
       for i in landmarks.indices {
-        let row = (0..<5).map { ImagePoint(x: Double(values[i * 10 + 2 * $0]), y: Double(values[i * 10 + 2 * $0 + 1])) }
-        do { landmarks[i] = try MorphImaging.FaceLandmarks(points: row) } catch {
+        do { landmarks[i] = try MorphImaging.FaceLandmarks(flat: values[(i * 10)..<(i * 10 + 10)]) } catch {
           throw HomoInterpError.badTraining("\(directory.path): landmarks of \(annotations.files[i]): \(error)")
         }
       }

@@ -44,14 +44,15 @@ public final class HomoInterpTrainer {
     var rng = RandomGenerator(seed: modelSeed ^ 0xC1A5_51F1)
     let needClassifier = options.teacherVGG19 == nil || options.weights.pixelAttribute > 0
     let totalAttributes = data.groups.reduce(0) { $0 + $1.attributes.count }
+    let grid = options.classifierGrid ?? 1
+    if needClassifier, config.latentSide % grid != 0 {
+      throw HomoInterpError.badTraining(
+        "classifier grid \(grid) does not divide the \(config.latentSide)×\(config.latentSide) feature map")
+    }
     let cls = needClassifier
       ? HomoInterpAttributeClassifier(
-        imageSize: config.imageSize, poolings: config.poolings, attributes: totalAttributes, grid: options.classifierGrid ?? 1, rng: &rng)
+        imageSize: config.imageSize, poolings: config.poolings, attributes: totalAttributes, grid: grid, rng: &rng)
       : nil
-    if needClassifier, config.latentSide % (options.classifierGrid ?? 1) != 0 {
-      throw HomoInterpError.badTraining(
-        "classifier grid \(options.classifierGrid ?? 1) does not divide the \(config.latentSide)×\(config.latentSide) feature map")
-    }
     classifier = cls
     if let path = options.teacherVGG19 {
       teacher = try VGG19Teacher(url: URL(fileURLWithPath: path), poolings: config.poolings)
