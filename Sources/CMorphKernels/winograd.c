@@ -2,11 +2,17 @@
 //   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
 //   Aᵀ = [1 1 1 0; 0 1 −1 −1].
 #include "morph_kernels.h"
+#include <stdlib.h>
 #include <string.h>
 
 void morph_winograd_weights(const float *w, int cout, int cin, int transpose_flip, float *u) {
   int O = transpose_flip ? cin : cout, I = transpose_flip ? cout : cin;
-  for (int o = 0; o < O; o++)
+  // One output channel's 16 rows are built in a small buffer and copied out row by row:
+  // written straight into u, the 16 streams sit O·I floats apart (a power of two for most
+  // layers) and evict each other from the cache on every store.
+  float *rows = malloc(sizeof(float) * 16 * (size_t)I);
+  if (!rows) return;
+  for (int o = 0; o < O; o++) {
     for (int i = 0; i < I; i++) {
       float g[3][3], t[4][3];
       for (int a = 0; a < 3; a++)
@@ -20,10 +26,16 @@ void morph_winograd_weights(const float *w, int cout, int cin, int transpose_fli
         t[3][b] = g[2][b];
       }
       for (int a = 0; a < 4; a++) {  // (G g) Gᵀ
-        float r[4] = {t[a][0], 0.5f * (t[a][0] + t[a][1] + t[a][2]), 0.5f * (t[a][0] - t[a][1] + t[a][2]), t[a][2]};
-        for (int b = 0; b < 4; b++) u[((size_t)(a * 4 + b) * O + o) * I + i] = r[b];
+        float *r = rows + (size_t)(a * 4) * I + i;
+        r[0] = t[a][0];
+        r[I] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
+        r[2 * (size_t)I] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
+        r[3 * (size_t)I] = t[a][2];
       }
     }
+    for (int xi = 0; xi < 16; xi++) memcpy(u + ((size_t)xi * O + o) * I, rows + (size_t)xi * I, sizeof(float) * I);
+  }
+  free(rows);
 }
 
 void morph_winograd_input(const float *x, int c, int h, int w, int pad, int tw, int ty0, int ty1,

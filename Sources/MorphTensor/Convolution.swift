@@ -80,11 +80,12 @@ extension Tensor {
             return
           }
           if Winograd.applies(geo, inChannels: cin, outChannels: cout) {
-            let u = Winograd.weights(pw, cout: cout, cin: cin, transposeFlip: false)
+            let tile = Winograd.tile(geo)
+            let u = Winograd.weights(pw, cout: cout, cin: cin, transposeFlip: false, tile: tile)
             u.withUnsafeBufferPointer { pu in
               guard let pu = pu.baseAddress else { return }
               Winograd.convolve(
-                px, n: n, cin: cin, h: geo.input.h, w: geo.input.w, pad: geo.padding, u: pu, cout: cout,
+                px, n: n, cin: cin, h: geo.input.h, w: geo.input.w, pad: geo.padding, u: pu, cout: cout, tile: tile,
                 epilogue: epilogue, out: out)
             }
             return
@@ -136,12 +137,13 @@ extension Tensor {
           // A 3×3 stride-1 conv's input gradient is itself a 3×3 stride-1 conv of the output
           // gradient with the rotated, transposed weight and padding 2 − p.
           if Winograd.applies(geo, inChannels: cout, outChannels: cin) {
-            let u = Winograd.weights(pw, cout: cout, cin: cin, transposeFlip: true)
+            let tile = Winograd.tile(geo)
+            let u = Winograd.weights(pw, cout: cout, cin: cin, transposeFlip: true, tile: tile)
             u.withUnsafeBufferPointer { pu in
               guard let pu = pu.baseAddress else { return }
               Winograd.convolve(
                 pg, n: n, cin: cout, h: geo.outputHeight, w: geo.outputWidth, pad: 2 - geo.padding, u: pu, cout: cin,
-                epilogue: nil, out: out)
+                tile: tile, epilogue: nil, out: out)
             }
             return
           }

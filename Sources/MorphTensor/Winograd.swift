@@ -1,11 +1,12 @@
 import CMorphKernels
 import Foundation
 
-/// 3×3 stride-1 convolutions by Winograd F(2×2, 3×3): each 2×2 output tile costs 16
-/// multiplies per channel pair instead of 36, as 16 GEMMs U[ξ]·V[ξ] over all tiles of a
-/// chunk of images (`morph_winograd_*` hold the transforms). Used for conv2d's forward pass
-/// and its input gradient (a 3×3 stride-1 convolution with the rotated, transposed weight);
-/// the weight gradient keeps im2col.
+/// 3×3 stride-1 convolutions by Winograd's minimal filtering: F(4×4, 3×3) by default, where a
+/// 4×4 output tile costs 36 multiplies per channel pair instead of 144, or F(2×2, 3×3) (16
+/// instead of 36), as α² GEMMs U[ξ]·V[ξ] over all tiles of a chunk of images (α = tile + 2;
+/// `morph_winograd_*` and `morph_winograd4_*` hold the transforms). Used for conv2d's forward
+/// pass and its input gradient (a 3×3 stride-1 convolution with the rotated, transposed
+/// weight); the weight gradient keeps im2col.
 enum Winograd {
   /// `MORPH_WINOGRAD=0` turns the path off (to compare against im2col).
   static let enabled = ProcessInfo.processInfo.environment["MORPH_WINOGRAD"] != "0"
@@ -20,12 +21,30 @@ enum Winograd {
   static let blockBudget = tuning("MORPH_WINOGRAD_BLOCK", default: 96 << 10, atLeast: 1024)
 
   /// Smallest output plane (pixels) for the Winograd path: below 8×8 a block has too few
-  /// tiles to amortise reading the 16 transformed weight matrices, and im2col's single GEMM
+  /// tiles to amortise reading the α² transformed weight matrices, and im2col's single GEMM
   /// wins. 8×8 and 16×16 planes used to go to im2col too (512); taking them here made the
   /// 64 px inference 0.068–0.073 → 0.056–0.062 s and left 128 px no slower (3.08–3.18 →
   /// 2.96–3.13 s infer, 9.0–10.5 → 8.6–9.2 s train step), alternating runs of
   /// `morph bench engine`; 4×4 (16) was slower again. `MORPH_WINOGRAD_MIN_PLANE` overrides.
   nonisolated(unsafe) static var minimumPlane = tuning("MORPH_WINOGRAD_MIN_PLANE", default: 64, atLeast: 1)  // var: tests lower it
+
+  /// Forced output tile side (`MORPH_WINOGRAD_TILE`, 2 or 4); 0 chooses by shape.
+  nonisolated(unsafe) static var forcedTile = tuning("MORPH_WINOGRAD_TILE", default: 0, atLeast: 0)  // var: tests set it
+
+  /// Smallest output plane for F(4×4, 3×3) (`MORPH_WINOGRAD4_MIN_PLANE`); by default none.
+  /// On this project's machine (2-core EPYC, OpenBLAS 0.3.21) F(4×4) measured no faster: 64 px
+  /// inference 0.049 s with F(2×2) against 0.053 s with F(4×4) everywhere, and 128 px
+  /// inference within the ±15 % noise of alternating runs whether F(4×4) took planes from
+  /// 16×16, 32×32 or 64×64 up; its 36 GEMMs per block are smaller and its transformed
+  /// weights 2.25× larger, which eats the multiplies it saves at these channel counts.
+  static let minimumPlaneF4 = tuning("MORPH_WINOGRAD4_MIN_PLANE", default: Int.max, atLeast: 1)
+
+  /// Output tile side for a convolution of this shape: 4 on planes from `minimumPlaneF4`
+  /// up, 2 on the rest.
+  static func tile(_ geo: ConvGeometry) -> Int {
+    if forcedTile == 2 || forcedTile == 4 { return forcedTile }
+    return geo.outputHeight * geo.outputWidth >= minimumPlaneF4 ? 4 : 2
+  }
 
   /// The integer in environment variable `name` when it is at least `minimum`, else `value`.
   private static func tuning(_ name: String, default value: Int, atLeast minimum: Int) -> Int {
@@ -44,34 +63,44 @@ enum Winograd {
   /// 1024 floats (4 KiB), plus 16 (one cache line).
   static func streamStride(_ count: Int) -> Int { (count + 1023) / 1024 * 1024 + 16 }
 
-  /// The 16 transformed weight matrices of `w` (cout×cin×3×3): [16][cout][cin], or with
-  /// `transposeFlip` those of the input-gradient convolution, [16][cin][cout].
-  static func weights(_ w: UnsafePointer<Float>, cout: Int, cin: Int, transposeFlip: Bool) -> [Float] {
-    makeScalars(16 * cout * cin) { morph_winograd_weights(w, Int32(cout), Int32(cin), transposeFlip ? 1 : 0, $0) }
+  /// The α² transformed weight matrices of `w` (cout×cin×3×3) for output tiles of side `tile`:
+  /// [α²][cout][cin], or with `transposeFlip` those of the input-gradient convolution,
+  /// [α²][cin][cout].
+  static func weights(_ w: UnsafePointer<Float>, cout: Int, cin: Int, transposeFlip: Bool, tile: Int) -> [Float] {
+    let alpha = tile + 2
+    return makeScalars(alpha * alpha * cout * cin) {
+      if tile == 4 {
+        morph_winograd4_weights(w, Int32(cout), Int32(cin), transposeFlip ? 1 : 0, $0)
+      } else {
+        morph_winograd_weights(w, Int32(cout), Int32(cin), transposeFlip ? 1 : 0, $0)
+      }
+    }
   }
 
   /// `out` (n×cout×oh×ow, oh = h + 2·pad − 2) = the 3×3 convolution of `x` (n×cin×h×w) whose
-  /// transformed weights are `u` ([16][cout][cin]), then bias and ReLU when given.
+  /// transformed weights for output tiles of side `tile` are `u` ([α²][cout][cin]), then bias
+  /// and ReLU when given.
   static func convolve(
     _ x: UnsafePointer<Float>, n: Int, cin: Int, h: Int, w: Int, pad: Int, u: UnsafePointer<Float>, cout: Int,
-    epilogue: ConvEpilogue?, out: UnsafeMutablePointer<Float>
+    tile: Int, epilogue: ConvEpilogue?, out: UnsafeMutablePointer<Float>
   ) {
     let oh = h + 2 * pad - 2, ow = w + 2 * pad - 2
-    let th = (oh + 1) / 2, tw = (ow + 1) / 2, tiles = th * tw
+    let alpha = tile + 2, matrices = alpha * alpha
+    let th = (oh + tile - 1) / tile, tw = (ow + tile - 1) / tile, tiles = th * tw
     // Tiles per block: what fits the cache budget, but at least min(cin, cout) so the GEMMs
-    // stay wide enough to amortise reading U (16·cout·cin floats) once per block. Whole tile
+    // stay wide enough to amortise reading U (α²·cout·cin floats) once per block. Whole tile
     // rows of one image, or whole images when a plane is smaller than that.
-    let target = Swift.max(blockBudget / (16 * (cin + cout)), Swift.min(cin, cout), 1)
+    let target = Swift.max(blockBudget / (matrices * (cin + cout)), Swift.min(cin, cout), 1)
     let rowsPerBlock = Swift.min(th, Swift.max(1, (target + tw - 1) / tw))
     let capacity = rowsPerBlock < th ? rowsPerBlock * tw : Swift.max(1, target / tiles) * tiles
-    let parts = Parallel.parts(n, work: 2 * n * cout * cin * 16 * tiles)
+    let parts = Parallel.parts(n, work: 2 * n * cout * cin * matrices * tiles)
     Parallel.forEachPart(n, parts: parts) { _, range in
-      // The 16 matrices sit an odd number of cache lines past a 4 KiB multiple apart: at
-      // power-of-two distances the transforms' 16 streams would evict each other.
+      // The α² matrices sit an odd number of cache lines past a 4 KiB multiple apart: at
+      // power-of-two distances the transforms' α² streams would evict each other.
       let vs = streamStride(cin * capacity), ms = streamStride(cout * capacity)
-      let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * vs)
-      let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * ms)
-      let pbuf = UnsafeMutablePointer<Float>.allocate(capacity: (2 * rowsPerBlock + 2) * (2 * tw + 2))
+      let v = UnsafeMutablePointer<Float>.allocate(capacity: matrices * vs)
+      let m = UnsafeMutablePointer<Float>.allocate(capacity: matrices * ms)
+      let pbuf = UnsafeMutablePointer<Float>.allocate(capacity: (tile * rowsPerBlock + 2) * (tile * tw + 2))
       defer {
         v.deallocate()
         m.deallocate()
@@ -83,18 +112,20 @@ enum Winograd {
       func flush() {
         guard used > 0 else { return }
         for seg in segments {
-          morph_winograd_input(
+          let input = tile == 4 ? morph_winograd4_input : morph_winograd_input
+          input(
             x + seg.img * cin * h * w, Int32(cin), Int32(h), Int32(w), Int32(pad), Int32(tw), Int32(seg.ty0), Int32(seg.ty1),
             v, used, vs, seg.col0, pbuf)
         }
-        for xi in 0..<16 {
+        for xi in 0..<matrices {
           // M[ξ] (cout × used) = U[ξ] (cout × cin) · V[ξ] (cin × used)
           sgemm(
             transA: false, transB: false, m: cout, n: used, k: cin, a: u + xi * cout * cin, lda: cin,
             b: v + xi * vs, ldb: used, c: m + xi * ms, ldc: used)
         }
         for seg in segments {
-          morph_winograd_output(
+          let output = tile == 4 ? morph_winograd4_output : morph_winograd_output
+          output(
             m, Int32(cout), Int32(oh), Int32(ow), Int32(tw), Int32(seg.ty0), Int32(seg.ty1), used, ms, seg.col0,
             epilogue?.bias, epilogue?.relu == true ? 1 : 0, out + seg.img * cout * oh * ow)
         }

@@ -1,18 +1,24 @@
 @testable import MorphTensor
 import XCTest
 
-/// Winograd F(2×2, 3×3) against the definition of convolution, for the forward pass and the
-/// input gradient, on even and odd plane sizes (clipped edge tiles) and paddings 0…2.
+/// Winograd F(4×4, 3×3) and F(2×2, 3×3) against the definition of convolution, for the
+/// forward pass and the input gradient, on plane sizes that leave clipped edge tiles for
+/// either tile and paddings 0…2.
 final class WinogradTests: XCTestCase {
   private var savedMinimumPlane = 0
+  private var savedTile = 4
 
   // Small planes keep the test fast; production shapes start at Winograd.minimumPlane.
   override func setUp() {
     savedMinimumPlane = Winograd.minimumPlane
+    savedTile = Winograd.forcedTile
     Winograd.minimumPlane = 1
   }
 
-  override func tearDown() { Winograd.minimumPlane = savedMinimumPlane }
+  override func tearDown() {
+    Winograd.minimumPlane = savedMinimumPlane
+    Winograd.forcedTile = savedTile
+  }
 
   /// dx[n][c][y][x] = Σ g[n][o][oy][ox]·w[o][c][y − oy + p][x − ox + p] (stride 1).
   static func referenceInputGradient(_ g: Tensor, _ w: Tensor, padding p: Int, input: (h: Int, w: Int)) -> Tensor {
@@ -36,8 +42,15 @@ final class WinogradTests: XCTestCase {
     // The last two have several images per block, and several blocks per image.
     let cases = [
       (2, 8, 8, 6, 6, 1), (3, 9, 12, 7, 5, 1), (2, 8, 10, 5, 6, 0), (1, 12, 8, 3, 4, 2), (2, 16, 8, 1, 1, 1),
-      (3, 8, 8, 70, 9, 1), (1, 64, 8, 40, 40, 1),
+      (3, 8, 8, 70, 9, 1), (1, 64, 8, 40, 40, 1), (2, 8, 8, 9, 10, 1), (1, 8, 16, 11, 6, 2),
     ]
+    for tile in [4, 2] {
+      Winograd.forcedTile = tile
+      try checkAgainstDefinition(cases, tile: tile)
+    }
+  }
+
+  private func checkAgainstDefinition(_ cases: [(Int, Int, Int, Int, Int, Int)], tile: Int) throws {
     for (i, c) in cases.enumerated() {
       let (n, cin, cout, h, w, p) = c
       let geo = ConvGeometry(stride: 1, padding: p, kernel: (3, 3), input: (h, w))
@@ -45,20 +58,23 @@ final class WinogradTests: XCTestCase {
       let x = GradCheck.random([n, cin, h, w], seed: UInt64(500 + i))
       let wt = GradCheck.random([cout, cin, 3, 3], seed: UInt64(600 + i), scale: 0.3)
       let y = conv2d(x, wt, padding: p)
-      assertClose(y, ParallelConvTests.reference(x, wt, stride: 1, padding: p), "forward \(c)")
+      assertClose(y, ParallelConvTests.reference(x, wt, stride: 1, padding: p), "forward \(c), tile \(tile)")
       let g = GradCheck.random(y.shape, seed: UInt64(700 + i))
       assertClose(
         Tensor.convTranspose2dRaw(g, wt, geo), Self.referenceInputGradient(g, wt, padding: p, input: (h, w)),
-        "input gradient \(c)")
+        "input gradient \(c), tile \(tile)")
     }
   }
 
   func testGradientsThroughWinograd() throws {
     // Channels ≥ 8 so both the forward pass and the input gradient take the Winograd path;
     // the second-order check differentiates the input gradient once more.
-    let x = GradCheck.random([1, 8, 3, 3], seed: 800)
-    let w = GradCheck.random([8, 8, 3, 3], seed: 801, scale: 0.3)
-    try GradCheck.check([x, w]) { GradCheck.weighted(conv2d($0[0], $0[1], padding: 1)) }
-    try GradCheck.checkSecondOrder([x, w]) { GradCheck.weighted(conv2d($0[0], $0[1], padding: 1).square()) }
+    for tile in [4, 2] {
+      Winograd.forcedTile = tile
+      let x = GradCheck.random([1, 8, 3, 3], seed: 800)
+      let w = GradCheck.random([8, 8, 3, 3], seed: 801, scale: 0.3)
+      try GradCheck.check([x, w]) { GradCheck.weighted(conv2d($0[0], $0[1], padding: 1)) }
+      try GradCheck.checkSecondOrder([x, w]) { GradCheck.weighted(conv2d($0[0], $0[1], padding: 1).square()) }
+    }
   }
 }

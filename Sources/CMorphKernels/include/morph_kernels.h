@@ -112,6 +112,14 @@ void morph_winograd_input(const float *x, int c, int h, int w, int pad, int tw, 
 void morph_winograd_output(const float *m, int co, int oh, int ow, int tw, int ty0, int ty1, size_t ldm,
                            size_t xs, size_t col0, const float *bias, int relu, float *y);
 
+/// F(4×4, 3×3) versions of the three functions above (winograd4.c): 36 transformed matrices
+/// instead of 16, tiles of 4×4 outputs read from 6×6 patches at (4ty − pad, 4tx − pad).
+void morph_winograd4_weights(const float *w, int cout, int cin, int transpose_flip, float *u);
+void morph_winograd4_input(const float *x, int c, int h, int w, int pad, int tw, int ty0, int ty1,
+                           float *v, size_t ldv, size_t xs, size_t col0, float *pbuf);
+void morph_winograd4_output(const float *m, int co, int oh, int ow, int tw, int ty0, int ty1, size_t ldm,
+                            size_t xs, size_t col0, const float *bias, int relu, float *y);
+
 // MARK: - Pooling and resampling (planes = N·C planes of h×w)
 
 /// 2×2 max pooling, stride 2 (floor). `idx` receives the flat input index of each maximum.
