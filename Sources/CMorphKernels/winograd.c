@@ -2,23 +2,17 @@
 //   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
 //   Aᵀ = [1 1 1 0; 0 1 −1 −1].
 #include "morph_kernels.h"
-#include <stdlib.h>
+#include "winograd_common.h"
 #include <string.h>
 
-void morph_winograd_weights(const float *w, int cout, int cin, int transpose_flip, float *u) {
+void morph_winograd_weights(const float *w, int cout, int cin, int transpose_flip, float *u, float *rows) {
   int O = transpose_flip ? cin : cout, I = transpose_flip ? cout : cin;
-  // One output channel's 16 rows are built in a small buffer and copied out row by row:
-  // written straight into u, the 16 streams sit O·I floats apart (a power of two for most
-  // layers) and evict each other from the cache on every store.
-  float *rows = malloc(sizeof(float) * 16 * (size_t)I);
-  if (!rows) return;
+  // One output channel's 16 rows at a time, in a small buffer (see winograd_store_rows),
+  // rows holding 16·I floats.
   for (int o = 0; o < O; o++) {
     for (int i = 0; i < I; i++) {
       float g[3][3], t[4][3];
-      for (int a = 0; a < 3; a++)
-        for (int b = 0; b < 3; b++)
-          g[a][b] = transpose_flip ? w[((size_t)(i * cin + o) * 3 + 2 - a) * 3 + 2 - b]
-                                   : w[((size_t)(o * cin + i) * 3 + a) * 3 + b];
+      winograd_kernel(w, cin, o, i, transpose_flip, g);
       for (int b = 0; b < 3; b++) {  // t = G g
         t[0][b] = g[0][b];
         t[1][b] = 0.5f * (g[0][b] + g[1][b] + g[2][b]);
@@ -33,26 +27,15 @@ void morph_winograd_weights(const float *w, int cout, int cin, int transpose_fli
         r[3 * (size_t)I] = t[a][2];
       }
     }
-    for (int xi = 0; xi < 16; xi++) memcpy(u + ((size_t)xi * O + o) * I, rows + (size_t)xi * I, sizeof(float) * I);
+    winograd_store_rows(u, rows, 16, O, o, I);
   }
-  free(rows);
 }
 
 void morph_winograd_input(const float *x, int c, int h, int w, int pad, int tw, int ty0, int ty1,
                           float *v, size_t ldv, size_t xs, size_t col0, float *pbuf) {
   int ph = 2 * (ty1 - ty0) + 2, pw = 2 * tw + 2;
-  int lo = pad < pw ? pad : pw, hi = pad + w < pw ? pad + w : pw;
   for (int ci = 0; ci < c; ci++) {
-    const float *src = x + (size_t)ci * h * w;
-    // A zero-padded copy of the rows the tiles read makes every patch branch-free.
-    for (int r = 0; r < ph; r++) {
-      float *dst = pbuf + (size_t)r * pw;
-      int sr = 2 * ty0 + r - pad;
-      if (sr < 0 || sr >= h) { memset(dst, 0, sizeof(float) * pw); continue; }
-      memset(dst, 0, sizeof(float) * lo);
-      memcpy(dst + lo, src + (size_t)sr * w, sizeof(float) * (hi - lo));
-      memset(dst + hi, 0, sizeof(float) * (pw - hi));
-    }
+    winograd_padded_rows(x + (size_t)ci * h * w, h, w, pad, 2 * ty0 - pad, ph, pw, pbuf);
     float *vb = v + (size_t)ci * ldv + col0;
     for (int ty = ty0; ty < ty1; ty++) {
       const float *r0 = pbuf + (size_t)(2 * (ty - ty0)) * pw, *r1 = r0 + pw, *r2 = r1 + pw, *r3 = r2 + pw;

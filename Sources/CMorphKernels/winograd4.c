@@ -6,24 +6,18 @@
 // the same four tiles' worth), and its transformed input is 36 floats per 16 outputs instead
 // of 16 per 4. Layouts match winograd.c with 36 matrices instead of 16.
 #include "morph_kernels.h"
-#include <stdlib.h>
+#include "winograd_common.h"
 #include <string.h>
 
-void morph_winograd4_weights(const float *w, int cout, int cin, int transpose_flip, float *u) {
+void morph_winograd4_weights(const float *w, int cout, int cin, int transpose_flip, float *u, float *rows) {
   int O = transpose_flip ? cin : cout, I = transpose_flip ? cout : cin;
   const float s6 = 1.0f / 6.0f, s12 = 1.0f / 12.0f, s24 = 1.0f / 24.0f;
-  // One output channel's 36 rows are built in a small buffer and copied out row by row:
-  // written straight into u, the 36 streams sit O·I floats apart (a power of two for most
-  // layers) and evict each other from the cache on every store.
-  float *rows = malloc(sizeof(float) * 36 * (size_t)I);
-  if (!rows) return;
+  // One output channel's 36 rows at a time, in a small buffer (see winograd_store_rows),
+  // rows holding 36·I floats.
   for (int o = 0; o < O; o++) {
     for (int i = 0; i < I; i++) {
       float g[3][3], t[6][3];
-      for (int a = 0; a < 3; a++)
-        for (int b = 0; b < 3; b++)
-          g[a][b] = transpose_flip ? w[((size_t)(i * cin + o) * 3 + 2 - a) * 3 + 2 - b]
-                                   : w[((size_t)(o * cin + i) * 3 + a) * 3 + b];
+      winograd_kernel(w, cin, o, i, transpose_flip, g);
       for (int b = 0; b < 3; b++) {  // t = G g
         float g0 = g[0][b], g1 = g[1][b], g2 = g[2][b];
         t[0][b] = 0.25f * g0;
@@ -44,26 +38,15 @@ void morph_winograd4_weights(const float *w, int cout, int cin, int transpose_fl
         r[5 * (size_t)I] = g2;
       }
     }
-    for (int xi = 0; xi < 36; xi++) memcpy(u + ((size_t)xi * O + o) * I, rows + (size_t)xi * I, sizeof(float) * I);
+    winograd_store_rows(u, rows, 36, O, o, I);
   }
-  free(rows);
 }
 
 void morph_winograd4_input(const float *x, int c, int h, int w, int pad, int tw, int ty0, int ty1,
                            float *v, size_t ldv, size_t xs, size_t col0, float *pbuf) {
   int ph = 4 * (ty1 - ty0) + 2, pw = 4 * tw + 2;
-  int lo = pad < pw ? pad : pw, hi = pad + w < pw ? pad + w : pw;
   for (int ci = 0; ci < c; ci++) {
-    const float *src = x + (size_t)ci * h * w;
-    // A zero-padded copy of the rows the tiles read makes every patch branch-free.
-    for (int r = 0; r < ph; r++) {
-      float *dst = pbuf + (size_t)r * pw;
-      int sr = 4 * ty0 + r - pad;
-      if (sr < 0 || sr >= h) { memset(dst, 0, sizeof(float) * pw); continue; }
-      memset(dst, 0, sizeof(float) * lo);
-      if (hi > lo) memcpy(dst + lo, src + (size_t)sr * w, sizeof(float) * (hi - lo));
-      memset(dst + hi, 0, sizeof(float) * (pw - hi));
-    }
+    winograd_padded_rows(x + (size_t)ci * h * w, h, w, pad, 4 * ty0 - pad, ph, pw, pbuf);
     float *vb = v + (size_t)ci * ldv + col0;
     for (int ty = ty0; ty < ty1; ty++) {
       const float *r0 = pbuf + (size_t)(4 * (ty - ty0)) * pw;

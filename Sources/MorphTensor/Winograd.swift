@@ -67,14 +67,11 @@ enum Winograd {
   /// [α²][cout][cin], or with `transposeFlip` those of the input-gradient convolution,
   /// [α²][cin][cout].
   static func weights(_ w: UnsafePointer<Float>, cout: Int, cin: Int, transposeFlip: Bool, tile: Int) -> [Float] {
-    let alpha = tile + 2
-    return makeScalars(alpha * alpha * cout * cin) {
-      if tile == 4 {
-        morph_winograd4_weights(w, Int32(cout), Int32(cin), transposeFlip ? 1 : 0, $0)
-      } else {
-        morph_winograd_weights(w, Int32(cout), Int32(cin), transposeFlip ? 1 : 0, $0)
-      }
-    }
+    let matrices = (tile + 2) * (tile + 2)
+    let rows = UnsafeMutablePointer<Float>.allocate(capacity: matrices * Swift.max(cin, cout))
+    defer { rows.deallocate() }
+    let transform = tile == 4 ? morph_winograd4_weights : morph_winograd_weights
+    return makeScalars(matrices * cout * cin) { transform(w, Int32(cout), Int32(cin), transposeFlip ? 1 : 0, $0, rows) }
   }
 
   /// `out` (n×cout×oh×ow, oh = h + 2·pad − 2) = the 3×3 convolution of `x` (n×cin×h×w) whose

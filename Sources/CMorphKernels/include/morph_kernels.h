@@ -97,8 +97,9 @@ void morph_channel_norm_backward(const float *x, const float *g, int n, int c, s
 
 /// u[ξ][o][i] = (G g Gᵀ)[ξ] for the effective weight g = w[o][i] (w is cout×cin×3×3). With
 /// `transpose_flip` the effective weight is w[i][o] rotated by 180° (cin×cout: the weight of
-/// the convolution that computes conv2d's input gradient), so u is [16][cin][cout].
-void morph_winograd_weights(const float *w, int cout, int cin, int transpose_flip, float *u);
+/// the convolution that computes conv2d's input gradient), so u is [16][cin][cout]. `rows` is
+/// scratch for 16·max(cin, cout) floats.
+void morph_winograd_weights(const float *w, int cout, int cin, int transpose_flip, float *u, float *rows);
 
 /// For tile rows [ty0, ty1) of one image (c×h×w): v[ξ·xs + ci·ldv + col0 + (ty − ty0)·tw + tx]
 /// = (Bᵀ d B)[ξ] for the 4×4 patch at (2ty − pad, 2tx − pad), zero outside the image.
@@ -113,8 +114,9 @@ void morph_winograd_output(const float *m, int co, int oh, int ow, int tw, int t
                            size_t xs, size_t col0, const float *bias, int relu, float *y);
 
 /// F(4×4, 3×3) versions of the three functions above (winograd4.c): 36 transformed matrices
-/// instead of 16, tiles of 4×4 outputs read from 6×6 patches at (4ty − pad, 4tx − pad).
-void morph_winograd4_weights(const float *w, int cout, int cin, int transpose_flip, float *u);
+/// instead of 16 (`rows`: 36·max(cin, cout) floats), tiles of 4×4 outputs read from 6×6
+/// patches at (4ty − pad, 4tx − pad).
+void morph_winograd4_weights(const float *w, int cout, int cin, int transpose_flip, float *u, float *rows);
 void morph_winograd4_input(const float *x, int c, int h, int w, int pad, int tw, int ty0, int ty1,
                            float *v, size_t ldv, size_t xs, size_t col0, float *pbuf);
 void morph_winograd4_output(const float *m, int co, int oh, int ow, int tw, int ty0, int ty1, size_t ldm,
