@@ -237,13 +237,13 @@ void morph_accumulate(float *dst, const float *src, size_t n) {
 
 // MARK: - Pooling and resampling
 
-void morph_maxpool2(const float *x, size_t planes, int h, int w, float *y, int64_t *idx) {
+void morph_maxpool2(const float *x, size_t p0, size_t p1, int h, int w, float *y, int64_t *idx) {
   int oh = h / 2, ow = w / 2;
-  for (size_t p = 0; p < planes; p++) {
+  for (size_t p = p0; p < p1; p++) {
     const float *src = x + p * (size_t)h * w;
     int64_t base = (int64_t)(p * (size_t)h * w);
     float *dst = y + p * (size_t)oh * ow;
-    int64_t *di = idx + p * (size_t)oh * ow;
+    int64_t *di = idx ? idx + p * (size_t)oh * ow : NULL;
     for (int oy = 0; oy < oh; oy++)
       for (int ox = 0; ox < ow; ox++) {
         int64_t best = (int64_t)(2 * oy) * w + 2 * ox;
@@ -252,7 +252,7 @@ void morph_maxpool2(const float *x, size_t planes, int h, int w, float *y, int64
         for (int k = 0; k < 3; k++)
           if (src[cand[k]] > bv || isnan(src[cand[k]])) { bv = src[cand[k]]; best = cand[k]; }
         dst[oy * ow + ox] = bv;
-        di[oy * ow + ox] = base + best;
+        if (di) di[oy * ow + ox] = base + best;
       }
   }
 }

@@ -5,11 +5,11 @@
 #include "winograd_common.h"
 #include <string.h>
 
-void morph_winograd_weights(const float *w, int cout, int cin, int transpose_flip, float *u, float *rows) {
+void morph_winograd_weights(const float *w, int cout, int cin, int transpose_flip, int o0, int o1, float *u, float *rows) {
   int O = transpose_flip ? cin : cout, I = transpose_flip ? cout : cin;
   // One output channel's 16 rows at a time, in a small buffer (see winograd_store_rows),
   // rows holding 16·I floats.
-  for (int o = 0; o < O; o++) {
+  for (int o = o0; o < o1; o++) {
     for (int i = 0; i < I; i++) {
       float g[3][3], t[4][3];
       winograd_kernel(w, cin, o, i, transpose_flip, g);

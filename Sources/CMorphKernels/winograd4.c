@@ -9,12 +9,12 @@
 #include "winograd_common.h"
 #include <string.h>
 
-void morph_winograd4_weights(const float *w, int cout, int cin, int transpose_flip, float *u, float *rows) {
+void morph_winograd4_weights(const float *w, int cout, int cin, int transpose_flip, int o0, int o1, float *u, float *rows) {
   int O = transpose_flip ? cin : cout, I = transpose_flip ? cout : cin;
   const float s6 = 1.0f / 6.0f, s12 = 1.0f / 12.0f, s24 = 1.0f / 24.0f;
   // One output channel's 36 rows at a time, in a small buffer (see winograd_store_rows),
   // rows holding 36·I floats.
-  for (int o = 0; o < O; o++) {
+  for (int o = o0; o < o1; o++) {
     for (int i = 0; i < I; i++) {
       float g[3][3], t[6][3];
       winograd_kernel(w, cin, o, i, transpose_flip, g);

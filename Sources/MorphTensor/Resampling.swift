@@ -52,14 +52,21 @@ extension Tensor {
     precondition(rank == 4 && shape[2] >= 2 && shape[3] >= 2, "maxPool2: input \(shape) too small")
     let planes = shape[0] * shape[1], h = shape[2], w = shape[3]
     let oh = h / 2, ow = w / 2
-    var idx = [Int64](repeating: 0, count: planes * oh * ow)
-    var values = [Float](repeating: 0, count: planes * oh * ow)
-    scalars.withUnsafeBufferPointer { src in
-      morph_maxpool2(src.baseAddress, planes, Int32(h), Int32(w), &values, &idx)
+    // Without a tape only the values are needed; with one, the winners' indices.
+    let recorded = GradMode.isEnabled && requiresGrad
+    var idx = [Int64](repeating: 0, count: recorded ? planes * oh * ow : 0)
+    let values = scalars.withUnsafeBufferPointer { src in
+      idx.withUnsafeMutableBufferPointer { pi in
+        makeScalars(planes * oh * ow) { out in
+          Parallel.forRanges(planes, work: planes * h * w) { r in
+            morph_maxpool2(src.baseAddress, r.lowerBound, r.upperBound, Int32(h), Int32(w), out, recorded ? pi.baseAddress : nil)
+          }
+        }
+      }
     }
     // Recorded as a gather of the winners, so the gradient routes to them and the
     // derivative of the derivative is defined too.
-    if !(GradMode.isEnabled && requiresGrad) {
+    if !recorded {
       return Tensor(shape: [shape[0], shape[1], oh, ow], scalars: values)
     }
     return gather(idx, shape: [shape[0], shape[1], oh, ow])

@@ -15,7 +15,11 @@ extension Tensor {
     precondition(rank == 4 && shape[1] == 4 * cout && shape[2] >= 2 && shape[3] >= 2, "subpixelInterleave: shape \(shape) for \(cout) channels")
     let n = shape[0], h = shape[2] - 1, w = shape[3] - 1
     let data = scalars.withUnsafeBufferPointer { src in
-      makeScalars(n * cout * 4 * h * w) { morph_subpixel_interleave(src.baseAddress!, Int32(n), Int32(cout), Int32(h), Int32(w), $0) }
+      makeScalars(n * cout * 4 * h * w) { out in
+        Parallel.forRanges(n * cout, work: n * cout * 4 * h * w) { r in
+          morph_subpixel_interleave(src.baseAddress!, Int32(cout), Int32(h), Int32(w), r.lowerBound, r.upperBound, out)
+        }
+      }
     }
     return Tensor.record(.subpixelInterleave(cout: cout), [self], shape: [n, cout, 2 * h, 2 * w], scalars: data)
   }
@@ -26,8 +30,10 @@ extension Tensor {
     precondition(rank == 4 && shape[1] == cout && shape[2] % 2 == 0 && shape[3] % 2 == 0, "subpixelDeinterleave: shape \(shape)")
     let n = shape[0], h = shape[2] / 2, w = shape[3] / 2
     let data = scalars.withUnsafeBufferPointer { src in
-      makeScalars(n * 4 * cout * (h + 1) * (w + 1)) {
-        morph_subpixel_deinterleave(src.baseAddress!, Int32(n), Int32(cout), Int32(h), Int32(w), $0)
+      makeScalars(n * 4 * cout * (h + 1) * (w + 1)) { out in
+        Parallel.forRanges(n * cout, work: n * cout * 4 * h * w) { r in
+          morph_subpixel_deinterleave(src.baseAddress!, Int32(cout), Int32(h), Int32(w), r.lowerBound, r.upperBound, out)
+        }
       }
     }
     return Tensor.record(.subpixelDeinterleave(cout: cout), [self], shape: [n, 4 * cout, h + 1, w + 1], scalars: data)

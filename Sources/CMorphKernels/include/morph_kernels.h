@@ -97,9 +97,9 @@ void morph_channel_norm_backward(const float *x, const float *g, int n, int c, s
 
 /// u[ξ][o][i] = (G g Gᵀ)[ξ] for the effective weight g = w[o][i] (w is cout×cin×3×3). With
 /// `transpose_flip` the effective weight is w[i][o] rotated by 180° (cin×cout: the weight of
-/// the convolution that computes conv2d's input gradient), so u is [16][cin][cout]. `rows` is
-/// scratch for 16·max(cin, cout) floats.
-void morph_winograd_weights(const float *w, int cout, int cin, int transpose_flip, float *u, float *rows);
+/// the convolution that computes conv2d's input gradient), so u is [16][cin][cout]. Fills the
+/// rows of u's output channels o0 ≤ o < o1; `rows` is scratch for 16·max(cin, cout) floats.
+void morph_winograd_weights(const float *w, int cout, int cin, int transpose_flip, int o0, int o1, float *u, float *rows);
 
 /// For tile rows [ty0, ty1) of one image (c×h×w): v[ξ·xs + ci·ldv + col0 + (ty − ty0)·tw + tx]
 /// = (Bᵀ d B)[ξ] for the 4×4 patch at (2ty − pad, 2tx − pad), zero outside the image.
@@ -116,7 +116,7 @@ void morph_winograd_output(const float *m, int co, int oh, int ow, int tw, int t
 /// F(4×4, 3×3) versions of the three functions above (winograd4.c): 36 transformed matrices
 /// instead of 16 (`rows`: 36·max(cin, cout) floats), tiles of 4×4 outputs read from 6×6
 /// patches at (4ty − pad, 4tx − pad).
-void morph_winograd4_weights(const float *w, int cout, int cin, int transpose_flip, float *u, float *rows);
+void morph_winograd4_weights(const float *w, int cout, int cin, int transpose_flip, int o0, int o1, float *u, float *rows);
 void morph_winograd4_input(const float *x, int c, int h, int w, int pad, int tw, int ty0, int ty1,
                            float *v, size_t ldv, size_t xs, size_t col0, float *pbuf);
 void morph_winograd4_output(const float *m, int co, int oh, int ow, int tw, int ty0, int ty1, size_t ldm,
@@ -124,8 +124,9 @@ void morph_winograd4_output(const float *m, int co, int oh, int ow, int tw, int 
 
 // MARK: - Pooling and resampling (planes = N·C planes of h×w)
 
-/// 2×2 max pooling, stride 2 (floor). `idx` receives the flat input index of each maximum.
-void morph_maxpool2(const float *x, size_t planes, int h, int w, float *y, int64_t *idx);
+/// 2×2 max pooling, stride 2 (floor), of planes [p0, p1) (x, y and idx point at plane 0).
+/// `idx`, unless NULL, receives the flat input index of each maximum.
+void morph_maxpool2(const float *x, size_t p0, size_t p1, int h, int w, float *y, int64_t *idx);
 
 /// out[i] = x[idx[i]] for i < n.
 void morph_gather(const float *x, const int64_t *idx, float *out, size_t n);
@@ -158,10 +159,10 @@ void morph_allocator_keep_heap(int mmap_threshold, int trim_threshold);
 /// Interleaves the four phases of a sub-pixel convolution (nearest ×2 upsampling + 3×3
 /// convolution done as a 2×2 convolution with padding 1 to 4·cout phase-major channels):
 /// z (n × 4·cout × (h+1) × (w+1)) → y (n × cout × 2h × 2w), y[2i+a][2j+b] =
-/// z[2a+b][i+a][j+b].
-void morph_subpixel_interleave(const float *z, int n, int cout, int h, int w, float *y);
+/// z[2a+b][i+a][j+b]; for the output planes p = image·cout + o in [p0, p1).
+void morph_subpixel_interleave(const float *z, int cout, int h, int w, size_t p0, size_t p1, float *y);
 /// The adjoint of morph_subpixel_interleave: y (n × cout × 2h × 2w) → z (n × 4·cout × (h+1) ×
-/// (w+1)), each phase's unused row and column zero.
-void morph_subpixel_deinterleave(const float *y, int n, int cout, int h, int w, float *z);
+/// (w+1)), each phase's unused row and column zero; for the planes p of y in [p0, p1).
+void morph_subpixel_deinterleave(const float *y, int cout, int h, int w, size_t p0, size_t p1, float *z);
 
 #endif
