@@ -27,9 +27,13 @@ extension Tensor {
       gradient.scalars.withUnsafeBufferPointer { gp in
         m.withUnsafeMutableBufferPointer { mp in
           v.withUnsafeMutableBufferPointer { vp in
-            morph_adam_step(
-              pp.baseAddress, gp.baseAddress, mp.baseAddress, vp.baseAddress, pp.count, h.learningRate, h.beta1, h.beta2,
-              h.eps, h.weightDecay, bias1, bias2)
+            guard let p = pp.baseAddress, let g = gp.baseAddress, let m = mp.baseAddress, let v = vp.baseAddress else { return }
+            // About ten operations per element (two moments, a square root, a division).
+            Parallel.forRanges(pp.count, work: 10 * pp.count) { r in
+              let i = r.lowerBound
+              morph_adam_step(
+                p + i, g + i, m + i, v + i, r.count, h.learningRate, h.beta1, h.beta2, h.eps, h.weightDecay, bias1, bias2)
+            }
           }
         }
       }

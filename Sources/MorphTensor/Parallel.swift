@@ -18,8 +18,12 @@ enum Parallel {
     return Swift.max(1, Swift.min(8, ProcessInfo.processInfo.activeProcessorCount))
   }()
 
-  /// Below this many floating-point operations a split costs more than it saves.
-  static let minimumWork = 400_000
+  /// Below this many floating-point operations a split costs more than it saves
+  /// (`MORPH_PARALLEL_MIN_WORK` overrides, for tuning).
+  static let minimumWork: Int = {
+    if let v = ProcessInfo.processInfo.environment["MORPH_PARALLEL_MIN_WORK"], let n = Int(v), n >= 1 { return n }
+    return 400_000
+  }()
 
   private static let lock = NSLock()
   nonisolated(unsafe) private static var depth = 0

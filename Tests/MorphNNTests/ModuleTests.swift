@@ -47,6 +47,32 @@ final class ModuleTests: XCTestCase {
     XCTAssertThrowsError(try Adam([("other", q)]).load(state: state))
   }
 
+  func testAdamSplitOverCoresMatchesHandComputation() throws {
+    // 60 000 elements: the update is split over the cores. After two steps with gradients g
+    // then −g/2: m = β1·(1−β1)·g − (1−β1)·g/2, v = β2·(1−β2)·g² + (1−β2)·g²/4.
+    let n = 60_000
+    let start = (0..<n).map { Float($0 % 97) / 97 - 0.5 }
+    let g = (0..<n).map { Float(($0 * 31) % 101) / 50 - 1 }
+    let p = Tensor(shape: [n], scalars: start).requiringGrad()
+    let (lr, b1, b2, eps): (Float, Float, Float, Float) = (0.01, 0.5, 0.999, 1e-8)
+    let adam = Adam([("p", p)], learningRate: lr, betas: (b1, b2), eps: eps)
+    p.grad = Tensor(shape: [n], scalars: g)
+    adam.step()
+    p.grad = Tensor(shape: [n], scalars: g.map { -$0 / 2 })
+    adam.step()
+    for i in stride(from: 0, to: n, by: 7) + [n - 1] {
+      let gi = Double(g[i])
+      var expected = Double(start[i])
+      // Step 1: m̂ = g, v̂ = g².
+      expected -= Double(lr) * gi / (abs(gi) + Double(eps))
+      let m = Double(b1) * (1 - Double(b1)) * gi - (1 - Double(b1)) * gi / 2
+      let v = Double(b2) * (1 - Double(b2)) * gi * gi + (1 - Double(b2)) * gi * gi / 4
+      let mHat = m / (1 - Double(b1 * b1)), vHat = v / (1 - Double(b2) * Double(b2))
+      expected -= Double(lr) * mHat / (vHat.squareRoot() + Double(eps))
+      XCTAssertEqual(Double(p.scalars[i]), expected, accuracy: 1e-5, "element \(i)")
+    }
+  }
+
   func testSGDWithMomentumTrainsLinearRegression() throws {
     // Fit y = 2x − 1 with a Linear(1, 1); loss must fall by orders of magnitude.
     let model = Linear(1, 1, rng: &rng)
