@@ -1,15 +1,16 @@
 import CBLAS
-import Dispatch
+import CMorphKernels
 import Foundation
 
 /// Work split over the machine's cores by the engine itself (batch halves of a convolution,
-/// ranges of an elementwise kernel).
+/// column ranges of a matrix product, ranges of an elementwise kernel).
 ///
 /// OpenBLAS threads each GEMM over all cores, but the engine's small GEMMs (a few hundred
 /// columns, 16–128 rows) leave its worker spinning while the caller runs im2col, col2im and
 /// packing alone. Giving each core its own images with a single-threaded OpenBLAS keeps both
-/// busy through the whole convolution. While a split runs, OpenBLAS is set to one thread (two
-/// threaded GEMMs side by side would oversubscribe the cores) and restored afterwards.
+/// busy through the whole convolution. So OpenBLAS runs single-threaded throughout the engine
+/// (set before the first GEMM): its idle workers would otherwise spin in `sched_yield` for
+/// ~0.1 s after every threaded call, taking a core's time slices from the pool's threads.
 enum Parallel {
   /// Worker count: `MORPH_ENGINE_THREADS` when set (1 turns splitting off), else the active
   /// cores, at most 8.
@@ -25,9 +26,28 @@ enum Parallel {
     return 400_000
   }()
 
-  private static let lock = NSLock()
-  nonisolated(unsafe) private static var depth = 0
-  nonisolated(unsafe) private static var savedThreads: Int32 = 1
+  /// Configures the pool (`thread_pool.c`) and makes OpenBLAS single-threaded, once, before
+  /// the first region or GEMM.
+  static let setUp: Void = {
+    morph_pool_configure(Int32(workers))
+    openblas_set_num_threads(1)
+  }()
+
+  /// Runs `body(i)` for `i` in `0..<iterations` on the calling thread and the pool's helpers,
+  /// returning when all are done. The pool's helpers wait for the next region spinning for a
+  /// while: libdispatch's `concurrentPerform` woke its workers in ~60 µs here, which made
+  /// regions under ~100 µs slower split than whole.
+  static func run(_ iterations: Int, _ body: (Int) -> Void) {
+    _ = setUp
+    withoutActuallyEscaping(body) { task in
+      var task = task
+      withUnsafeMutablePointer(to: &task) { context in
+        morph_pool_run(iterations, { ctx, i in
+          ctx!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(i)
+        }, context)
+      }
+    }
+  }
 
   /// How many parts to cut `n` items costing `work` operations in total into.
   static func parts(_ n: Int, work: Int) -> Int {
@@ -35,46 +55,23 @@ enum Parallel {
   }
 
   /// Runs `body(part, range)` for `parts` contiguous ranges covering `0..<n`, concurrently
-  /// when `parts > 1`, with OpenBLAS single-threaded meanwhile.
+  /// when `parts > 1`.
   static func forEachPart(_ n: Int, parts: Int, _ body: (Int, Range<Int>) -> Void) {
     if parts <= 1 {
       body(0, 0..<n)
       return
     }
-    enter()
-    defer { leave() }
-    DispatchQueue.concurrentPerform(iterations: parts) { p in
-      body(p, (p * n / parts)..<((p + 1) * n / parts))
-    }
+    run(parts) { p in body(p, (p * n / parts)..<((p + 1) * n / parts)) }
   }
 
-  /// Runs `body(range)` over `parts(n, work:)` ranges of `0..<n` (elementwise kernels,
-  /// which call no BLAS).
+  /// Runs `body(range)` over `parts(n, work:)` ranges of `0..<n`.
   static func forRanges(_ n: Int, work: Int, _ body: (Range<Int>) -> Void) {
     let p = parts(n, work: work)
     if p <= 1 {
       body(0..<n)
       return
     }
-    DispatchQueue.concurrentPerform(iterations: p) { i in body((i * n / p)..<((i + 1) * n / p)) }
+    run(p) { i in body((i * n / p)..<((i + 1) * n / p)) }
   }
 
-  // Nested or concurrent splits (several threads running the engine) count depth, so
-  // OpenBLAS is restored only when the last one ends.
-  private static func enter() {
-    lock.lock()
-    if depth == 0 {
-      savedThreads = openblas_get_num_threads()
-      openblas_set_num_threads(1)
-    }
-    depth += 1
-    lock.unlock()
-  }
-
-  private static func leave() {
-    lock.lock()
-    depth -= 1
-    if depth == 0 { openblas_set_num_threads(savedThreads) }
-    lock.unlock()
-  }
 }

@@ -11,9 +11,13 @@ extension Tensor {
       a.scalars.withUnsafeBufferPointer { pa in
         b.scalars.withUnsafeBufferPointer { pb in
           guard let pa = pa.baseAddress, let pb = pb.baseAddress else { return }
-          sgemm(
-            transA: transposeA, transB: transposeB, m: m, n: n, k: k, a: pa, lda: a.shape[1],
-            b: pb, ldb: b.shape[1], c: out, ldc: n)
+          // Column ranges of C over the cores: op(B)'s columns are B's rows when transposed.
+          Parallel.forEachPart(n, parts: Parallel.parts(n, work: 2 * m * n * k)) { _, cols in
+            let columns = pb + (transposeB ? cols.lowerBound * b.shape[1] : cols.lowerBound)
+            sgemm(
+              transA: transposeA, transB: transposeB, m: m, n: cols.count, k: k, a: pa, lda: a.shape[1],
+              b: columns, ldb: b.shape[1], c: out + cols.lowerBound, ldc: n)
+          }
         }
       }
     }

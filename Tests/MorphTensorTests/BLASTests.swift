@@ -1,4 +1,4 @@
-import MorphTensor
+@testable import MorphTensor
 import XCTest
 
 final class BLASTests: XCTestCase {
@@ -8,5 +8,23 @@ final class BLASTests: XCTestCase {
     var c = [Float](repeating: 0, count: 4)
     sgemm(transA: false, transB: false, m: 2, n: 2, k: 2, a: a, lda: 2, b: b, ldb: 2, c: &c, ldc: 2)
     XCTAssertEqual(c, [19, 22, 43, 50])
+  }
+
+  func testMatmulSplitOverColumnsMatchesLoops() {
+    // 2·m·n·k = 2·37·300·40 = 888 000 operations: split over the cores, by columns of the
+    // product (rows of B when it is transposed).
+    let (m, n, k) = (37, 300, 40)
+    let a = GradCheck.random([m, k], seed: 1200), b = GradCheck.random([k, n], seed: 1201)
+    let bt = b.permute([1, 0])
+    for (product, what) in [(matmul(a, b), "A·B"), (matmul(a, bt, transposeB: true), "A·(Bᵀ)ᵀ")] {
+      XCTAssertEqual(product.shape, [m, n])
+      for i in 0..<m {
+        for j in 0..<n {
+          var sum: Float = 0
+          for l in 0..<k { sum += a.scalars[i * k + l] * b.scalars[l * n + j] }
+          XCTAssertEqual(product.scalars[i * n + j], sum, accuracy: 1e-4 * (1 + abs(sum)), "\(what) [\(i), \(j)]")
+        }
+      }
+    }
   }
 }

@@ -122,6 +122,19 @@ void morph_winograd4_input(const float *x, int c, int h, int w, int pad, int tw,
 void morph_winograd4_output(const float *m, int co, int oh, int ow, int tw, int ty0, int ty1, size_t ldm,
                             size_t xs, size_t col0, const float *bias, int relu, float *y);
 
+// MARK: - Thread pool (thread_pool.c)
+
+/// One task of a parallel region: `fn(ctx, i)` for iteration i.
+typedef void (*morph_task_fn)(void *ctx, long i);
+
+/// Sets the number of threads regions use, the caller included (before the first region).
+void morph_pool_configure(int workers);
+
+/// Runs fn(ctx, i) for i in [0, iterations) on the calling thread and the pool's helpers, and
+/// returns when all have finished. Runs them in place, in order, when called from inside a
+/// task or while another thread's region is running.
+void morph_pool_run(long iterations, morph_task_fn fn, void *ctx);
+
 // MARK: - Pooling and resampling (planes = N·C planes of h×w)
 
 /// 2×2 max pooling, stride 2 (floor), of planes [p0, p1) (x, y and idx point at plane 0).

@@ -5,8 +5,12 @@ import MorphTensor
 /// ceiling the convolutions are measured against) and single-layer convolution timings.
 public enum EngineMicrobenchmarks {
   /// Best GFLOP/s of a square row-major sgemm of side `side` over `repetitions` runs, with
-  /// OpenBLAS's default threading (all cores), after one warm-up.
+  /// OpenBLAS threaded over all cores, after one warm-up.
   public static func sgemmPeak(side: Int = 2048, repetitions: Int = 5) -> Double {
+    withBLASThreads(ProcessInfo.processInfo.activeProcessorCount) { sgemmRate(side: side, repetitions: repetitions) }
+  }
+
+  private static func sgemmRate(side: Int, repetitions: Int) -> Double {
     let a = [Float](repeating: 0.5, count: side * side), b = [Float](repeating: 0.25, count: side * side)
     var c = [Float](repeating: 0, count: side * side)
     var best = Double.infinity
