@@ -31,6 +31,58 @@ void morph_winograd_weights(const float *w, int cout, int cin, int transpose_fli
   }
 }
 
+// Longest padded row (2·tiles + 2 floats) the vectorised passes keep on the stack; wider
+// planes take the per-tile loops.
+enum { ROW_SCRATCH = 1024 };
+
+/// Bᵀ d B for one row of tiles, per tile (any width).
+static void input_row_per_tile(const float *r0, int pw, int tw, float *o, size_t xs) {
+  const float *r1 = r0 + pw, *r2 = r1 + pw, *r3 = r2 + pw;
+  for (int tx = 0; tx < tw; tx++) {
+    int c0 = 2 * tx;
+    float t[4][4];
+    for (int j = 0; j < 4; j++) {  // Bᵀ d
+      float d0 = r0[c0 + j], d1 = r1[c0 + j], d2 = r2[c0 + j], d3 = r3[c0 + j];
+      t[0][j] = d0 - d2;
+      t[1][j] = d1 + d2;
+      t[2][j] = d2 - d1;
+      t[3][j] = d1 - d3;
+    }
+    for (int i = 0; i < 4; i++) {  // (Bᵀ d) B
+      o[(size_t)(i * 4 + 0) * xs + tx] = t[i][0] - t[i][2];
+      o[(size_t)(i * 4 + 1) * xs + tx] = t[i][1] + t[i][2];
+      o[(size_t)(i * 4 + 2) * xs + tx] = t[i][2] - t[i][1];
+      o[(size_t)(i * 4 + 3) * xs + tx] = t[i][1] - t[i][3];
+    }
+  }
+}
+
+/// The same, as two passes the compiler vectorises: Bᵀ over the four input rows (whole rows),
+/// then B over each tile's four columns (consecutive tiles are consecutive in each output
+/// matrix). Needs pw ≤ ROW_SCRATCH.
+static void input_row_vectorised(const float *r0, int pw, int tw, float *o, size_t xs) {
+  const float *restrict a = r0, *restrict b = r0 + pw, *restrict c = r0 + 2 * pw, *restrict d = r0 + 3 * pw;
+  float t[4][ROW_SCRATCH];
+  float *restrict t0 = t[0], *restrict t1 = t[1], *restrict t2 = t[2], *restrict t3 = t[3];
+  for (int x = 0; x < pw; x++) {
+    t0[x] = a[x] - c[x];
+    t1[x] = b[x] + c[x];
+    t2[x] = c[x] - b[x];
+    t3[x] = b[x] - d[x];
+  }
+  for (int i = 0; i < 4; i++) {
+    const float *restrict ti = t[i];
+    float *restrict o0 = o + (size_t)(i * 4) * xs, *restrict o1 = o0 + xs, *restrict o2 = o1 + xs, *restrict o3 = o2 + xs;
+    for (int tx = 0; tx < tw; tx++) {
+      float e0 = ti[2 * tx], e1 = ti[2 * tx + 1], e2 = ti[2 * tx + 2], e3 = ti[2 * tx + 3];
+      o0[tx] = e0 - e2;
+      o1[tx] = e1 + e2;
+      o2[tx] = e2 - e1;
+      o3[tx] = e1 - e3;
+    }
+  }
+}
+
 void morph_winograd_input(const float *x, int c, int h, int w, int pad, int tw, int ty0, int ty1,
                           float *v, size_t ldv, size_t xs, size_t col0, float *pbuf) {
   int ph = 2 * (ty1 - ty0) + 2, pw = 2 * tw + 2;
@@ -38,25 +90,71 @@ void morph_winograd_input(const float *x, int c, int h, int w, int pad, int tw, 
     winograd_padded_rows(x + (size_t)ci * h * w, h, w, pad, 2 * ty0 - pad, ph, pw, pbuf);
     float *vb = v + (size_t)ci * ldv + col0;
     for (int ty = ty0; ty < ty1; ty++) {
-      const float *r0 = pbuf + (size_t)(2 * (ty - ty0)) * pw, *r1 = r0 + pw, *r2 = r1 + pw, *r3 = r2 + pw;
+      const float *r0 = pbuf + (size_t)(2 * (ty - ty0)) * pw;
       float *o = vb + (size_t)(ty - ty0) * tw;
-      for (int tx = 0; tx < tw; tx++) {
-        int c0 = 2 * tx;
-        float t[4][4];
-        for (int j = 0; j < 4; j++) {  // Bᵀ d
-          float d0 = r0[c0 + j], d1 = r1[c0 + j], d2 = r2[c0 + j], d3 = r3[c0 + j];
-          t[0][j] = d0 - d2;
-          t[1][j] = d1 + d2;
-          t[2][j] = d2 - d1;
-          t[3][j] = d1 - d3;
-        }
-        for (int i = 0; i < 4; i++) {  // (Bᵀ d) B
-          o[(size_t)(i * 4 + 0) * xs + tx] = t[i][0] - t[i][2];
-          o[(size_t)(i * 4 + 1) * xs + tx] = t[i][1] + t[i][2];
-          o[(size_t)(i * 4 + 2) * xs + tx] = t[i][2] - t[i][1];
-          o[(size_t)(i * 4 + 3) * xs + tx] = t[i][1] - t[i][3];
-        }
+      if (pw <= ROW_SCRATCH) input_row_vectorised(r0, pw, tw, o, xs);
+      else input_row_per_tile(r0, pw, tw, o, xs);
+    }
+  }
+}
+
+/// Aᵀ m A for one row of tiles into output rows oy0 (and oy0 + 1 when `two_rows`), per tile.
+static void output_row_per_tile(const float *p, size_t xs, int tw, int ow, int two_rows, float b, int relu,
+                                float *row0) {
+  for (int tx = 0; tx < tw; tx++) {
+    float s[2][4];
+    for (int j = 0; j < 4; j++) {  // Aᵀ m
+      float m0 = p[(size_t)(0 * 4 + j) * xs + tx], m1 = p[(size_t)(1 * 4 + j) * xs + tx];
+      float m2 = p[(size_t)(2 * 4 + j) * xs + tx], m3 = p[(size_t)(3 * 4 + j) * xs + tx];
+      s[0][j] = m0 + m1 + m2;
+      s[1][j] = m1 - m2 - m3;
+    }
+    for (int i = 0; i < 1 + two_rows; i++) {
+      float r[2] = {s[i][0] + s[i][1] + s[i][2] + b, s[i][1] - s[i][2] - s[i][3] + b};
+      for (int jx = 0; jx < 2; jx++) {
+        int ox = 2 * tx + jx;
+        if (ox >= ow) break;
+        float val = r[jx];
+        row0[(size_t)i * ow + ox] = relu && val < 0.0f ? 0.0f : val;
       }
+    }
+  }
+}
+
+/// The same as two vectorised passes: Aᵀ over the 16 matrices (consecutive tiles are
+/// consecutive), then A over each tile's columns, written as interleaved pairs. Needs
+/// tw ≤ ROW_SCRATCH.
+static void output_row_vectorised(const float *p, size_t xs, int tw, int ow, int two_rows, float b, int relu,
+                                  float *row0) {
+  float s[2][4][ROW_SCRATCH];
+  for (int j = 0; j < 4; j++) {
+    const float *restrict q0 = p + (size_t)j * xs, *restrict q1 = p + (size_t)(4 + j) * xs;
+    const float *restrict q2 = p + (size_t)(8 + j) * xs, *restrict q3 = p + (size_t)(12 + j) * xs;
+    float *restrict u = s[0][j], *restrict l = s[1][j];
+    for (int tx = 0; tx < tw; tx++) {
+      u[tx] = q0[tx] + q1[tx] + q2[tx];
+      l[tx] = q1[tx] - q2[tx] - q3[tx];
+    }
+  }
+  int pairs = ow / 2;  // tiles whose two columns are both inside the image
+  for (int i = 0; i < 1 + two_rows; i++) {
+    const float *restrict a0 = s[i][0], *restrict a1 = s[i][1], *restrict a2 = s[i][2], *restrict a3 = s[i][3];
+    float *restrict row = row0 + (size_t)i * ow;
+    if (relu) {
+      for (int tx = 0; tx < pairs; tx++) {
+        float e = a0[tx] + a1[tx] + a2[tx] + b, f = a1[tx] - a2[tx] - a3[tx] + b;
+        row[2 * tx] = e < 0.0f ? 0.0f : e;
+        row[2 * tx + 1] = f < 0.0f ? 0.0f : f;
+      }
+    } else {
+      for (int tx = 0; tx < pairs; tx++) {
+        row[2 * tx] = a0[tx] + a1[tx] + a2[tx] + b;
+        row[2 * tx + 1] = a1[tx] - a2[tx] - a3[tx] + b;
+      }
+    }
+    if (ow % 2) {  // the last tile's left column only
+      float e = a0[pairs] + a1[pairs] + a2[pairs] + b;
+      row[2 * pairs] = relu && e < 0.0f ? 0.0f : e;
     }
   }
 }
@@ -67,27 +165,12 @@ void morph_winograd_output(const float *m, int co, int oh, int ow, int tw, int t
     const float *mb = m + (size_t)o * ldm + col0;
     float b = bias ? bias[o] : 0.0f;
     float *dst = y + (size_t)o * oh * ow;
-    for (int ty = ty0; ty < ty1; ty++)
-      for (int tx = 0; tx < tw; tx++) {
-        const float *p = mb + (size_t)(ty - ty0) * tw + tx;
-        float s[2][4];
-        for (int j = 0; j < 4; j++) {  // Aᵀ m
-          float m0 = p[(size_t)(0 * 4 + j) * xs], m1 = p[(size_t)(1 * 4 + j) * xs];
-          float m2 = p[(size_t)(2 * 4 + j) * xs], m3 = p[(size_t)(3 * 4 + j) * xs];
-          s[0][j] = m0 + m1 + m2;
-          s[1][j] = m1 - m2 - m3;
-        }
-        for (int i = 0; i < 2; i++) {
-          int oy = 2 * ty + i;
-          if (oy >= oh) break;
-          float r[2] = {s[i][0] + s[i][1] + s[i][2] + b, s[i][1] - s[i][2] - s[i][3] + b};
-          for (int jx = 0; jx < 2; jx++) {
-            int ox = 2 * tx + jx;
-            if (ox >= ow) break;
-            float val = r[jx];
-            dst[(size_t)oy * ow + ox] = relu && val < 0.0f ? 0.0f : val;
-          }
-        }
-      }
+    for (int ty = ty0; ty < ty1; ty++) {
+      const float *p = mb + (size_t)(ty - ty0) * tw;
+      int two_rows = 2 * ty + 1 < oh;
+      float *row0 = dst + (size_t)(2 * ty) * ow;
+      if (tw <= ROW_SCRATCH) output_row_vectorised(p, xs, tw, ow, two_rows, b, relu, row0);
+      else output_row_per_tile(p, xs, tw, ow, two_rows, b, relu, row0);
+    }
   }
 }

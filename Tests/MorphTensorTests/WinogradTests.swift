@@ -43,6 +43,9 @@ final class WinogradTests: XCTestCase {
     let cases = [
       (2, 8, 8, 6, 6, 1), (3, 9, 12, 7, 5, 1), (2, 8, 10, 5, 6, 0), (1, 12, 8, 3, 4, 2), (2, 16, 8, 1, 1, 1),
       (3, 8, 8, 70, 9, 1), (1, 64, 8, 40, 40, 1), (2, 8, 8, 9, 10, 1), (1, 8, 16, 11, 6, 2),
+      // Rows wider than the vectorised passes' scratch take the per-tile loops (input, then
+      // output too).
+      (1, 8, 8, 3, 1030, 1), (1, 8, 8, 2, 2061, 1),
     ]
     for tile in [4, 2] {
       Winograd.forcedTile = tile
