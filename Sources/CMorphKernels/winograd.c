@@ -174,3 +174,60 @@ void morph_winograd_output(const float *m, int co, int oh, int ow, int tw, int t
     }
   }
 }
+
+// MARK: - Weight gradient, F(3×3, 2×2)
+// dW[o][c] = Σ over 2×2 tiles of g[o] correlated with the 4×4 input patch under them. By
+// F(3×3, 2×2) (points 0, ±1, ∞): dW = A'ᵀ[(G' g G'ᵀ) ⊙ (B'ᵀ d B')]A' with
+//   B'ᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 −1 0 1], G' = [1 0; ½ ½; ½ −½; 0 1],
+//   A'ᵀ = [1 1 1 0; 0 1 −1 0; 0 1 1 1].
+// B'ᵀ is the forward Bᵀ with its last row negated, so B'ᵀ d B' = S (Bᵀ d B) S with
+// S = diag(1, 1, 1, −1): the forward input transform serves, and S goes into the g side.
+
+void morph_winograd_grad_tiles(const float *g, int co, int oh, int ow, int tw, int ty0, int ty1, float *u,
+                               size_t ldu, size_t xs, size_t col0) {
+  static const float sign[4] = {1.0f, 1.0f, 1.0f, -1.0f};
+  for (int o = 0; o < co; o++) {
+    const float *src = g + (size_t)o * oh * ow;
+    float *ub = u + (size_t)o * ldu + col0;
+    for (int ty = ty0; ty < ty1; ty++) {
+      int y0 = 2 * ty, second_row = y0 + 1 < oh;
+      const float *row0 = src + (size_t)y0 * ow, *row1 = row0 + ow;
+      float *q = ub + (size_t)(ty - ty0) * tw;
+      for (int tx = 0; tx < tw; tx++) {
+        int x0 = 2 * tx, second_col = x0 + 1 < ow;
+        float g00 = row0[x0], g01 = second_col ? row0[x0 + 1] : 0.0f;
+        float g10 = second_row ? row1[x0] : 0.0f, g11 = second_row && second_col ? row1[x0 + 1] : 0.0f;
+        float t[4][2] = {{g00, g01}, {0.5f * (g00 + g10), 0.5f * (g01 + g11)},
+                         {0.5f * (g00 - g10), 0.5f * (g01 - g11)}, {g10, g11}};  // G' g
+        for (int i = 0; i < 4; i++) {  // (G' g) G'ᵀ, times S on both sides
+          float a = t[i][0], b = t[i][1], s = sign[i];
+          q[(size_t)(i * 4 + 0) * xs + tx] = s * a;
+          q[(size_t)(i * 4 + 1) * xs + tx] = s * 0.5f * (a + b);
+          q[(size_t)(i * 4 + 2) * xs + tx] = s * 0.5f * (a - b);
+          q[(size_t)(i * 4 + 3) * xs + tx] = -s * b;
+        }
+      }
+    }
+  }
+}
+
+void morph_winograd_weight_grad_output(const float *m, int co, int ci, size_t xs, float *dw) {
+  for (int o = 0; o < co; o++)
+    for (int c = 0; c < ci; c++) {
+      const float *p = m + (size_t)o * ci + c;
+      float t[3][4];
+      for (int j = 0; j < 4; j++) {  // A'ᵀ M
+        float m0 = p[(size_t)j * xs], m1 = p[(size_t)(4 + j) * xs], m2 = p[(size_t)(8 + j) * xs],
+              m3 = p[(size_t)(12 + j) * xs];
+        t[0][j] = m0 + m1 + m2;
+        t[1][j] = m1 - m2;
+        t[2][j] = m1 + m2 + m3;
+      }
+      float *d = dw + ((size_t)o * ci + c) * 9;
+      for (int a = 0; a < 3; a++) {  // (A'ᵀ M) A'
+        d[a * 3 + 0] = t[a][0] + t[a][1] + t[a][2];
+        d[a * 3 + 1] = t[a][1] - t[a][2];
+        d[a * 3 + 2] = t[a][1] + t[a][2] + t[a][3];
+      }
+    }
+}

@@ -186,6 +186,21 @@ extension Tensor {
     let inPlane = cin * geo.input.h * geo.input.w
     let parts = Parallel.parts(n, work: 2 * n * cout * k * l)
     FlopCounter.add(2 * n * cout * k * l)
+    if Winograd.applies(geo, inChannels: cin, outChannels: cout), l > 0 {
+      let data = makeScalars(cout * k) { out in
+        x.scalars.withUnsafeBufferPointer { px in
+          grad.scalars.withUnsafeBufferPointer { pg in
+            guard let px = px.baseAddress, let pg = pg.baseAddress else {
+              out.initialize(repeating: 0, count: cout * k)
+              return
+            }
+            Winograd.weightGradient(
+              px, pg, n: n, cin: cin, cout: cout, h: geo.input.h, w: geo.input.w, pad: geo.padding, dw: out)
+          }
+        }
+      }
+      return record(.conv2dWeight(geo), [x, grad], shape: [cout, cin, 3, 3], scalars: data)
+    }
     // Each part sums its images into its own slice; the slices are added at the end.
     var partial = [Float](repeating: 0, count: parts > 1 ? (parts - 1) * cout * k : 0)
     let data = makeScalars(cout * k) { out in

@@ -36,6 +36,22 @@ final class WinogradTests: XCTestCase {
     return Tensor(shape: [n, c, input.h, input.w], scalars: dx)
   }
 
+  /// dw[o][c][i][j] = Σ g[n][o][oy][ox]·x[n][c][oy − p + i][ox − p + j] (stride 1).
+  static func referenceWeightGradient(_ x: Tensor, _ g: Tensor, padding p: Int) -> Tensor {
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (o, oh, ow) = (g.shape[1], g.shape[2], g.shape[3])
+    var dw = [Float](repeating: 0, count: o * c * 9)
+    for b in 0..<n { for oc in 0..<o { for oy in 0..<oh { for ox in 0..<ow {
+      let gv = g.scalars[((b * o + oc) * oh + oy) * ow + ox]
+      for ic in 0..<c { for i in 0..<3 { for j in 0..<3 {
+        let y = oy - p + i, xx = ox - p + j
+        guard y >= 0, y < h, xx >= 0, xx < w else { continue }
+        dw[((oc * c + ic) * 3 + i) * 3 + j] += gv * x.scalars[((b * c + ic) * h + y) * w + xx]
+      } } }
+    } } } }
+    return Tensor(shape: [o, c, 3, 3], scalars: dw)
+  }
+
   func testMatchesDefinition() throws {
     try XCTSkipUnless(Winograd.enabled, "MORPH_WINOGRAD=0")
     // (n, cin, cout, h, w, padding)
@@ -66,6 +82,8 @@ final class WinogradTests: XCTestCase {
       assertClose(
         Tensor.convTranspose2dRaw(g, wt, geo), Self.referenceInputGradient(g, wt, padding: p, input: (h, w)),
         "input gradient \(c), tile \(tile)")
+      // The weight gradient by F(3×3, 2×2) (whatever the forward tile).
+      assertClose(Tensor.conv2dWeightRaw(x, g, geo), Self.referenceWeightGradient(x, g, padding: p), "weight gradient \(c)")
     }
   }
 

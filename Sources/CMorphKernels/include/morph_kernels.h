@@ -113,6 +113,16 @@ void morph_winograd_input(const float *x, int c, int h, int w, int pad, int tw, 
 void morph_winograd_output(const float *m, int co, int oh, int ow, int tw, int ty0, int ty1, size_t ldm,
                            size_t xs, size_t col0, const float *bias, int relu, float *y);
 
+/// The weight gradient's side of F(3×3, 2×2) (see winograd.c): for tile rows [ty0, ty1) of one
+/// image's output gradient g (co×oh×ow, zero past its edges), u[ξ·xs + o·ldu + col0 +
+/// (ty − ty0)·tw + tx] = S (G' g G'ᵀ) S [ξ] for the 2×2 tile at (2ty, 2tx).
+void morph_winograd_grad_tiles(const float *g, int co, int oh, int ow, int tw, int ty0, int ty1, float *u,
+                               size_t ldu, size_t xs, size_t col0);
+
+/// dw[o][c] (co×ci×3×3) = A'ᵀ M[·][o][c] A' for the summed products m ([16] matrices of co×ci,
+/// xs floats apart).
+void morph_winograd_weight_grad_output(const float *m, int co, int ci, size_t xs, float *dw);
+
 /// F(4×4, 3×3) versions of the three functions above (winograd4.c): 36 transformed matrices
 /// instead of 16 (`rows`: 36·max(cin, cout) floats), tiles of 4×4 outputs read from 6×6
 /// patches at (4ty − pad, 4tx − pad).
