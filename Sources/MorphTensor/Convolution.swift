@@ -80,14 +80,9 @@ extension Tensor {
             return
           }
           if Winograd.applies(geo, inChannels: cin, outChannels: cout) {
-            let tile = Winograd.tile(geo)
-            let u = Winograd.weights(pw, cout: cout, cin: cin, transposeFlip: false, tile: tile)
-            u.withUnsafeBufferPointer { pu in
-              guard let pu = pu.baseAddress else { return }
-              Winograd.convolve(
-                px, n: n, cin: cin, h: geo.input.h, w: geo.input.w, pad: geo.padding, u: pu, cout: cout, tile: tile,
-                epilogue: epilogue, out: out)
-            }
+            Winograd.convolve(
+              px, n: n, h: geo.input.h, w: geo.input.w, pad: geo.padding, weight: pw, weightShape: (cout, cin),
+              transposeFlip: false, tile: Winograd.tile(geo), epilogue: epilogue, out: out)
             return
           }
           Parallel.forEachPart(n, parts: parts) { _, range in
@@ -137,14 +132,9 @@ extension Tensor {
           // A 3×3 stride-1 conv's input gradient is itself a 3×3 stride-1 conv of the output
           // gradient with the rotated, transposed weight and padding 2 − p.
           if Winograd.applies(geo, inChannels: cout, outChannels: cin) {
-            let tile = Winograd.tile(geo)
-            let u = Winograd.weights(pw, cout: cout, cin: cin, transposeFlip: true, tile: tile)
-            u.withUnsafeBufferPointer { pu in
-              guard let pu = pu.baseAddress else { return }
-              Winograd.convolve(
-                pg, n: n, cin: cout, h: geo.outputHeight, w: geo.outputWidth, pad: 2 - geo.padding, u: pu, cout: cin,
-                tile: tile, epilogue: nil, out: out)
-            }
+            Winograd.convolve(
+              pg, n: n, h: geo.outputHeight, w: geo.outputWidth, pad: 2 - geo.padding, weight: pw, weightShape: (cout, cin),
+              transposeFlip: true, tile: Winograd.tile(geo), epilogue: nil, out: out)
             return
           }
           Parallel.forEachPart(n, parts: parts) { _, range in
@@ -183,8 +173,6 @@ extension Tensor {
     let n = x.shape[0], cin = x.shape[1], cout = grad.shape[1]
     let l = geo.outputHeight * geo.outputWidth
     let k = cin * geo.kernel.h * geo.kernel.w
-    let inPlane = cin * geo.input.h * geo.input.w
-    let parts = Parallel.parts(n, work: 2 * n * cout * k * l)
     FlopCounter.add(2 * n * cout * k * l)
     if Winograd.applies(geo, inChannels: cin, outChannels: cout), l > 0 {
       let data = makeScalars(cout * k) { out in
@@ -201,6 +189,8 @@ extension Tensor {
       }
       return record(.conv2dWeight(geo), [x, grad], shape: [cout, cin, 3, 3], scalars: data)
     }
+    let inPlane = cin * geo.input.h * geo.input.w
+    let parts = Parallel.parts(n, work: 2 * n * cout * k * l)
     // Each part sums its images into its own slice; the slices are added at the end.
     var partial = [Float](repeating: 0, count: parts > 1 ? (parts - 1) * cout * k : 0)
     let data = makeScalars(cout * k) { out in

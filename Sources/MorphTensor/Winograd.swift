@@ -128,6 +128,22 @@ enum Winograd {
     }
   }
 
+  /// `convolve` with the weight `weight` (cout×cin×3×3, `weightShape`) transformed here: the
+  /// convolution it defines, or with `transposeFlip` the one that computes its input gradient
+  /// (cout input channels, cin outputs).
+  static func convolve(
+    _ x: UnsafePointer<Float>, n: Int, h: Int, w: Int, pad: Int, weight: UnsafePointer<Float>,
+    weightShape: (cout: Int, cin: Int), transposeFlip: Bool, tile: Int, epilogue: ConvEpilogue?,
+    out: UnsafeMutablePointer<Float>
+  ) {
+    let (inputs, outputs) = transposeFlip ? (weightShape.cout, weightShape.cin) : (weightShape.cin, weightShape.cout)
+    let u = weights(weight, cout: weightShape.cout, cin: weightShape.cin, transposeFlip: transposeFlip, tile: tile)
+    u.withUnsafeBufferPointer { pu in
+      guard let pu = pu.baseAddress else { return }
+      convolve(x, n: n, cin: inputs, h: h, w: w, pad: pad, u: pu, cout: outputs, tile: tile, epilogue: epilogue, out: out)
+    }
+  }
+
   /// `out` (n×cout×oh×ow, oh = h + 2·pad − 2) = the 3×3 convolution of `x` (n×cin×h×w) whose
   /// transformed weights for output tiles of side `tile` are `u` ([α²][cout][cin]), then bias
   /// and ReLU when given.
