@@ -84,10 +84,66 @@ final class InterpolationEvaluationTests: XCTestCase {
     XCTAssertLessThan(try XCTUnwrap(lerp.preservation), 1)
     XCTAssertEqual(lerp.reconPSNR, ImageMetrics.maxPSNR)
 
+    // Strength 0 of every method here is the source: the reconstruction keeps every attribute.
+    for m in [identity, truth, lerp] {
+      XCTAssertEqual(m.reconAttributes, 1)
+      XCTAssertEqual(m.reconAttributePairs, 1)
+    }
+    XCTAssertEqual(identity.preservationByAttribute?.values.allSatisfy { $0 == 1 }, true)
+    // Pixel lerp's per-attribute preservation: the share of pairs whose reference shares the label.
+    for a in ToyFaceAttribute.allCases {
+      let relevant = pairs.filter { $0.otherAttributes.contains(a) }
+      guard !relevant.isEmpty else {
+        XCTAssertNil(lerp.preservationByAttribute?[a.rawValue])
+        continue
+      }
+      let same = relevant.filter { $0.reference.label(a) == $0.source.label(a) }.count
+      XCTAssertEqual(
+        try XCTUnwrap(lerp.preservationByAttribute?[a.rawValue]), Double(same) / Double(relevant.count),
+        accuracy: 1e-12, a.rawValue)
+    }
+
     // Per-group reports cover each group once (seven pairs, seven modelled groups).
     XCTAssertEqual(run.reports[0].groups.map(\.group), ToyFaceAttribute.modelledGroups.map(\.name))
     XCTAssertEqual(run.samples.count, 1)
     XCTAssertEqual(run.samples[0].count, 3)
+  }
+
+  /// A method whose strength-0 output is the reference loses every attribute where the two differ.
+  func testReconstructionAttributesCountWhatStrengthZeroLoses() throws {
+    let pairs = makePairs()
+    let evaluation = try InterpolationEvaluation(
+      renderer: renderer, strengths: strengths, oracle: nearestRenderOracle(pairs), samplePairs: 0)
+    let swap = InterpolationMethod(name: "reference") { $0.reference }
+    let report = try evaluation.run(methods: [swap], pairs: pairs).reports[0].overall
+    var kept = 0, total = 0, whole = 0
+    for pair in pairs {
+      let same = ToyFaceAttribute.allCases.filter { pair.reference.label($0) == pair.source.label($0) }.count
+      kept += same
+      total += ToyFaceAttribute.allCases.count
+      if same == ToyFaceAttribute.allCases.count { whole += 1 }
+    }
+    XCTAssertEqual(try XCTUnwrap(report.reconAttributes), Double(kept) / Double(total), accuracy: 1e-12)
+    XCTAssertLessThan(try XCTUnwrap(report.reconAttributes), 1)
+    XCTAssertEqual(try XCTUnwrap(report.reconAttributePairs), Double(whole) / Double(pairs.count), accuracy: 1e-12)
+  }
+
+  /// The resolution ceiling: a CelebA-layout face through a 64 px crop and back keeps its frame
+  /// size, changes only inside the crop, and loses detail there.
+  func testResampledMethodRoundTripsThroughTheModelSize() throws {
+    let big = ToyFaceRenderer(width: 178, height: 218)
+    let pair = try XCTUnwrap(makePairs().first)
+    let source = EvalImage(big.render(pair.source))
+    let request = InterpolationRequest(source: source, reference: source, group: pair.group, strength: 0, pairIndex: 0)
+    let out = try BuiltinMethods.named("resample-64").map { try $0.interpolate(request) }
+    let image = try XCTUnwrap(out)
+    XCTAssertEqual(image.width, 178)
+    XCTAssertEqual(image.height, 218)
+    let psnr = try XCTUnwrap(ImageMetrics.psnr(image, source))
+    XCTAssertGreaterThan(psnr, 20)
+    XCTAssertLessThan(psnr, ImageMetrics.maxPSNR)
+    // Row 0 lies above the crop (which starts 44 px down): untouched.
+    XCTAssertEqual(Array(image.pixels[0..<(178 * 3)]), Array(source.pixels[0..<(178 * 3)]))
   }
 
   func testReportFilesAreWritten() throws {

@@ -36,6 +36,14 @@ public struct GroupMetrics: Codable, Sendable {
   public var reconSSIM: Double
   /// Mean oracle group progress per strength (0 = source scores, 1 = reference scores).
   public var progress: [Double?]
+  /// Share of all attributes whose oracle label at strength 0 equals the source's: how much of
+  /// the face the encoder and decoder keep, the ceiling for preservation.
+  public var reconAttributes: Double?
+  /// Share of pairs whose strength-0 output keeps every attribute of the source.
+  public var reconAttributePairs: Double?
+  /// Preservation per attribute name (other-group attributes at strength 1), to show which
+  /// attributes an edit damages.
+  public var preservationByAttribute: [String: Double]?
 }
 
 /// Everything one method scored.

@@ -66,6 +66,11 @@ public enum EvalReportWriter {
         row(m, g.group, "pps_equality", g.ppsEquality)
         row(m, g.group, "recon_psnr", g.reconPSNR)
         row(m, g.group, "recon_ssim", g.reconSSIM)
+        row(m, g.group, "recon_attributes", g.reconAttributes)
+        row(m, g.group, "recon_attribute_pairs", g.reconAttributePairs)
+        for (name, v) in (g.preservationByAttribute ?? [:]).sorted(by: { $0.key < $1.key }) {
+          row(m, g.group, "preservation_\(name)", v)
+        }
         for (i, v) in report.strengths.enumerated() {
           row(m, g.group, "truth_psnr", g.truthPSNR[i], strength: v)
           row(m, g.group, "truth_ssim", g.truthSSIM[i], strength: v)
@@ -84,14 +89,14 @@ public enum EvalReportWriter {
     let mid = report.strengths.firstIndex { $0 >= 0.5 } ?? 0
     var out = String(format: "%d pairs, strengths %@, oracle: %@\n", report.pairs,
       report.strengths.map { String($0) }.joined(separator: ","), report.oracle ?? "none (oracle metrics not computed)")
-    out += "method        recon dB  truth dB@\(report.strengths[mid])  region dB@\(report.strengths[mid])  SSIM@\(report.strengths[mid])  transfer  preserve  edit-ok  R2     dev    reach  PPS\n"
+    out += "method        recon dB  truth dB@\(report.strengths[mid])  region dB@\(report.strengths[mid])  SSIM@\(report.strengths[mid])  transfer  preserve  edit-ok  R2     dev    reach  PPS    kept@0\n"
     for m in report.methods {
       let g = m.overall
       out += m.method.padding(toLength: 13, withPad: " ", startingAt: 0)
       out += " " + f(g.reconPSNR, "%8.2f") + "  " + f(g.truthPSNR[mid], "%12.2f") + "  " + f(g.regionPSNR[mid], "%13.2f")
       out += "  " + f(g.truthSSIM[mid], "%7.3f") + "  " + f(g.transfer, "%8.3f") + "  " + f(g.preservation, "%8.3f")
       out += "  " + f(g.editSuccess, "%7.3f") + "  " + f(g.linearityR2, "%5.3f") + "  " + f(g.lineDeviation, "%5.3f")
-      out += "  " + f(g.reach, "%5.3f") + "  " + f(g.pps, "%5.3f") + "\n"
+      out += "  " + f(g.reach, "%5.3f") + "  " + f(g.pps, "%5.3f") + "  " + f(g.reconAttributePairs, "%6.3f") + "\n"
     }
     return out
   }

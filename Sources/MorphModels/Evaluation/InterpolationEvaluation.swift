@@ -76,6 +76,9 @@ public struct InterpolationEvaluation: Sendable {
     var reconPSNR = 0.0
     var reconSSIM = 0.0
     var transferHits = 0, transferCount = 0, preserveHits = 0, preserveCount = 0
+    var reconHits = 0, reconCount = 0
+    /// Attribute index → preserved at strength 1, for the other-group attributes of this pair.
+    var preservedAttributes: [(Int, Bool)] = []
     var r2: Double?
     var lineDeviation: Double?
     var reach: Double?
@@ -143,7 +146,13 @@ public struct InterpolationEvaluation: Sendable {
     }
     for a in pair.otherAttributes {
       r.preserveCount += 1
-      if (last.scores[a.index] >= 0.5 ? 1 : -1) == pair.source.label(a) { r.preserveHits += 1 }
+      let kept = (last.scores[a.index] >= 0.5 ? 1 : -1) == pair.source.label(a)
+      if kept { r.preserveHits += 1 }
+      r.preservedAttributes.append((a.index, kept))
+    }
+    for a in ToyFaceAttribute.allCases {
+      r.reconCount += 1
+      if (path[0].scores[a.index] >= 0.5 ? 1 : -1) == pair.source.label(a) { r.reconHits += 1 }
     }
     let members = ToyFaceAttribute.members(of: pair.group).map(\.index)
     let d = members.map { reference.scores[$0] - source.scores[$0] }
@@ -198,6 +207,24 @@ public struct InterpolationEvaluation: Sendable {
       regionPSNR: (0..<n).map { i in mean(results.map { $0.regionPSNR[i] }) },
       regionSSIM: (0..<n).map { i in mean(results.map { $0.regionSSIM[i] }) },
       reconPSNR: mean(results.map(\.reconPSNR)) ?? 0, reconSSIM: mean(results.map(\.reconSSIM)) ?? 0,
-      progress: (0..<n).map { i in mean(results.map { $0.progress?[i] }) })
+      progress: (0..<n).map { i in mean(results.map { $0.progress?[i] }) },
+      reconAttributes: hasOracle ? ratio(results.reduce(0) { $0 + $1.reconHits }, results.reduce(0) { $0 + $1.reconCount }) : nil,
+      reconAttributePairs: hasOracle ? ratio(results.filter { $0.reconHits == $0.reconCount }.count, results.count) : nil,
+      preservationByAttribute: hasOracle ? preservationByAttribute(results) : nil)
+  }
+
+  func preservationByAttribute(_ results: [PairResult]) -> [String: Double] {
+    var hits = [Int: Int](), counts = [Int: Int]()
+    for r in results {
+      for (index, kept) in r.preservedAttributes {
+        counts[index, default: 0] += 1
+        if kept { hits[index, default: 0] += 1 }
+      }
+    }
+    var out: [String: Double] = [:]
+    for a in ToyFaceAttribute.allCases {
+      if let c = counts[a.index], c > 0 { out[a.rawValue] = Double(hits[a.index] ?? 0) / Double(c) }
+    }
+    return out
   }
 }

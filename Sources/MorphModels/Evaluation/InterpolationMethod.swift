@@ -33,6 +33,15 @@ public struct InterpolationMethod: Sendable {
     return EvalImage(width: request.source.width, height: request.source.height, pixels: out)
   }
 
+  /// Output = source seen through a model's input size: the CelebA crop resized to `size` px and
+  /// back, pasted into the frame (as a model's output is). The ceiling of any model of that size:
+  /// what the oracle still reads after only the resolution loss, with nothing encoded or edited.
+  public static func resampled(size: Int) -> InterpolationMethod {
+    InterpolationMethod(name: "resample-\(size)") { request in
+      try HomoInterpEvalMethod.paste(HomoInterpEvalMethod.input(request.source, size: size), into: request.source)
+    }
+  }
+
   /// The ground-truth path itself: the ceiling the oracle allows.
   public static func truthPath(pairs: [EvalPair], renderer: ToyFaceRenderer) -> InterpolationMethod {
     InterpolationMethod(name: "truth") { request in
@@ -45,7 +54,7 @@ public struct InterpolationMethod: Sendable {
 
 /// The built-in methods `morph eval interpolation --model` accepts by name.
 public enum BuiltinMethods {
-  public static let names = ["pixel-lerp", "identity", "homointerp", "latent-lerp"]
+  public static let names = ["pixel-lerp", "identity", "resample-64", "resample-128", "homointerp", "latent-lerp"]
   /// Methods that need a trained checkpoint (`--checkpoint`).
   public static let needingCheckpoint: Set<String> = ["homointerp", "latent-lerp"]
 
@@ -63,6 +72,8 @@ public enum BuiltinMethods {
     switch name {
     case "pixel-lerp": return .pixelLerp
     case "identity": return .identity
+    case "resample-64": return .resampled(size: 64)
+    case "resample-128": return .resampled(size: 128)
     default: return nil
     }
   }
