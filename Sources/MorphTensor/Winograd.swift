@@ -15,8 +15,13 @@ enum Winograd {
 
   /// Below these channel counts the transforms cost more than the multiplies they save:
   /// the 16 GEMMs have inner size cin and are memory-bound when it is small
-  /// (`MORPH_WINOGRAD_MIN_CHANNELS` overrides, for tuning).
-  static let minimumChannels = tuning("MORPH_WINOGRAD_MIN_CHANNELS", default: 8, atLeast: 1)
+  /// (`MORPH_WINOGRAD_MIN_CHANNELS` overrides, for tuning). 3 takes the RGB layers too: their
+  /// im2col alternative writes 27 floats per pixel of a 3-channel image and reads them back,
+  /// while the transforms read the image once. With 8 (the first and last layers on im2col),
+  /// alternating `morph bench engine` runs: 64 px inference 0.040–0.042 → 0.037 s, training
+  /// step 0.157–0.161 → 0.147–0.150 s, 128 px inference 1.94–2.31 → 1.72–1.77 s, 128 px
+  /// training step 5.58–5.80 → 5.46–5.86 s.
+  static let minimumChannels = tuning("MORPH_WINOGRAD_MIN_CHANNELS", default: 3, atLeast: 1)
 
   /// Floats of transformed input and products per block of tiles: small enough to stay in
   /// a core's L2 cache between the transforms and the GEMMs (`MORPH_WINOGRAD_BLOCK` overrides).

@@ -62,6 +62,8 @@ final class WinogradTests: XCTestCase {
       // Rows wider than the vectorised passes' scratch take the per-tile loops (input, then
       // output too).
       (1, 8, 8, 3, 1030, 1), (1, 8, 8, 2, 2061, 1),
+      // RGB in and out (the first and last layers take this path since minimumChannels is 3).
+      (2, 3, 8, 9, 9, 1), (2, 8, 3, 9, 9, 1), (1, 3, 3, 6, 7, 1),
     ]
     for tile in [4, 2] {
       Winograd.forcedTile = tile
