@@ -91,3 +91,40 @@ final class HomoInterpModelTests: XCTestCase {
     XCTAssertLessThan(worst, 0.02)
   }
 }
+
+/// The evaluation harness's HomoInterp methods on a saved tiny checkpoint.
+final class HomoInterpEvalMethodTests: XCTestCase {
+  /// Detail transfer is the photo plus the change the plain method makes to its own
+  /// reconstruction: the photo itself at strength 0, and outside the crop always.
+  func testDetailTransferAddsTheModelsChangeToThePhoto() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-eval-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("m.safetensors")
+    try HomoInterpModel(config: .tiny(groups: HomoInterpModelTests.groups), seed: 7).save(to: url, metadata: [:])
+    let plain = try XCTUnwrap(try BuiltinMethods.named("homointerp", checkpoint: url))
+    let detail = try XCTUnwrap(try BuiltinMethods.named("homointerp-detail", checkpoint: url))
+
+    let renderer = ToyFaceRenderer(width: 178, height: 218)
+    let sampler = ToyFaceSampler()
+    let source = EvalImage(renderer.render(sampler.parameters(seed: 5, index: 0)))
+    let reference = EvalImage(renderer.render(sampler.parameters(seed: 5, index: 1)))
+    let group = AttributeGroup(name: "expression", attributes: ["Mouth_Slightly_Open", "Smiling"])
+    func request(_ v: Double) -> InterpolationRequest {
+      InterpolationRequest(source: source, reference: reference, group: group, strength: v, pairIndex: 0)
+    }
+    XCTAssertEqual(try detail.interpolate(request(0)).pixels, source.pixels)
+
+    let recon = try plain.interpolate(request(0)), edit = try plain.interpolate(request(1))
+    let out = try detail.interpolate(request(1))
+    XCTAssertNotEqual(edit.pixels, recon.pixels, "the interpolator changes the face at strength 1")
+    var changed = 0
+    for i in 0..<source.pixels.count {
+      let expected = Swift.min(Swift.max(source.pixels[i] + edit.pixels[i] - recon.pixels[i], 0), 1)
+      XCTAssertEqual(out.pixels[i], expected, accuracy: 1e-5)
+      if out.pixels[i] != source.pixels[i] { changed += 1 }
+    }
+    XCTAssertGreaterThan(changed, 0)
+    // Row 0 is above the crop: the photo's.
+    XCTAssertEqual(Array(out.pixels[0..<(178 * 3)]), Array(source.pixels[0..<(178 * 3)]))
+  }
+}

@@ -89,10 +89,10 @@ public enum EvalReportWriter {
     let mid = report.strengths.firstIndex { $0 >= 0.5 } ?? 0
     var out = String(format: "%d pairs, strengths %@, oracle: %@\n", report.pairs,
       report.strengths.map { String($0) }.joined(separator: ","), report.oracle ?? "none (oracle metrics not computed)")
-    out += "method        recon dB  truth dB@\(report.strengths[mid])  region dB@\(report.strengths[mid])  SSIM@\(report.strengths[mid])  transfer  preserve  edit-ok  R2     dev    reach  PPS    kept@0\n"
+    out += "method             recon dB  truth dB@\(report.strengths[mid])  region dB@\(report.strengths[mid])  SSIM@\(report.strengths[mid])  transfer  preserve  edit-ok  R2     dev    reach  PPS    kept@0\n"
     for m in report.methods {
       let g = m.overall
-      out += m.method.padding(toLength: 13, withPad: " ", startingAt: 0)
+      out += m.method.padding(toLength: 18, withPad: " ", startingAt: 0)
       out += " " + f(g.reconPSNR, "%8.2f") + "  " + f(g.truthPSNR[mid], "%12.2f") + "  " + f(g.regionPSNR[mid], "%13.2f")
       out += "  " + f(g.truthSSIM[mid], "%7.3f") + "  " + f(g.transfer, "%8.3f") + "  " + f(g.preservation, "%8.3f")
       out += "  " + f(g.editSuccess, "%7.3f") + "  " + f(g.linearityR2, "%5.3f") + "  " + f(g.lineDeviation, "%5.3f")

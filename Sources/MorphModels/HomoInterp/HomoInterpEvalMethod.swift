@@ -14,6 +14,11 @@ public enum HomoInterpEvalMethod {
     case homointerp
     /// Plain linear interpolation in the same latent space, `(1 − v)·F_a + v·F_b` (baseline).
     case latentLerp = "latent-lerp"
+    /// The model's interpolator with detail transfer: the photo plus the *change* the model
+    /// makes, `x + up(D(F_edit) − D(F_a))`, instead of the decoded face. What the model
+    /// does not edit keeps the photo's full resolution; at strength 0 the output is the photo
+    /// itself, so its reconstruction scores say nothing about the encoder and decoder.
+    case detail = "homointerp-detail"
   }
 
   /// A method named after `mode` backed by the checkpoint at `url`.
@@ -32,22 +37,27 @@ public enum HomoInterpEvalMethod {
         throw HomoInterpError.badConfig(
           "the checkpoint has no group '\(request.group.name)' (it has \(groups.map(\.name).joined(separator: ", ")))")
       }
-      let (fa, fb) = try cache.value.latents(pair: request.pairIndex) {
+      let pair = try cache.value.pair(request.pairIndex) {
         let x = try Tensor.concat([input(request.source, size: model.config.imageSize), input(request.reference, size: model.config.imageSize)], axis: 0)
         let f = try model.encode(x)
-        return (f.narrow(axis: 0, start: 0, length: 1), f.narrow(axis: 0, start: 1, length: 1))
+        let fa = f.narrow(axis: 0, start: 0, length: 1)
+        return CachedPair(
+          source: fa, reference: f.narrow(axis: 0, start: 1, length: 1),
+          reconstruction: mode == .detail ? try upscaled(try model.decode(fa)) : [])
       }
       let v = Float(request.strength)
       let edited: Tensor
       switch mode {
-      case .homointerp:
+      case .homointerp, .detail:
         var strengths = [Float](repeating: 0, count: groups.count)
         strengths[g] = min(max(v, 0), 2)
-        edited = try model.interpolate(source: fa, reference: fb, strengths: strengths)
+        edited = try model.interpolate(source: pair.source, reference: pair.reference, strengths: strengths)
       case .latentLerp:
-        edited = fa * (1 - v) + fb * v
+        edited = pair.source * (1 - v) + pair.reference * v
       }
-      return try paste(try model.decode(edited), into: request.source)
+      let decoded = try upscaled(try model.decode(edited))
+      if mode == .detail { return pasteChange(from: pair.reconstruction, to: decoded, into: request.source) }
+      return paste(decoded, into: request.source)
     }
   }
 
@@ -65,11 +75,42 @@ public enum HomoInterpEvalMethod {
     return Tensor(shape: buffer.shape, scalars: buffer.data)
   }
 
-  /// The decoded image [1, 3, S, S] resized to the crop and pasted into a copy of `frame`.
-  static func paste(_ decoded: Tensor, into frame: EvalImage) throws -> EvalImage {
+  /// The decoded image [1, 3, S, S] resized to the crop (side² × 3 bytes).
+  static func upscaled(_ decoded: Tensor) throws -> [UInt8] {
     let buffer = try ImageBatchBuffer(shape: decoded.shape, data: decoded.scalars)
     let side = Align.celebaCropSide
-    let big = try buffer.image(at: 0, normalisation: .symmetric).resized(width: side, height: side).pixels()
+    return try buffer.image(at: 0, normalisation: .symmetric).resized(width: side, height: side).pixels()
+  }
+
+  /// The decoded image [1, 3, S, S] resized to the crop and pasted into a copy of `frame`.
+  static func paste(_ decoded: Tensor, into frame: EvalImage) throws -> EvalImage {
+    paste(try upscaled(decoded), into: frame)
+  }
+
+  /// `frame` with `edited − reconstruction` (both crop-sized bytes) added inside the crop,
+  /// clamped to [0, 1]: the model's change at the photo's resolution.
+  static func pasteChange(from reconstruction: [UInt8], to edited: [UInt8], into frame: EvalImage) -> EvalImage {
+    let side = Align.celebaCropSide
+    var out = frame.pixels
+    let (left, top) = cropOrigin(width: frame.width, height: frame.height)
+    for y in 0..<side {
+      let fy = top + y
+      guard fy >= 0, fy < frame.height else { continue }
+      for x in 0..<side {
+        let fx = left + x
+        guard fx >= 0, fx < frame.width else { continue }
+        for c in 0..<3 {
+          let i = (y * side + x) * 3 + c, o = (fy * frame.width + fx) * 3 + c
+          out[o] = min(max(out[o] + (Float(edited[i]) - Float(reconstruction[i])) / 255, 0), 1)
+        }
+      }
+    }
+    return EvalImage(width: frame.width, height: frame.height, pixels: out)
+  }
+
+  /// Crop-sized bytes (`upscaled`) pasted into a copy of `frame`.
+  static func paste(_ big: [UInt8], into frame: EvalImage) -> EvalImage {
+    let side = Align.celebaCropSide
     var out = frame.pixels
     let (left, top) = cropOrigin(width: frame.width, height: frame.height)
     for y in 0..<side {
@@ -85,16 +126,24 @@ public enum HomoInterpEvalMethod {
   }
 }
 
-/// Latents of the pair being evaluated: the harness asks for every strength of one pair in a
-/// row, so encoding once per pair is enough. Guarded by the method's lock.
-final class LatentCache {
-  private var pair = -1
-  private var value: (Tensor, Tensor)?
+/// What the method keeps of the pair being evaluated: its two latents and, for detail
+/// transfer, the decoded source at crop size.
+struct CachedPair {
+  var source: Tensor
+  var reference: Tensor
+  var reconstruction: [UInt8]
+}
 
-  func latents(pair index: Int, _ make: () throws -> (Tensor, Tensor)) throws -> (Tensor, Tensor) {
-    if index == pair, let value { return value }
+/// The pair being evaluated: the harness asks for every strength of one pair in a row, so
+/// encoding once per pair is enough. Guarded by the method's lock.
+final class LatentCache {
+  private var index = -1
+  private var value: CachedPair?
+
+  func pair(_ index: Int, _ make: () throws -> CachedPair) throws -> CachedPair {
+    if index == self.index, let value { return value }
     let v = try make()
-    pair = index
+    self.index = index
     value = v
     return v
   }
