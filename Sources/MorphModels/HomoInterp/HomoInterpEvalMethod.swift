@@ -90,6 +90,17 @@ public enum HomoInterpEvalMethod {
   /// `frame` with `edited − reconstruction` (both crop-sized bytes) added inside the crop,
   /// clamped to [0, 1]: the model's change at the photo's resolution.
   static func pasteChange(from reconstruction: [UInt8], to edited: [UInt8], into frame: EvalImage) -> EvalImage {
+    overwriteCrop(of: frame) { i, old in min(max(old + (Float(edited[i]) - Float(reconstruction[i])) / 255, 0), 1) }
+  }
+
+  /// Crop-sized bytes (`upscaled`) pasted into a copy of `frame`.
+  static func paste(_ big: [UInt8], into frame: EvalImage) -> EvalImage {
+    overwriteCrop(of: frame) { i, _ in Float(big[i]) / 255 }
+  }
+
+  /// A copy of `frame` whose crop values are `value(i, old)`, `i` indexing the crop's
+  /// side² × 3 values and `old` the frame's value there; parts outside the frame are skipped.
+  static func overwriteCrop(of frame: EvalImage, _ value: (Int, Float) -> Float) -> EvalImage {
     let side = Align.celebaCropSide
     var out = frame.pixels
     let (left, top) = cropOrigin(width: frame.width, height: frame.height)
@@ -100,26 +111,9 @@ public enum HomoInterpEvalMethod {
         let fx = left + x
         guard fx >= 0, fx < frame.width else { continue }
         for c in 0..<3 {
-          let i = (y * side + x) * 3 + c, o = (fy * frame.width + fx) * 3 + c
-          out[o] = min(max(out[o] + (Float(edited[i]) - Float(reconstruction[i])) / 255, 0), 1)
+          let o = (fy * frame.width + fx) * 3 + c
+          out[o] = value((y * side + x) * 3 + c, out[o])
         }
-      }
-    }
-    return EvalImage(width: frame.width, height: frame.height, pixels: out)
-  }
-
-  /// Crop-sized bytes (`upscaled`) pasted into a copy of `frame`.
-  static func paste(_ big: [UInt8], into frame: EvalImage) -> EvalImage {
-    let side = Align.celebaCropSide
-    var out = frame.pixels
-    let (left, top) = cropOrigin(width: frame.width, height: frame.height)
-    for y in 0..<side {
-      let fy = top + y
-      guard fy >= 0, fy < frame.height else { continue }
-      for x in 0..<side {
-        let fx = left + x
-        guard fx >= 0, fx < frame.width else { continue }
-        for c in 0..<3 { out[(fy * frame.width + fx) * 3 + c] = Float(big[(y * side + x) * 3 + c]) / 255 }
       }
     }
     return EvalImage(width: frame.width, height: frame.height, pixels: out)
