@@ -68,7 +68,7 @@ final class HomoInterpRecipeTests: XCTestCase {
     let oracle = fixtureFaces.deletingLastPathComponent().appendingPathComponent("models/oracle.safetensors").path
     var overrides = [
       "input=faces", "checkpoint=\(checkpoint)", "size=32", "reference=faces/000002.jpg", "output=out/t",
-      "sweep_groups=expression, all", "sweep=0, 0.5, 1", "frames=4", "strength.expression=0",
+      "sweep_groups=expression, all", "sweep=0, 0.5, 1", "frames=4", "strength.expression=0", "detail_size=48",
     ]
     if FileManager.default.fileExists(atPath: oracle) { overrides.append("oracle=\(oracle)") }
     let report = try await run("translate-folder.yaml", overrides)
@@ -80,6 +80,12 @@ final class HomoInterpRecipeTests: XCTestCase {
     XCTAssertEqual([edited.width, edited.height], [32, 32])
     XCTAssertEqual(
       try edited.pixels(), try reconstruction(of: folder.appendingPathComponent("faces/000001.jpg"), checkpoint: checkpoint))
+
+    // Detail transfer with nothing edited: the photo itself, aligned at detail_size.
+    let detail = try image("out/t/edited-detail/000001.png")
+    XCTAssertEqual([detail.width, detail.height], [48, 48])
+    XCTAssertEqual(
+      try detail.pixels(), try Align.celebaCrop(ImageLoader().load(folder.appendingPathComponent("faces/000001.jpg")), size: 48).pixels())
 
     // The sweep sheet holds 2 rows × 3 columns of 32 px tiles plus labels.
     let sheet = try image("out/t/sweeps/000003.png")
@@ -111,6 +117,7 @@ final class HomoInterpRecipeTests: XCTestCase {
     XCTAssertEqual(stronger.status, .succeeded, stronger.summary)
     XCTAssertEqual(stage(stronger, "latents")?.cached, 3, stronger.summary)
     XCTAssertNotEqual(try image("out/t2/edited/000001.png").pixels(), try edited.pixels())
+    XCTAssertNotEqual(try image("out/t2/edited-detail/000001.png").pixels(), try detail.pixels(), "the edit reaches the photo")
     // Scores of unchanged faces come from the cache and are still metrics of this run.
     XCTAssertEqual(stage(stronger, "input_scores")?.cached, 3, stronger.summary)
     let again = try catalog.metrics(runID: stronger.runID)

@@ -26,17 +26,11 @@ enum AlignStage {
     return .map { items in
       eachItem(items) { item in
         let image = try item.image(in: context.stageID)
-        let aligned: VipsImage
-        switch mode {
-        case .centreCrop: aligned = try Align.centreCrop(image, size: size)
-        case .celebaCrop: aligned = try Align.celebaCrop(image, size: size)
-        case .landmarks:
-          guard let origin = item.origin, let points = try LandmarkFiles.sidecar(forImage: origin) else {
-            throw PipelineError.item(stage: context.stageID, item: item.id, message: "no landmarks sidecar beside the image")
-          }
-          aligned = try Align.landmarks(image, points: points, size: size)
+        do {
+          return .image(try Align.aligned(image, mode: mode, size: size, file: item.origin))
+        } catch ImagingError.processing(_, let reason) where mode == .landmarks {
+          throw PipelineError.item(stage: context.stageID, item: item.id, message: reason)
         }
-        return .image(try aligned.materialised())
       }
     }
   }

@@ -7,6 +7,7 @@ enum BuiltInStages {
       IngestStage.descriptor, SelectStage.descriptor, WriteLatentsStage.descriptor, WriteMetricsStage.descriptor,
       UtilityStages.sequence, UtilityStages.pass, UtilityStages.delay,
       HomoInterpEncodeStage.descriptor, HomoInterpInterpolateStage.descriptor, HomoInterpDecodeStage.descriptor,
+      HomoInterpDetailStage.descriptor,
       HomoInterpScoreStage.descriptor, HomoInterpSheetStage.descriptor, HomoInterpAnimateStage.descriptor,
       HomoInterpTrainStage.descriptor,
       CycleGANTrainStage.descriptor,

@@ -82,6 +82,24 @@ enum HomoInterpFrames {
     return try VipsImage(pixels: pixels, width: width, height: s)
   }
 
+  /// Same-sized square RGB frames side by side as one strip (one frame is returned as is).
+  static func strip(_ frames: [VipsImage]) throws -> VipsImage {
+    guard let first = frames.first else { throw ImagingError.invalidArgument("a strip needs at least one frame") }
+    if frames.count == 1 { return first }
+    let s = first.height, width = frames.count * s
+    var pixels = [UInt8](repeating: 0, count: width * s * 3)
+    for (k, frame) in frames.enumerated() {
+      guard frame.width == s, frame.height == s, frame.bands == 3 else {
+        throw ImagingError.invalidArgument("strip frames must all be \(s)×\(s) RGB, frame \(k) is \(frame.width)×\(frame.height)×\(frame.bands)")
+      }
+      let p = try frame.pixels()
+      for y in 0..<s {
+        for i in 0..<(s * 3) { pixels[(y * width + k * s) * 3 + i] = p[y * s * 3 + i] }
+      }
+    }
+    return try VipsImage(pixels: pixels, width: width, height: s)
+  }
+
   /// The square frames of a strip, left to right (a plain square image is one frame).
   static func frames(of image: VipsImage, item: String, stage: String) throws -> [VipsImage] {
     let side = image.height

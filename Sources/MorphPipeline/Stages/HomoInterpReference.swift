@@ -16,13 +16,9 @@ enum HomoInterpReference {
     ParameterSpec(
       "reference", .string, default: .string(""),
       "Reference image file or folder (aligned with reference_align to the checkpoint's size, encoded, latents averaged)."),
-    ParameterSpec(
-      "reference_align", .string, default: .string(AlignmentMode.centreCrop.rawValue),
-      "How reference images are aligned (use the sources' `align` mode): centre-crop, celeba-crop or landmarks.",
-      check: { v in
-        AlignmentMode(rawValue: v.stringValue ?? "") != nil
-          ? nil : "must be one of \(AlignmentMode.allCases.map(\.rawValue).joined(separator: ", "))"
-      }),
+    .alignmentMode(
+      "reference_align", default: .centreCrop,
+      "How reference images are aligned (use the sources' `align` mode): centre-crop, celeba-crop or landmarks."),
     ParameterSpec(
       "reference_query", .string, default: .string(""),
       "Attribute query, e.g. \"Smiling AND NOT Male\": the first n_ref matching catalog images, averaged "
@@ -129,16 +125,7 @@ enum HomoInterpReference {
     let size = checkpoint.imageSize
     let images = try urls.map { url in
       do {
-        let image = try loader.load(url)
-        switch align {
-        case .centreCrop: return try Align.centreCrop(image, size: size).materialised()
-        case .celebaCrop: return try Align.celebaCrop(image, size: size).materialised()
-        case .landmarks:
-          guard let points = try LandmarkFiles.sidecar(forImage: url) else {
-            throw PipelineError.file(path: url.path, message: "no landmarks sidecar beside the reference image")
-          }
-          return try Align.landmarks(image, points: points, size: size).materialised()
-        }
+        return try Align.aligned(try loader.load(url), mode: align, size: size, file: url)
       } catch let error as PipelineError {
         throw error
       } catch {

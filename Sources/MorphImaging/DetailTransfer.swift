@@ -1,0 +1,30 @@
+/// Detail transfer: a model's edit applied to a photo at the photo's resolution.
+///
+/// A model working at 64 px returns blurry faces. Adding only what it *changed* —
+/// `photo + up(edited − reconstruction)`, both model outputs resized to the photo — keeps
+/// the photo's detail wherever the edit does not reach, and is the photo itself when nothing
+/// is edited.
+public enum DetailTransfer {
+  /// `photo` (RGB) plus `edited − reconstruction`, the two resized to the photo's size with
+  /// the same resampling, clamped to 0…255.
+  public static func apply(photo: VipsImage, reconstruction: VipsImage, edited: VipsImage) throws -> VipsImage {
+    guard photo.bands == 3, reconstruction.bands == 3, edited.bands == 3 else {
+      throw ImagingError.invalidArgument(
+        "detail transfer needs RGB images, got \(photo.bands), \(reconstruction.bands) and \(edited.bands) bands")
+    }
+    guard reconstruction.width == edited.width, reconstruction.height == edited.height else {
+      throw ImagingError.invalidArgument(
+        "detail transfer: reconstruction \(reconstruction.width)×\(reconstruction.height) and edit "
+          + "\(edited.width)×\(edited.height) differ in size")
+    }
+    let w = photo.width, h = photo.height
+    let base = try photo.pixels()
+    let from = try reconstruction.resized(width: w, height: h).pixels()
+    let to = try edited.resized(width: w, height: h).pixels()
+    var out = [UInt8](repeating: 0, count: base.count)
+    for i in 0..<base.count {
+      out[i] = UInt8(clamping: Int(base[i]) + Int(to[i]) - Int(from[i]))
+    }
+    return try VipsImage(pixels: out, width: w, height: h)
+  }
+}
