@@ -8,11 +8,17 @@ public enum DetailTransfer {
   /// `photo` (RGB) plus `edited − reconstruction`, the two resized to the photo's size with
   /// the same resampling, clamped to 0…255.
   public static func apply(photo: VipsImage, reconstruction: VipsImage, edited: VipsImage) throws -> VipsImage {
-    guard photo.bands == 3, reconstruction.bands == 3, edited.bands == 3 else {
+    try apply(photo: photo, reconstruction: reconstruction, edits: [edited])[0]
+  }
+
+  /// `apply` for several edits of the same photo (the frames of a sweep or a path): the photo
+  /// and the resized reconstruction are read once.
+  public static func apply(photo: VipsImage, reconstruction: VipsImage, edits: [VipsImage]) throws -> [VipsImage] {
+    guard photo.bands == 3, reconstruction.bands == 3, edits.allSatisfy({ $0.bands == 3 }) else {
       throw ImagingError.invalidArgument(
-        "detail transfer needs RGB images, got \(photo.bands), \(reconstruction.bands) and \(edited.bands) bands")
+        "detail transfer needs RGB images, got \(photo.bands), \(reconstruction.bands) and \(edits.map(\.bands)) bands")
     }
-    guard reconstruction.width == edited.width, reconstruction.height == edited.height else {
+    for edited in edits where reconstruction.width != edited.width || reconstruction.height != edited.height {
       throw ImagingError.invalidArgument(
         "detail transfer: reconstruction \(reconstruction.width)×\(reconstruction.height) and edit "
           + "\(edited.width)×\(edited.height) differ in size")
@@ -20,11 +26,13 @@ public enum DetailTransfer {
     let w = photo.width, h = photo.height
     let base = try photo.pixels()
     let from = try reconstruction.resized(width: w, height: h).pixels()
-    let to = try edited.resized(width: w, height: h).pixels()
-    var out = [UInt8](repeating: 0, count: base.count)
-    for i in 0..<base.count {
-      out[i] = UInt8(clamping: Int(base[i]) + Int(to[i]) - Int(from[i]))
+    return try edits.map { edited in
+      let to = try edited.resized(width: w, height: h).pixels()
+      var out = [UInt8](repeating: 0, count: base.count)
+      for i in 0..<base.count {
+        out[i] = UInt8(clamping: Int(base[i]) + Int(to[i]) - Int(from[i]))
+      }
+      return try VipsImage(pixels: out, width: w, height: h)
     }
-    return try VipsImage(pixels: out, width: w, height: h)
   }
 }

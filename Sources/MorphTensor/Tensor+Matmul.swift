@@ -7,10 +7,13 @@ extension Tensor {
     precondition(k == k2, "matmul: inner sizes differ for \(a.shape)\(transposeA ? "ᵀ" : "") and \(b.shape)\(transposeB ? "ᵀ" : "")")
     FlopCounter.add(2 * m * n * k)
     let data = makeScalars(m * n) { out in
-      out.initialize(repeating: 0, count: m * n)
       a.scalars.withUnsafeBufferPointer { pa in
         b.scalars.withUnsafeBufferPointer { pb in
-          guard let pa = pa.baseAddress, let pb = pb.baseAddress else { return }
+          // sgemm with beta 0 writes every value of C; only an empty operand (k = 0) leaves it to us.
+          guard let pa = pa.baseAddress, let pb = pb.baseAddress else {
+            out.initialize(repeating: 0, count: m * n)
+            return
+          }
           // Column ranges of C over the cores: op(B)'s columns are B's rows when transposed.
           Parallel.forEachPart(n, parts: Parallel.parts(n, work: 2 * m * n * k)) { _, cols in
             let columns = pb + (transposeB ? cols.lowerBound * b.shape[1] : cols.lowerBound)

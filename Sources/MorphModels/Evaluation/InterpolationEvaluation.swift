@@ -75,10 +75,13 @@ public struct InterpolationEvaluation: Sendable {
     var regionSSIM: [Double?] = []
     var reconPSNR = 0.0
     var reconSSIM = 0.0
-    var transferHits = 0, transferCount = 0, preserveHits = 0, preserveCount = 0
-    var reconHits = 0, reconCount = 0
+    var transferHits = 0, transferCount = 0
     /// Attribute index → preserved at strength 1, for the other-group attributes of this pair.
     var preservedAttributes: [(Int, Bool)] = []
+    var preserveHits: Int { preservedAttributes.filter(\.1).count }
+    var preserveCount: Int { preservedAttributes.count }
+    /// Attributes (of all `ToyFaceAttribute.allCases`) whose strength-0 label is the source's.
+    var reconHits = 0
     var r2: Double?
     var lineDeviation: Double?
     var reach: Double?
@@ -145,15 +148,9 @@ public struct InterpolationEvaluation: Sendable {
       if (last.scores[a.index] >= 0.5 ? 1 : -1) == pair.reference.label(a) { r.transferHits += 1 }
     }
     for a in pair.otherAttributes {
-      r.preserveCount += 1
-      let kept = (last.scores[a.index] >= 0.5 ? 1 : -1) == pair.source.label(a)
-      if kept { r.preserveHits += 1 }
-      r.preservedAttributes.append((a.index, kept))
+      r.preservedAttributes.append((a.index, (last.scores[a.index] >= 0.5 ? 1 : -1) == pair.source.label(a)))
     }
-    for a in ToyFaceAttribute.allCases {
-      r.reconCount += 1
-      if (path[0].scores[a.index] >= 0.5 ? 1 : -1) == pair.source.label(a) { r.reconHits += 1 }
-    }
+    r.reconHits = ToyFaceAttribute.allCases.filter { (path[0].scores[$0.index] >= 0.5 ? 1 : -1) == pair.source.label($0) }.count
     let members = ToyFaceAttribute.members(of: pair.group).map(\.index)
     let d = members.map { reference.scores[$0] - source.scores[$0] }
     let norm2 = d.reduce(0) { $0 + $1 * $1 }
@@ -208,8 +205,10 @@ public struct InterpolationEvaluation: Sendable {
       regionSSIM: (0..<n).map { i in mean(results.map { $0.regionSSIM[i] }) },
       reconPSNR: mean(results.map(\.reconPSNR)) ?? 0, reconSSIM: mean(results.map(\.reconSSIM)) ?? 0,
       progress: (0..<n).map { i in mean(results.map { $0.progress?[i] }) },
-      reconAttributes: hasOracle ? ratio(results.reduce(0) { $0 + $1.reconHits }, results.reduce(0) { $0 + $1.reconCount }) : nil,
-      reconAttributePairs: hasOracle ? ratio(results.filter { $0.reconHits == $0.reconCount }.count, results.count) : nil,
+      reconAttributes: hasOracle
+        ? ratio(results.reduce(0) { $0 + $1.reconHits }, results.count * ToyFaceAttribute.allCases.count) : nil,
+      reconAttributePairs: hasOracle
+        ? ratio(results.filter { $0.reconHits == ToyFaceAttribute.allCases.count }.count, results.count) : nil,
       preservationByAttribute: hasOracle ? preservationByAttribute(results) : nil)
   }
 

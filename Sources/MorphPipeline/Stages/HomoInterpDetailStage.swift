@@ -63,9 +63,7 @@ enum HomoInterpDetailStage {
           let reconstruction = reconstructions[next]
           return Result {
             let frames = try HomoInterpFrames.frames(of: try item.image(in: context.stageID), item: item.id, stage: context.stageID)
-            let edited = try frames.map {
-              try DetailTransfer.apply(photo: photo.big, reconstruction: reconstruction, edited: $0)
-            }
+            let edited = try DetailTransfer.apply(photo: photo.big, reconstruction: reconstruction, edits: frames)
             return .image(try HomoInterpFrames.strip(edited))
           }
         }
