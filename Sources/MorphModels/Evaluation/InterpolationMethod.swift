@@ -37,9 +37,7 @@ public struct InterpolationMethod: Sendable {
   /// back, pasted into the frame (as a model's output is). The ceiling of any model of that size:
   /// what the oracle still reads after only the resolution loss, with nothing encoded or edited.
   public static func resampled(size: Int) -> InterpolationMethod {
-    InterpolationMethod(name: "resample-\(size)") { request in
-      try HomoInterpEvalMethod.paste(HomoInterpEvalMethod.input(request.source, size: size), into: request.source)
-    }
+    InterpolationMethod(name: "resample-\(size)") { try $0.source.throughCrop(size: size) }
   }
 
   /// The ground-truth path itself: the ceiling the oracle allows.
