@@ -56,8 +56,8 @@ struct TrainOracleCommand: ParsableCommand {
     try encoder.encode(accuracy).write(to: url.deletingPathExtension().appendingPathExtension("json"))
     print("held-out accuracy per attribute (as rendered; through \(trainer.validationRoundTripSize) px):")
     for a in ToyFaceAttribute.allCases {
-      print(String(
-        format: "  %-20@ %.4f  (MAE %.3f)  %.4f", a.rawValue, accuracy.accuracy[a.rawValue] ?? 0,
+      print("  " + a.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0) + String(
+        format: " %.4f  (MAE %.3f)  %.4f", accuracy.accuracy[a.rawValue] ?? 0,
         accuracy.meanAbsoluteError[a.rawValue] ?? 0, accuracy.roundTrip?.accuracy[a.rawValue] ?? 0))
     }
     print(String(format: "minimum %.4f, mean %.4f over %d faces; wrote %@", accuracy.minimumAccuracy, accuracy.meanAccuracy, accuracy.faces, out))

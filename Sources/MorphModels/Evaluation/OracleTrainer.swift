@@ -132,6 +132,7 @@ public struct OracleTrainer {
     }
     let train = try dataset(
       count: trainingFaces, seed: seed, intermediates: true, resolution: .random(share: roundTripShare, sizes: roundTripSizes))
+    // The same faces `heldOutAccuracy` scores, rendered once for every epoch.
     let validSeed = seed &+ 1_000_003
     let valid = try dataset(count: validationFaces, seed: validSeed, intermediates: false)
     let validRoundTrip = try dataset(count: validationFaces, seed: validSeed, intermediates: false, resolution: .fixed(validationRoundTripSize))
@@ -163,6 +164,15 @@ public struct OracleTrainer {
         accuracy.roundTrip?.minimumAccuracy ?? 0, accuracy.roundTrip?.meanAccuracy ?? 0, Date().timeIntervalSince(start)))
     }
     return (net, accuracy)
+  }
+
+  /// The held-out report of any oracle network (e.g. one trained before round trips): the
+  /// validation faces of `seed`, as rendered and through `validationRoundTripSize`.
+  public func heldOutAccuracy(of net: OracleNetwork) throws -> OracleAccuracy {
+    let validSeed = seed &+ 1_000_003
+    return try evaluate(
+      net, try dataset(count: validationFaces, seed: validSeed, intermediates: false),
+      roundTrip: try dataset(count: validationFaces, seed: validSeed, intermediates: false, resolution: .fixed(validationRoundTripSize)))
   }
 
   /// Per-attribute accuracy on a held-out set, and on the same faces through `validationRoundTripSize`.
