@@ -2,19 +2,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <malloc.h>
-
-void morph_tune_allocator(void) {
-  static int done = 0;
-  if (done) return;
-  done = 1;
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest: below it, buffers come from the heap
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);  // and the heap top is kept rather than trimmed
-}
-
-void morph_relu_forward(const float *x, float *y, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
-}
 
 // MARK: - Elementwise
 

@@ -9,14 +9,6 @@
 /// Largest rank the strided kernels accept.
 #define MORPH_MAX_RANK 8
 
-/// Keeps freed tensor buffers (up to 32 MiB each) in the allocator for reuse instead of
-/// returning them to the kernel: a training step frees and reallocates the same sizes, and
-/// fresh pages cost a page fault and a clear each. Idempotent.
-void morph_tune_allocator(void);
-
-/// y[i] = max(x[i], 0) for i < n.
-void morph_relu_forward(const float *x, float *y, size_t n);
-
 // MARK: - Elementwise
 
 /// Binary operations understood by `morph_binary`.
