@@ -50,6 +50,9 @@ public struct OracleTrainer {
 
   public init() {}
 
+  /// Network inputs (bytes, N×3×80×64) and targets (N × attributes) of rendered faces.
+  typealias Faces = (inputs: [UInt8], targets: [Float])
+
   /// How the faces of a dataset are seen: as rendered, through one fixed size, or a share of
   /// them through random sizes.
   enum Resolution {
@@ -59,7 +62,7 @@ public struct OracleTrainer {
   }
 
   /// Network inputs (bytes, N×3×80×64) and targets for faces `0..<count` of `seed`.
-  func dataset(count: Int, seed: UInt64, intermediates: Bool, resolution: Resolution = .rendered) throws -> (inputs: [UInt8], targets: [Float]) {
+  func dataset(count: Int, seed: UInt64, intermediates: Bool, resolution: Resolution = .rendered) throws -> Faces {
     let sampler = ToyFaceSampler()
     let groups = ToyFaceAttribute.modelledGroups
     let per = 3 * OracleNetwork.inputHeight * OracleNetwork.inputWidth
@@ -132,10 +135,7 @@ public struct OracleTrainer {
     }
     let train = try dataset(
       count: trainingFaces, seed: seed, intermediates: true, resolution: .random(share: roundTripShare, sizes: roundTripSizes))
-    // The same faces `heldOutAccuracy` scores, rendered once for every epoch.
-    let validSeed = seed &+ 1_000_003
-    let valid = try dataset(count: validationFaces, seed: validSeed, intermediates: false)
-    let validRoundTrip = try dataset(count: validationFaces, seed: validSeed, intermediates: false, resolution: .fixed(validationRoundTripSize))
+    let (valid, validRoundTrip) = try validationSets()
     log(String(format: "rendered %d training (%.0f %% through %d–%d px) and %d validation faces in %.1f s", trainingFaces, roundTripShare * 100, roundTripSizes.lowerBound, roundTripSizes.upperBound, validationFaces, Date().timeIntervalSince(start)))
     let net = OracleNetwork(seed: seed)
     let optimizer = Adam(net, learningRate: learningRate)
@@ -169,14 +169,21 @@ public struct OracleTrainer {
   /// The held-out report of any oracle network (e.g. one trained before round trips): the
   /// validation faces of `seed`, as rendered and through `validationRoundTripSize`.
   public func heldOutAccuracy(of net: OracleNetwork) throws -> OracleAccuracy {
+    let (rendered, roundTrip) = try validationSets()
+    return try evaluate(net, rendered, roundTrip: roundTrip)
+  }
+
+  /// The validation faces of `seed`, as rendered and through `validationRoundTripSize`.
+  func validationSets() throws -> (rendered: Faces, roundTrip: Faces) {
     let validSeed = seed &+ 1_000_003
-    return try evaluate(
-      net, try dataset(count: validationFaces, seed: validSeed, intermediates: false),
-      roundTrip: try dataset(count: validationFaces, seed: validSeed, intermediates: false, resolution: .fixed(validationRoundTripSize)))
+    return (
+      try dataset(count: validationFaces, seed: validSeed, intermediates: false),
+      try dataset(count: validationFaces, seed: validSeed, intermediates: false, resolution: .fixed(validationRoundTripSize))
+    )
   }
 
   /// Per-attribute accuracy on a held-out set, and on the same faces through `validationRoundTripSize`.
-  func evaluate(_ net: OracleNetwork, _ data: (inputs: [UInt8], targets: [Float]), roundTrip: (inputs: [UInt8], targets: [Float])) throws -> OracleAccuracy {
+  func evaluate(_ net: OracleNetwork, _ data: Faces, roundTrip: Faces) throws -> OracleAccuracy {
     let (hits, error, n) = try Self.score(net, data)
     let (roundTripHits, _, _) = try Self.score(net, roundTrip)
     let names = ToyFaceAttribute.allCases.map(\.rawValue)
@@ -193,7 +200,7 @@ public struct OracleTrainer {
 
   /// Per attribute: faces whose thresholded prediction equals the label, and the summed
   /// absolute error; and the number of faces.
-  static func score(_ net: OracleNetwork, _ data: (inputs: [UInt8], targets: [Float])) throws -> (hits: [Int], error: [Double], faces: Int) {
+  static func score(_ net: OracleNetwork, _ data: Faces) throws -> (hits: [Int], error: [Double], faces: Int) {
     net.eval()
     defer { net.train() }
     let k = ToyFaceAttribute.allCases.count
