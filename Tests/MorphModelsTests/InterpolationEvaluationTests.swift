@@ -90,6 +90,14 @@ final class InterpolationEvaluationTests: XCTestCase {
       XCTAssertEqual(m.reconAttributePairs, 1)
     }
     XCTAssertEqual(identity.preservationByAttribute?.values.allSatisfy { $0 == 1 }, true)
+    // Per-attribute transfer: none for the identity, all for pixel lerp, over the same
+    // attributes (those some pair changes).
+    let changed = Set(pairs.flatMap { $0.changedAttributes.map(\.rawValue) })
+    XCTAssertFalse(changed.isEmpty)
+    XCTAssertEqual(Set(try XCTUnwrap(identity.transferByAttribute).keys), changed)
+    XCTAssertEqual(identity.transferByAttribute?.values.allSatisfy { $0 == 0 }, true)
+    XCTAssertEqual(Set(try XCTUnwrap(lerp.transferByAttribute).keys), changed)
+    XCTAssertEqual(lerp.transferByAttribute?.values.allSatisfy { $0 == 1 }, true)
     // Pixel lerp's per-attribute preservation: the share of pairs whose reference shares the label.
     for a in ToyFaceAttribute.allCases {
       let relevant = pairs.filter { $0.otherAttributes.contains(a) }

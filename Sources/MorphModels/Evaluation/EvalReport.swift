@@ -44,6 +44,9 @@ public struct GroupMetrics: Codable, Sendable {
   /// Preservation per attribute name (other-group attributes at strength 1), to show which
   /// attributes an edit damages.
   public var preservationByAttribute: [String: Double]?
+  /// Transfer per attribute name (group attributes whose labels differ), to show which
+  /// attributes the edits fail to carry. Nil in reports written before it was measured.
+  public var transferByAttribute: [String: Double]?
 }
 
 /// Everything one method scored.

@@ -71,6 +71,9 @@ public enum EvalReportWriter {
         for (name, v) in (g.preservationByAttribute ?? [:]).sorted(by: { $0.key < $1.key }) {
           row(m, g.group, "preservation_\(name)", v)
         }
+        for (name, v) in (g.transferByAttribute ?? [:]).sorted(by: { $0.key < $1.key }) {
+          row(m, g.group, "transfer_\(name)", v)
+        }
         for (i, v) in report.strengths.enumerated() {
           row(m, g.group, "truth_psnr", g.truthPSNR[i], strength: v)
           row(m, g.group, "truth_ssim", g.truthSSIM[i], strength: v)

@@ -75,7 +75,10 @@ public struct InterpolationEvaluation: Sendable {
     var regionSSIM: [Double?] = []
     var reconPSNR = 0.0
     var reconSSIM = 0.0
-    var transferHits = 0, transferCount = 0
+    /// Attribute index → transferred at strength 1, for the group attributes that differ.
+    var transferredAttributes: [(Int, Bool)] = []
+    var transferHits: Int { transferredAttributes.filter(\.1).count }
+    var transferCount: Int { transferredAttributes.count }
     /// Attribute index → preserved at strength 1, for the other-group attributes of this pair.
     var preservedAttributes: [(Int, Bool)] = []
     var preserveHits: Int { preservedAttributes.filter(\.1).count }
@@ -144,8 +147,7 @@ public struct InterpolationEvaluation: Sendable {
   ) {
     let last = path[path.count - 1]
     for a in pair.changedAttributes {
-      r.transferCount += 1
-      if (last.scores[a.index] >= 0.5 ? 1 : -1) == pair.reference.label(a) { r.transferHits += 1 }
+      r.transferredAttributes.append((a.index, (last.scores[a.index] >= 0.5 ? 1 : -1) == pair.reference.label(a)))
     }
     for a in pair.otherAttributes {
       r.preservedAttributes.append((a.index, (last.scores[a.index] >= 0.5 ? 1 : -1) == pair.source.label(a)))
@@ -209,13 +211,15 @@ public struct InterpolationEvaluation: Sendable {
         ? ratio(results.reduce(0) { $0 + $1.reconHits }, results.count * ToyFaceAttribute.allCases.count) : nil,
       reconAttributePairs: hasOracle
         ? ratio(results.filter { $0.reconHits == ToyFaceAttribute.allCases.count }.count, results.count) : nil,
-      preservationByAttribute: hasOracle ? preservationByAttribute(results) : nil)
+      preservationByAttribute: hasOracle ? byAttribute(results, \.preservedAttributes) : nil,
+      transferByAttribute: hasOracle ? byAttribute(results, \.transferredAttributes) : nil)
   }
 
-  func preservationByAttribute(_ results: [PairResult]) -> [String: Double] {
+  /// The share of hits per attribute name over the (attribute index, hit) lists of the pairs.
+  func byAttribute(_ results: [PairResult], _ list: KeyPath<PairResult, [(Int, Bool)]>) -> [String: Double] {
     var hits = [Int: Int](), counts = [Int: Int]()
     for r in results {
-      for (index, kept) in r.preservedAttributes {
+      for (index, kept) in r[keyPath: list] {
         counts[index, default: 0] += 1
         if kept { hits[index, default: 0] += 1 }
       }
