@@ -30,10 +30,15 @@ struct EvalOracleCommand: ParsableCommand {
     trainer.validationRoundTripSize = through
     trainer.seed = seed
     let accuracy = try trainer.heldOutAccuracy(of: net)
-    func row(_ name: String, _ rendered: Double, _ roundTrip: Double) {
-      print(name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %9.4f %9.4f", rendered, roundTrip))
+    // Fixed-width columns: the attribute name left-aligned, the two accuracies right-aligned.
+    func line(_ name: String, _ rendered: String, _ roundTrip: String) {
+      func right(_ text: String) -> String { String(repeating: " ", count: max(0, 10 - text.count)) + text }
+      print(name.padding(toLength: 20, withPad: " ", startingAt: 0) + right(rendered) + right(roundTrip))
     }
-    print("attribute".padding(toLength: 20, withPad: " ", startingAt: 0) + "  rendered" + String(repeating: " ", count: max(0, 10 - "\(through) px".count)) + "\(through) px")
+    func row(_ name: String, _ rendered: Double, _ roundTrip: Double) {
+      line(name, String(format: "%.4f", rendered), String(format: "%.4f", roundTrip))
+    }
+    line("attribute", "rendered", "\(through) px")
     for a in ToyFaceAttribute.allCases {
       row(a.rawValue, accuracy.accuracy[a.rawValue] ?? 0, accuracy.roundTrip?.accuracy[a.rawValue] ?? 0)
     }
