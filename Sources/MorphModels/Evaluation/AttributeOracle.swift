@@ -11,6 +11,9 @@ public struct OracleReading: Sendable {
     self.scores = scores
     self.features = features
   }
+
+  /// The binary label the oracle reads for `attribute`, by the rule of `ToyFaceParameters.label`.
+  public func label(_ attribute: ToyFaceAttribute) -> Int { scores[attribute.index] >= 0.5 ? 1 : -1 }
 }
 
 /// An attribute reader held apart from any model under test: the harness's judge of transfer,

@@ -147,12 +147,12 @@ public struct InterpolationEvaluation: Sendable {
   ) {
     let last = path[path.count - 1]
     for a in pair.changedAttributes {
-      r.transferredAttributes.append((a.index, (last.scores[a.index] >= 0.5 ? 1 : -1) == pair.reference.label(a)))
+      r.transferredAttributes.append((a.index, last.label(a) == pair.reference.label(a)))
     }
     for a in pair.otherAttributes {
-      r.preservedAttributes.append((a.index, (last.scores[a.index] >= 0.5 ? 1 : -1) == pair.source.label(a)))
+      r.preservedAttributes.append((a.index, last.label(a) == pair.source.label(a)))
     }
-    r.reconHits = ToyFaceAttribute.allCases.filter { (path[0].scores[$0.index] >= 0.5 ? 1 : -1) == pair.source.label($0) }.count
+    r.reconHits = ToyFaceAttribute.allCases.filter { path[0].label($0) == pair.source.label($0) }.count
     let members = ToyFaceAttribute.members(of: pair.group).map(\.index)
     let d = members.map { reference.scores[$0] - source.scores[$0] }
     let norm2 = d.reduce(0) { $0 + $1 * $1 }
