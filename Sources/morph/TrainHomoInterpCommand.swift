@@ -49,6 +49,8 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(help: "λ attribute of interpolated latents (default 1).") var lambdaAttribute: Float?
   @Option(help: "λ interpolate-all (default 1).") var lambdaAll: Float?
   @Option(help: "λ pixel attribute, classifier on decoded edits; 0 = off (default 1).") var lambdaPixel: Float?
+  @Option(help: "λ reconstruction attribute, classifier on reconstructions vs the face's labels; 0 = off (default 0).")
+  var lambdaReconAttribute: Float?
   @Option(help: "Comma-separated interpolator losses that also train the encoder: edits, all.") var encoderLosses: String = ""
   @Option(
     help: "Whether the pixel-attribute loss also trains the decoder: pixel (yes) or none (new runs: none; with --resume, the checkpoint's unless given)."
@@ -156,6 +158,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let lambdaAttribute { o.weights.attribute = lambdaAttribute }
     if let lambdaAll { o.weights.interpolateAll = lambdaAll }
     if let lambdaPixel { o.weights.pixelAttribute = lambdaPixel }
+    if let lambdaReconAttribute { o.weights.reconstructionAttribute = lambdaReconAttribute }
   }
 
   static func duration(_ seconds: Double) -> String {

@@ -65,6 +65,15 @@ final class HomoInterpCLITests: XCTestCase {
     XCTAssertTrue(train.stderr.contains("train step 2/2"), train.stderr)
     XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("models/m.json").path))
 
+    // The run's judges, audited on its held-out faces.
+    let audit = try morph(["eval", "teacher", "--checkpoint", "models/m.safetensors", "--data", "faces", "--json", "audit.json"])
+    XCTAssertEqual(audit.status, 0, audit.stdout + audit.stderr)
+    XCTAssertTrue(audit.stdout.contains("held-out faces") && audit.stdout.contains("Smiling"), audit.stdout)
+    let report = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("audit.json"))) as? [String: Any]
+    XCTAssertEqual((report?["criticOnLatents"] as? [Double])?.count, (report?["attributes"] as? [String])?.count)
+    let noFaces = try morph(["eval", "teacher", "--checkpoint", "models/m.safetensors", "--data", "faces", "--faces", "0"])
+    XCTAssertTrue(noFaces.status != 0 && noFaces.stderr.contains("--faces must be positive"), noFaces.stderr)
+
     let pair = try morph([
       "run", recipe("morph-pair.yaml"), "--no-progress", "--set", "input=faces/img_align_celeba",
       "--set", "reference=faces/img_align_celeba/000003.jpg", "--set", "checkpoint=models/m.safetensors", "--set", "size=32",

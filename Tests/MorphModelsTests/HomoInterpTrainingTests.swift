@@ -231,6 +231,58 @@ final class HomoInterpTrainingTests: XCTestCase {
     XCTAssertTrue(old.pixelAttributeTrainsDecoder)
   }
 
+  /// The reconstruction-attribute loss trains the encoder and decoder toward reconstructions
+  /// the classifier reads with the face's own labels; it is off by default, and weights
+  /// stored before it existed decode with it off.
+  func testReconstructionAttributeLossTrainsTheAutoencoderOnly() throws {
+    var options = HomoInterpTrainingOptions()
+    XCTAssertEqual(options.weights.reconstructionAttribute, 0)
+    options.batchSize = 4
+    options.classifierSteps = 1
+    options.warmupSteps = 0
+    options.jitter = false
+    options.weights = HomoInterpLossWeights()
+    options.weights.reconstruction = 0
+    options.weights.perceptual = 0
+    options.weights.projection = 0
+    options.weights.reconstructionAttribute = 1
+    let config = HomoInterpConfig.tiny(groups: Self.groups)
+    let data = try HomoInterpData(directory: Self.faces, groups: config.groups, imageSize: config.imageSize, jitter: nil, seed: 9)
+    let trainer = try HomoInterpTrainer(config: config, data: data, options: options)
+    let chosen = Array(trainer.data.records.prefix(4))
+    let x = try trainer.data.images(chosen, firstItem: 0, jittered: false)
+    let z = trainer.data.targets(chosen)
+    let encoder = trainer.model.encoder.parameters.map(\.scalars)
+    let decoder = trainer.model.decoder.parameters.map(\.scalars)
+    let interpolator = trainer.model.interpolator.parameters.map(\.scalars)
+    let classifier = try XCTUnwrap(trainer.classifier).parameters.map(\.scalars)
+    var first: Float?, last: Float?
+    var rng = RandomGenerator(seed: 4)
+    for _ in 0..<12 {
+      var losses: [String: Float] = [:]
+      _ = try trainer.autoencoderStep(x, z, &losses, rng: &rng, full: false)
+      let value = try XCTUnwrap(losses["reconstruction_attribute"])
+      if first == nil { first = value }
+      last = value
+    }
+    XCTAssertLessThan(try XCTUnwrap(last), try XCTUnwrap(first))
+    XCTAssertNotEqual(trainer.model.encoder.parameters.map(\.scalars), encoder, "the encoder learns from it")
+    XCTAssertNotEqual(trainer.model.decoder.parameters.map(\.scalars), decoder, "the decoder learns from it")
+    XCTAssertEqual(trainer.model.interpolator.parameters.map(\.scalars), interpolator, "warm-up steps leave the interpolator")
+    XCTAssertEqual(try XCTUnwrap(trainer.classifier).parameters.map(\.scalars), classifier, "the judge is not trained by what it judges")
+
+    let old = try JSONDecoder().decode(HomoInterpLossWeights.self, from: Data(#"{"pixelAttribute": 32, "attribute": 20}"#.utf8))
+    XCTAssertEqual(old.reconstructionAttribute, 0)
+    XCTAssertEqual(old.pixelAttribute, 32)
+    XCTAssertEqual(old.attribute, 20)
+    XCTAssertEqual(old.gradientPenalty, 100, "absent weights keep their defaults")
+    var noJudge = options
+    noJudge.classifierSteps = 0
+    noJudge.weights.pixelAttribute = 0
+    noJudge.teacherVGG19 = "vgg19.safetensors"
+    XCTAssertThrowsError(try noJudge.validate())
+  }
+
   func testGradientPenaltyGradientsMatchPyTorch() throws {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("Fixtures/golden/homointerp-critic.safetensors")

@@ -42,7 +42,7 @@ public final class HomoInterpTrainer {
     self.data = data
     self.options = options
     var rng = RandomGenerator(seed: modelSeed ^ 0xC1A5_51F1)
-    let needClassifier = options.teacherVGG19 == nil || options.weights.pixelAttribute > 0
+    let needClassifier = options.needsClassifier
     let totalAttributes = data.groups.reduce(0) { $0 + $1.attributes.count }
     let grid = options.classifierGrid ?? 1
     if needClassifier, config.latentSide % grid != 0 {
@@ -380,6 +380,9 @@ public final class HomoInterpTrainer {
       perc = perc / Float(max(1, perceptual.count))
     }
     let proj = mseLoss(try model.projection(f), targetDeep)
+    if w.reconstructionAttribute > 0, let classifier {
+      extraLosses.append(("reconstruction_attribute", w.reconstructionAttribute, bceWithLogitsLoss(try classifier.logits(recon), z)))
+    }
     losses["reconstruction"] = rec.item
     losses["perceptual"] = perc.item
     losses["projection"] = proj.item

@@ -23,8 +23,31 @@ public struct HomoInterpLossWeights: Codable, Equatable, Sendable {
   /// grounds edits in pixels so the latent heads cannot be fooled by invisible changes
   /// (0 turns it off; not part of the reference).
   public var pixelAttribute: Float = 1
+  /// Encoder + decoder: BCE(C(D(F)), z) with the same classifier on the reconstruction —
+  /// a reconstruction that keeps every attribute of its face is what an edit at strength 0
+  /// must be, and pixel MSE alone lets small continuous attributes (age, smile) drift
+  /// (0 turns it off; not part of the reference).
+  public var reconstructionAttribute: Float = 0
 
   public init() {}
+
+  /// Decodes the stored weights; a weight absent from older checkpoints keeps its default.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    func read(_ key: CodingKeys, _ value: inout Float) throws {
+      if let stored = try c.decodeIfPresent(Float.self, forKey: key) { value = stored }
+    }
+    try read(.reconstruction, &reconstruction)
+    try read(.perceptual, &perceptual)
+    try read(.projection, &projection)
+    try read(.gradientPenalty, &gradientPenalty)
+    try read(.criticAttribute, &criticAttribute)
+    try read(.adversarial, &adversarial)
+    try read(.attribute, &attribute)
+    try read(.interpolateAll, &interpolateAll)
+    try read(.pixelAttribute, &pixelAttribute)
+    try read(.reconstructionAttribute, &reconstructionAttribute)
+  }
 }
 
 /// Everything a training run is parameterised by (besides the model config).
@@ -66,6 +89,10 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   public var pixelAttributeReachesDecoder: Bool? = false
   /// `pixelAttributeReachesDecoder` with its historical default.
   public var pixelAttributeTrainsDecoder: Bool { pixelAttributeReachesDecoder ?? true }
+  /// Whether the run trains the Morph attribute classifier (teacher, pixel judge).
+  public var needsClassifier: Bool {
+    teacherVGG19 == nil || weights.pixelAttribute > 0 || weights.reconstructionAttribute > 0
+  }
   /// Chance that a training batch edits a single group (the others stay at 0), as in use;
   /// otherwise every group of every sample draws its own strength.
   public var singleGroupProbability = 0.5
@@ -96,6 +123,7 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
       ("reconstruction", w.reconstruction), ("perceptual", w.perceptual), ("projection", w.projection),
       ("gradient-penalty", w.gradientPenalty), ("critic-attribute", w.criticAttribute), ("adversarial", w.adversarial),
       ("attribute", w.attribute), ("interpolate-all", w.interpolateAll), ("pixel-attribute", w.pixelAttribute),
+      ("reconstruction-attribute", w.reconstructionAttribute),
     ] where !(v.isFinite && v >= 0) {
       throw HomoInterpError.badTraining("loss weight \(name) must be finite and ≥ 0, got \(v)")
     }
@@ -106,6 +134,10 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
     }
     if classifierSteps == 0 && w.pixelAttribute > 0 {
       throw HomoInterpError.badTraining("the pixel-attribute loss needs the classifier: set classifier steps > 0 or its weight to 0")
+    }
+    if classifierSteps == 0 && w.reconstructionAttribute > 0 {
+      throw HomoInterpError.badTraining(
+        "the reconstruction-attribute loss needs the classifier: set classifier steps > 0 or its weight to 0")
     }
   }
 

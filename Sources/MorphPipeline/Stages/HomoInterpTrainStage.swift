@@ -30,6 +30,7 @@ enum HomoInterpTrainStage {
     ("lambda_attribute", "λ attribute of interpolated latents.", \.attribute, 1),
     ("lambda_all", "λ interpolate-all.", \.interpolateAll, 1),
     ("lambda_pixel", "λ pixel attribute (classifier on decoded edits; 0 = off).", \.pixelAttribute, 1),
+    ("lambda_recon_attribute", "λ reconstruction attribute (classifier on reconstructions; 0 = off).", \.reconstructionAttribute, 0),
   ]
 
   static let descriptor = StageDescriptor(
