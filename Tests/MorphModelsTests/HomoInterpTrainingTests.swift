@@ -193,26 +193,37 @@ final class HomoInterpTrainingTests: XCTestCase {
     XCTAssertLessThan(critic(f1), critic(f0))
   }
 
+  /// Options for a one-step look at a single loss: batch 4, one classifier step, no warm-up,
+  /// an interpolator step every step, and the autoencoder's own losses off.
+  static func singleLossOptions() -> HomoInterpTrainingOptions {
+    var options = HomoInterpTrainingOptions()
+    options.batchSize = 4
+    options.classifierSteps = 1
+    options.warmupSteps = 0
+    options.nCritic = 1
+    options.jitter = false
+    options.weights.reconstruction = 0
+    options.weights.perceptual = 0
+    options.weights.projection = 0
+    return options
+  }
+
+  /// A tiny-model trainer over the class's faces (unjittered).
+  static func trainer(_ options: HomoInterpTrainingOptions) throws -> HomoInterpTrainer {
+    let config = HomoInterpConfig.tiny(groups: groups)
+    let data = try HomoInterpData(directory: faces, groups: config.groups, imageSize: config.imageSize, jitter: nil, seed: 9)
+    return try HomoInterpTrainer(config: config, data: data, options: options)
+  }
+
   /// The pixel-attribute loss trains the interpolator, and the decoder only when asked.
   func testPixelAttributeLossReachesTheDecoderOnlyWhenAsked() throws {
     for reaches in [false, true] {
-      var options = HomoInterpTrainingOptions()
-      options.batchSize = 4
-      options.classifierSteps = 1
-      options.warmupSteps = 0
-      options.nCritic = 1
-      options.jitter = false
-      options.pixelAttributeReachesDecoder = reaches
-      options.weights = HomoInterpLossWeights()
-      options.weights.reconstruction = 0
-      options.weights.perceptual = 0
-      options.weights.projection = 0
+      var options = Self.singleLossOptions()
       options.weights.adversarial = 0
       options.weights.attribute = 0
       options.weights.interpolateAll = 0
-      let config = HomoInterpConfig.tiny(groups: Self.groups)
-      let data = try HomoInterpData(directory: Self.faces, groups: config.groups, imageSize: config.imageSize, jitter: nil, seed: 9)
-      let trainer = try HomoInterpTrainer(config: config, data: data, options: options)
+      options.pixelAttributeReachesDecoder = reaches
+      let trainer = try Self.trainer(options)
       let chosen = Array(trainer.data.records.prefix(4))
       let x = try trainer.data.images(chosen, firstItem: 0, jittered: false)
       let decoder = trainer.model.decoder.parameters.map(\.scalars)
@@ -235,20 +246,10 @@ final class HomoInterpTrainingTests: XCTestCase {
   /// the classifier reads with the face's own labels; it is off by default, and weights
   /// stored before it existed decode with it off.
   func testReconstructionAttributeLossTrainsTheAutoencoderOnly() throws {
-    var options = HomoInterpTrainingOptions()
-    XCTAssertEqual(options.weights.reconstructionAttribute, 0)
-    options.batchSize = 4
-    options.classifierSteps = 1
-    options.warmupSteps = 0
-    options.jitter = false
-    options.weights = HomoInterpLossWeights()
-    options.weights.reconstruction = 0
-    options.weights.perceptual = 0
-    options.weights.projection = 0
+    XCTAssertEqual(HomoInterpTrainingOptions().weights.reconstructionAttribute, 0)
+    var options = Self.singleLossOptions()
     options.weights.reconstructionAttribute = 1
-    let config = HomoInterpConfig.tiny(groups: Self.groups)
-    let data = try HomoInterpData(directory: Self.faces, groups: config.groups, imageSize: config.imageSize, jitter: nil, seed: 9)
-    let trainer = try HomoInterpTrainer(config: config, data: data, options: options)
+    let trainer = try Self.trainer(options)
     let chosen = Array(trainer.data.records.prefix(4))
     let x = try trainer.data.images(chosen, firstItem: 0, jittered: false)
     let z = trainer.data.targets(chosen)
