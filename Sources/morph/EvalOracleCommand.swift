@@ -30,15 +30,10 @@ struct EvalOracleCommand: ParsableCommand {
     trainer.validationRoundTripSize = through
     trainer.seed = seed
     let accuracy = try trainer.heldOutAccuracy(of: net)
-    // Fixed-width columns: the attribute name left-aligned, the two accuracies right-aligned.
-    func line(_ name: String, _ rendered: String, _ roundTrip: String) {
-      func right(_ text: String) -> String { String(repeating: " ", count: max(0, 10 - text.count)) + text }
-      print(name.padding(toLength: 20, withPad: " ", startingAt: 0) + right(rendered) + right(roundTrip))
-    }
     func row(_ name: String, _ rendered: Double, _ roundTrip: Double) {
-      line(name, String(format: "%.4f", rendered), String(format: "%.4f", roundTrip))
+      print(tableLine(name, [String(format: "%.4f", rendered), String(format: "%.4f", roundTrip)], cellWidth: 10))
     }
-    line("attribute", "rendered", "\(through) px")
+    print(tableLine("attribute", ["rendered", "\(through) px"], cellWidth: 10))
     for a in ToyFaceAttribute.allCases {
       row(a.rawValue, accuracy.accuracy[a.rawValue] ?? 0, accuracy.roundTrip?.accuracy[a.rawValue] ?? 0)
     }

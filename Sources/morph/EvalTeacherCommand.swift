@@ -26,16 +26,12 @@ struct EvalTeacherCommand: ParsableCommand {
       from: URL(fileURLWithPath: checkpoint), dataDirectory: URL(fileURLWithPath: data))
     let audit = try HomoInterpTeacherAudit.measure(
       model: trainer.model, classifier: trainer.classifier, data: trainer.data, faces: faces)
-    func column(_ values: [Double]?, _ a: Int) -> String {
-      let text = values.map { String(format: "%.3f", $0[a]) } ?? "—"
-      return String(repeating: " ", count: max(0, 12 - text.count)) + text
-    }
+    func column(_ values: [Double]?, _ a: Int) -> String { values.map { String(format: "%.3f", $0[a]) } ?? "—" }
     print("\(audit.faces) held-out faces; accuracy per attribute (label = parameter ≥ 0.5)")
-    print("attribute".padding(toLength: 20, withPad: " ", startingAt: 0)
-      + ["present", "classifier", "cls-recon", "critic"].map { String(repeating: " ", count: 12 - $0.count) + $0 }.joined())
+    print(tableLine("attribute", ["present", "classifier", "cls-recon", "critic"], cellWidth: 12))
     for (a, name) in audit.attributes.enumerated() {
-      print(name.padding(toLength: 20, withPad: " ", startingAt: 0) + column(audit.baseRate, a)
-        + column(audit.classifierOnImages, a) + column(audit.classifierOnReconstructions, a) + column(audit.criticOnLatents, a))
+      let cells = [audit.baseRate, audit.classifierOnImages, audit.classifierOnReconstructions, audit.criticOnLatents]
+      print(tableLine(name, cells.map { column($0, a) }, cellWidth: 12))
     }
     if let json {
       let encoder = JSONEncoder()

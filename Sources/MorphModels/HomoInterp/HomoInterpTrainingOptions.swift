@@ -132,12 +132,9 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
     if teacherVGG19 == nil && classifierSteps == 0 && (w.perceptual > 0 || w.projection > 0) {
       throw HomoInterpError.badTraining("without a VGG19 teacher the classifier is the teacher: classifier steps must be > 0")
     }
-    if classifierSteps == 0 && w.pixelAttribute > 0 {
-      throw HomoInterpError.badTraining("the pixel-attribute loss needs the classifier: set classifier steps > 0 or its weight to 0")
-    }
-    if classifierSteps == 0 && w.reconstructionAttribute > 0 {
-      throw HomoInterpError.badTraining(
-        "the reconstruction-attribute loss needs the classifier: set classifier steps > 0 or its weight to 0")
+    for (name, v) in [("pixel-attribute", w.pixelAttribute), ("reconstruction-attribute", w.reconstructionAttribute)]
+    where classifierSteps == 0 && v > 0 {
+      throw HomoInterpError.badTraining("the \(name) loss needs the classifier: set classifier steps > 0 or its weight to 0")
     }
   }
 
