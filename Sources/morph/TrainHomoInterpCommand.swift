@@ -25,6 +25,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(help: "Channel width multiplier (1 = VGG19).") var width: Double = 0.25
   @Option(help: "Encoder poolings (latent side = size >> poolings).") var poolings: Int = 3
   @Flag(help: "Continue from OUT/homointerp.safetensors.") var resume = false
+  @Option(
+    help: "Start a new run from this checkpoint's weights (a training or an exported one, e.g. Fixtures/models/homointerp-demo.safetensors) instead of He init; optimisers and the classifier start afresh. --size, --width and --poolings must match it."
+  ) var initFrom: String?
   @Option(help: "Checkpoint every K steps.") var checkpointEvery: Int = 500
   @Option(help: "Sample sheet every K steps (0: never).") var sampleEvery: Int = 500
   @Option(help: "Print a progress line every K steps.") var logEvery: Int = 10
@@ -37,7 +40,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(
     help: "With --resume: start the attribute classifier afresh and train it this many steps before continuing (the encoder, decoder, interpolator and critic are kept)."
   ) var retrainClassifier: Int = 0
-  @Option(help: "Reconstruction warm-up steps after the classifier.") var warmup: Int = 2_000
+  @Option(help: "Reconstruction warm-up steps after the classifier (default 2000; with --init-from 0).") var warmup: Int?
   @Option(help: "Learning rate of the warm-up phase (default: --lr).") var warmupLr: Float?
   @Option(help: "VGG19 safetensors with torchvision keys (features.0.weight …) as teacher.") var teacher: String?
   @Option(help: "λ reconstruction (default 1).") var lambdaRec: Float?
@@ -56,6 +59,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     help: "Whether the pixel-attribute loss also trains the decoder: pixel (yes) or none (new runs: none; with --resume, the checkpoint's unless given)."
   ) var decoderLosses: String?
   @Option(help: "Chance a training batch edits only one group (default 0.5).") var singleGroup: Double?
+  @Option(help: "Chance a drawn edit strength is exactly 1 instead of uniform in [0, 1] (default 0).") var fullStrength: Double?
   @Option(help: "Relative latent spread under which a collapse is reported (default 0.1).") var collapseThreshold: Float?
   @Flag(help: "Train without geometric jitter.") var noJitter = false
 
@@ -65,6 +69,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     }
     guard retrainClassifier >= 0 else { throw ValidationError("--retrain-classifier must be ≥ 0") }
     if retrainClassifier > 0 && !resume { throw ValidationError("--retrain-classifier only applies with --resume") }
+    if resume && initFrom != nil { throw ValidationError("--init-from starts a new run; --resume continues OUT's: give one") }
     if resume && classifierGrid != nil && retrainClassifier == 0 {
       throw ValidationError("--classifier-grid with --resume needs --retrain-classifier N: the saved classifier has its own grid")
     }
@@ -77,7 +82,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     options.steps = steps ?? 10_000
     options.batchSize = batch
     options.classifierSteps = classifierSteps
-    options.warmupSteps = warmup
+    options.warmupSteps = warmup ?? (initFrom == nil ? 2_000 : 0)
     options.classifierGrid = classifierGrid ?? HomoInterpTrainingOptions.defaultClassifierGrid(latentSide: size >> poolings)
     options.warmupLearningRate = warmupLr
     options.teacherVGG19 = teacher
@@ -106,7 +111,12 @@ struct TrainHomoInterpCommand: ParsableCommand {
       let faces = try HomoInterpData(
         directory: URL(fileURLWithPath: data), groups: config.groups, imageSize: size,
         jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: seed)
-      trainer = try HomoInterpTrainer(config: config, data: faces, options: options)
+      if let initFrom {
+        trainer = try HomoInterpTrainer(config: config, data: faces, options: options, initialWeights: URL(fileURLWithPath: initFrom))
+        print("new run from the weights of \(initFrom) (step \(trainer.options.initialWeightsStep ?? 0)); optimisers and classifier start afresh")
+      } else {
+        trainer = try HomoInterpTrainer(config: config, data: faces, options: options)
+      }
     }
     let m = trainer.model
     print(
@@ -148,6 +158,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let lr { o.learningRate = lr }
     if let nCritic { o.nCritic = nCritic }
     if let singleGroup { o.singleGroupProbability = singleGroup }
+    if let fullStrength { o.fullStrengthProbability = fullStrength }
     if let collapseThreshold { o.collapseThreshold = collapseThreshold }
     if let lambdaRec { o.weights.reconstruction = lambdaRec }
     if let lambdaPerceptual { o.weights.perceptual = lambdaPerceptual }

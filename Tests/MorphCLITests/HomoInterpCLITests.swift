@@ -21,6 +21,7 @@ final class HomoInterpCLITests: XCTestCase {
       (["--retrain-classifier", "100"], "only applies with --resume"),
       (["--resume", "--classifier-grid", "2"], "needs --retrain-classifier"),
       (["--decoder-losses", "edits"], "known: pixel, none"),
+      (["--resume", "--init-from", "m.safetensors"], "--init-from starts a new run"),
     ] {
       let result = try morph(["train", "homointerp", "--data", "nowhere", "--out", "run"] + arguments)
       XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
@@ -64,6 +65,15 @@ final class HomoInterpCLITests: XCTestCase {
     XCTAssertEqual(train.status, 0, train.stdout + train.stderr)
     XCTAssertTrue(train.stderr.contains("train step 2/2"), train.stderr)
     XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("models/m.json").path))
+
+    // A new run from the recipe's checkpoint; another architecture is refused, naming the file.
+    let tiny = ["--data", "faces", "--size", "32", "--width", "0.0625", "--batch", "2", "--steps", "2", "--classifier-steps", "1", "--sample-every", "0"]
+    let warm = try morph(["train", "homointerp", "--out", "warm", "--init-from", "models/m.safetensors", "--poolings", "2"] + tiny)
+    XCTAssertEqual(warm.status, 0, warm.stdout + warm.stderr)
+    XCTAssertTrue(warm.stdout.contains("new run from the weights of models/m.safetensors (step 2)"), warm.stdout)
+    XCTAssertTrue(warm.stdout.contains("step 2/2 [full]"), warm.stdout)
+    let other = try morph(["train", "homointerp", "--out", "other", "--init-from", "models/m.safetensors", "--poolings", "1"] + tiny)
+    XCTAssertTrue(other.status != 0 && other.stderr.contains("models/m.safetensors: the checkpoint's model is"), other.stderr)
 
     // The run's judges, audited on its held-out faces.
     let audit = try morph(["eval", "teacher", "--checkpoint", "models/m.safetensors", "--data", "faces", "--json", "audit.json"])

@@ -406,6 +406,69 @@ final class HomoInterpTrainingTests: XCTestCase {
     XCTAssertEqual(c.pendingClassifierSteps, 0)
   }
 
+  /// A new run can start from a checkpoint's weights, an F16 export too: the model as saved,
+  /// step 0, optimisers and classifier afresh, the source recorded; it trains through its
+  /// own phases. A checkpoint of another architecture is refused, naming the file.
+  func testANewRunStartsFromACheckpointsWeights() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-init-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("export.safetensors")
+    let a = try makeTrainer(steps: 8)
+    for _ in 0..<6 { _ = try a.trainStep() }
+    try a.model.save(to: url, step: a.step, metadata: [:], extra: [:], dtype: .f16)
+    var options = a.options
+    options.steps = 6
+    let b = try HomoInterpTrainer(config: .tiny(groups: Self.groups), data: a.data, options: options, initialWeights: url)
+    XCTAssertEqual(b.step, 0)
+    XCTAssertEqual(b.options.initialWeights, url.path)
+    XCTAssertEqual(b.options.initialWeightsStep, 6)
+    let loaded = b.model.stateDict()
+    for (k, v) in a.model.stateDict() {
+      let w = try XCTUnwrap(loaded[k], k).scalars
+      for (x, y) in zip(v.scalars, w) { XCTAssertEqual(x, y, accuracy: 1e-3 * (1 + abs(x)), k) }
+    }
+    XCTAssertEqual(b.criticOptimizer.state()["step"]?.item, 0)
+    XCTAssertNotEqual(b.classifier?.head.weight.scalars, a.classifier?.head.weight.scalars)
+    var phases: [HomoInterpPhase] = []
+    try b.run(checkpoint: dir.appendingPathComponent("b.safetensors"), checkpointEvery: 0, sampleDirectory: nil, sampleEvery: 0) {
+      phases.append($0.phase)
+    }
+    XCTAssertEqual(phases, [.classifier, .classifier, .warmup, .warmup, .full, .full])
+    let saved = try HomoInterpTrainer.resume(from: dir.appendingPathComponent("b.safetensors"), data: a.data)
+    XCTAssertEqual(saved.options.initialWeights, url.path)
+    var wider = HomoInterpConfig.tiny(groups: Self.groups)
+    wider.width *= 2
+    XCTAssertThrowsError(try HomoInterpTrainer(config: wider, data: a.data, options: options, initialWeights: url)) {
+      XCTAssertTrue("\($0)".contains(url.path) && "\($0)".contains("size, width and poolings"), "\($0)")
+    }
+  }
+
+  /// `fullStrengthProbability` turns that share of drawn strengths into exactly 1; unset or 0
+  /// it draws the same strengths as before the option existed.
+  func testFullStrengthProbabilityDrawsFullEdits() throws {
+    var options = Self.singleLossOptions()
+    options.singleGroupProbability = 0
+    let n = 64
+    func strengths(_ p: Double?) throws -> [Float] {
+      options.fullStrengthProbability = p
+      let t = try Self.trainer(options)
+      var rng = RandomGenerator(seed: 5)
+      let z = Tensor.zeros([n, t.model.config.totalAttributes])
+      let g = t.model.config.groups.count
+      let v = t.sampleStrengths(n: n, z: z, perm: Array(0..<n), rng: &rng).0.scalars
+      return (0..<n).flatMap { i in v[(i * (g + 1))..<(i * (g + 1) + g)] }
+    }
+    let unset = try strengths(nil)
+    XCTAssertEqual(try strengths(0), unset)
+    XCTAssertEqual(Set(try strengths(1)), [1])
+    let half = try strengths(0.5)
+    let ones = half.filter { $0 == 1 }.count
+    XCTAssertTrue((half.count / 4...half.count * 3 / 4).contains(ones), "\(ones) of \(half.count) at 1")
+    XCTAssertTrue(half.allSatisfy { (0...1).contains($0) })
+    options.fullStrengthProbability = 1.5
+    XCTAssertThrowsError(try options.validate()) { XCTAssertTrue("\($0)".contains("full-strength"), "\($0)") }
+  }
+
   func testNonFiniteLossStopsAndNamesTheCheckpoint() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-nan-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -37,7 +37,24 @@ public final class HomoInterpTrainer {
     try self.init(config: config, data: data, options: options, modelSeed: options.seed)
   }
 
-  init(config: HomoInterpConfig, data: HomoInterpData, options: HomoInterpTrainingOptions, modelSeed: UInt64, model given: HomoInterpModel? = nil) throws {
+  /// A new run whose encoder, interpolator, decoder, critic and projection start from the
+  /// weights of the checkpoint at `url` (a training checkpoint or an exported F16 one) instead
+  /// of He init: fine-tuning a shipped model, or going on with it on a machine where its
+  /// optimiser state and classifier are not at hand. Optimisers start afresh and the
+  /// classifier trains its `classifierSteps` first, as in any run; the checkpoint's path and
+  /// step are recorded in the options. `config` must describe the checkpoint's model.
+  public convenience init(config: HomoInterpConfig, data: HomoInterpData, options: HomoInterpTrainingOptions, initialWeights url: URL) throws {
+    let (model, info, _) = try HomoInterpModel.loadCheckpoint(from: url)
+    var options = options
+    options.initialWeights = HomoInterpModel.checkpointPaths(url).weights.path
+    options.initialWeightsStep = info.step
+    try self.init(config: config, data: data, options: options, modelSeed: options.seed, model: model, modelSource: url)
+  }
+
+  init(
+    config: HomoInterpConfig, data: HomoInterpData, options: HomoInterpTrainingOptions, modelSeed: UInt64,
+    model given: HomoInterpModel? = nil, modelSource: URL? = nil
+  ) throws {
     try options.validate()
     self.data = data
     self.options = options
@@ -66,7 +83,9 @@ public final class HomoInterpTrainer {
     full.projectionChannels = teacher.deepChannels
     if let given {
       guard given.config == full else {
-        throw HomoInterpError.badTraining("checkpoint config \(given.config) does not match this data/teacher (\(full))")
+        let source = modelSource.map { "\(HomoInterpModel.checkpointPaths($0).weights.path): " } ?? ""
+        throw HomoInterpError.badTraining(
+          "\(source)the checkpoint's model is \(given.config), but this run (its options, data and teacher) builds \(full); give matching size, width and poolings, and data with the same attributes")
       }
       model = given
     } else {
@@ -419,11 +438,17 @@ public final class HomoInterpTrainer {
     // only that branch runs (the others have strength 0 throughout and are skipped).
     let single = Double(rng.nextUniform()) < options.singleGroupProbability
     let chosen = Int(rng.next() % UInt64(g))
+    let atOne = options.fullStrengthProbability ?? 0
+    // Runs without it draw no extra numbers, so their strengths (and resumes) are unchanged.
+    func strength() -> Float {
+      let s = rng.nextUniform()
+      return atOne > 0 && Double(rng.nextUniform()) < atOne ? 1 : s
+    }
     for i in 0..<n {
       if single {
-        v[i * (g + 1) + chosen] = rng.nextUniform()
+        v[i * (g + 1) + chosen] = strength()
       } else {
-        for j in 0..<g { v[i * (g + 1) + j] = rng.nextUniform() }
+        for j in 0..<g { v[i * (g + 1) + j] = strength() }
       }
       v[i * (g + 1) + g] = (0..<g).map { v[i * (g + 1) + $0] }.min() ?? 0
     }

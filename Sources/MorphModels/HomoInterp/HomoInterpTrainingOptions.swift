@@ -96,6 +96,12 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   /// Chance that a training batch edits a single group (the others stay at 0), as in use;
   /// otherwise every group of every sample draws its own strength.
   public var singleGroupProbability = 0.5
+  /// Chance that a drawn edit strength is exactly 1 rather than uniform in [0, 1]: more full
+  /// edits, for groups whose edits stop short (nil, as in runs from before the option: 0).
+  public var fullStrengthProbability: Double?
+  /// The checkpoint whose weights a run started from (nil: He init) and its step there.
+  public var initialWeights: String?
+  public var initialWeightsStep: Int?
   /// Relative latent spread under which a collapse warning is raised.
   public var collapseThreshold: Float = 0.1
   /// Geometric jitter of the training images (nil: none).
@@ -129,6 +135,9 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
     }
     guard (classifierGrid ?? 1) >= 1 else { throw HomoInterpError.badTraining("classifier grid must be ≥ 1, got \(classifierGrid ?? 1)") }
     guard (0...1).contains(singleGroupProbability) else { throw HomoInterpError.badTraining("single-group probability must be in 0...1") }
+    guard (0...1).contains(fullStrengthProbability ?? 0) else {
+      throw HomoInterpError.badTraining("full-strength probability must be in 0...1, got \(fullStrengthProbability ?? 0)")
+    }
     if teacherVGG19 == nil && classifierSteps == 0 && (w.perceptual > 0 || w.projection > 0) {
       throw HomoInterpError.badTraining("without a VGG19 teacher the classifier is the teacher: classifier steps must be > 0")
     }

@@ -72,6 +72,12 @@ enum HomoInterpTrainStage {
       ParameterSpec(
         "single_group", .double, default: .double(0.5), "Chance a training sample edits only one group.",
         check: { v in (0...1).contains(v.doubleValue ?? -1) ? nil : "must be within 0…1" }),
+      ParameterSpec(
+        "full_strength", .double, default: .double(0), "Chance a drawn edit strength is exactly 1 instead of uniform in [0, 1].",
+        check: { v in (0...1).contains(v.doubleValue ?? -1) ? nil : "must be within 0…1" }),
+      ParameterSpec(
+        "init_from", .string, default: .string(""),
+        "Checkpoint whose weights a new run starts from instead of He init (size, width, poolings must match it; optimisers and classifier start afresh)."),
       ParameterSpec("jitter", .bool, default: .bool(true), "Jitter training faces (small shifts, zoom and rotation)."),
       ParameterSpec("checkpoint_every", .int, default: .int(500), "Write the checkpoint every K steps (and at the end).", check: atLeast(1)),
       ParameterSpec("sample_every", .int, default: .int(500), "Sample sheet (rows = groups, columns = strengths) every K steps; 0 = never.", check: atLeast(0)),
@@ -88,6 +94,10 @@ enum HomoInterpTrainStage {
     do { try config.validate() } catch { throw PipelineError.stage(stage: context.stageID, message: "\(error)") }
     let checkpoint = context.url("checkpoint").standardizedFileURL
     let resume = context.bool("resume"), logEvery = context.int("log_every")
+    let initialWeights = context.string("init_from").isEmpty ? nil : context.url("init_from")
+    if resume && initialWeights != nil {
+      throw PipelineError.stage(stage: context.stageID, message: "init_from starts a new run and resume continues the checkpoint's: set one")
+    }
     let checkpointEvery = context.int("checkpoint_every"), sampleEvery = context.int("sample_every")
     return .reduce { items in
       let folder = try dataFolder(items, stage: context.stageID)
@@ -100,7 +110,8 @@ enum HomoInterpTrainStage {
           let data = try HomoInterpData(
             directory: folder, groups: config.groups, imageSize: config.imageSize,
             jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: options.seed)
-          trainer = try HomoInterpTrainer(config: config, data: data, options: options)
+          trainer = try initialWeights.map { try HomoInterpTrainer(config: config, data: data, options: options, initialWeights: $0) }
+            ?? HomoInterpTrainer(config: config, data: data, options: options)
         }
       } catch {
         throw PipelineError.stage(stage: context.stageID, message: "training on \(folder.path): \(error)")
@@ -148,6 +159,7 @@ enum HomoInterpTrainStage {
       grid > 0 ? grid : HomoInterpTrainingOptions.defaultClassifierGrid(latentSide: context.int("size") >> context.int("poolings"))
     options.seed = UInt64(max(0, context.int("seed")))
     options.singleGroupProbability = context.double("single_group")
+    options.fullStrengthProbability = context.double("full_strength")
     options.jitter = context.bool("jitter")
     if !context.string("teacher").isEmpty { options.teacherVGG19 = context.url("teacher").path }
     for lambda in lambdas { options.weights[keyPath: lambda.keyPath] = Float(context.double(lambda.name)) }
