@@ -50,6 +50,19 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     XCTAssertEqual(try HomoInterpModel.readInfo(folder.appendingPathComponent("models/trained.json")).step, 6)
     let steps = try catalog.metrics(runID: resumed.runID).filter { $0.name == "train.step_seconds" }.compactMap(\.step)
     XCTAssertEqual(steps.sorted(), [5, 6])
+
+    // A new run from the trained weights (fine-tuning), with full-strength edits.
+    _ = try await run(["steps=3", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5"])
+    let tuned = try HomoInterpModel.readInfo(folder.appendingPathComponent("models/tuned.json"))
+    XCTAssertEqual(tuned.step, 3)
+    let options = try JSONDecoder().decode(HomoInterpTrainingOptions.self, from: Data((tuned.metadata["options"] ?? "").utf8))
+    XCTAssertEqual(options.initialWeights, checkpoint.path)
+    XCTAssertEqual(options.initialWeightsStep, 6)
+    XCTAssertEqual(options.fullStrengthProbability, 0.5)
+    let graph = try PipelineRun.load(recipe, overrides: tiny + ["steps=8", "resume=true", "train.init_from=models/trained.safetensors"])
+    let both = try await PipelineRun(graph: graph, baseDirectory: folder, morphVersion: "test").run()
+    XCTAssertNotEqual(both.status, .succeeded)
+    XCTAssertTrue(both.summary.contains("init_from starts a new run"), both.summary)
   }
 
   /// CelebA as published (Img/img_align_celeba, Anno/, Eval/): ingested, trained on, and the
