@@ -115,6 +115,9 @@ final class HomoInterpEvalMethodTests: XCTestCase {
     XCTAssertEqual(try detail.interpolate(request(0)).pixels, source.pixels)
 
     let recon = try plain.interpolate(request(0)), edit = try plain.interpolate(request(1))
+    // Strength 0 is served from the pair's cached decoding; a strength too small to move the
+    // latent takes the full path and must give the same image.
+    XCTAssertEqual(try plain.interpolate(request(1e-30)).pixels, recon.pixels)
     let out = try detail.interpolate(request(1))
     XCTAssertNotEqual(edit.pixels, recon.pixels, "the interpolator changes the face at strength 1")
     var changed = 0

@@ -42,10 +42,13 @@ public enum HomoInterpEvalMethod {
         let f = try model.encode(x)
         let fa = f.narrow(axis: 0, start: 0, length: 1)
         return CachedPair(
-          source: fa, reference: f.narrow(axis: 0, start: 1, length: 1),
-          reconstruction: mode == .detail ? try upscaled(try model.decode(fa)) : [])
+          source: fa, reference: f.narrow(axis: 0, start: 1, length: 1), reconstruction: try upscaled(try model.decode(fa)))
       }
       let v = Float(request.strength)
+      // At strength 0 every mode's latent is the source's exactly: its decoding is cached.
+      if v == 0 {
+        return mode == .detail ? request.source : paste(pair.reconstruction, into: request.source)
+      }
       let edited: Tensor
       switch mode {
       case .homointerp, .detail:
@@ -120,8 +123,8 @@ public enum HomoInterpEvalMethod {
   }
 }
 
-/// What the method keeps of the pair being evaluated: its two latents and, for detail
-/// transfer, the decoded source at crop size.
+/// What the method keeps of the pair being evaluated: its two latents and the decoded source
+/// at crop size (the output at strength 0, and the base of detail transfer's change).
 struct CachedPair {
   var source: Tensor
   var reference: Tensor
