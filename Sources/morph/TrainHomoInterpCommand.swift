@@ -21,12 +21,12 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(help: "Output directory for checkpoints and samples.") var out: String
   @Option(help: "Total steps over all phases (default 10000; with --resume, the checkpoint's unless given).") var steps: Int?
   @Option(help: "Batch size.") var batch: Int = 16
-  @Option(help: "Image side in pixels.") var size: Int = 64
-  @Option(help: "Channel width multiplier (1 = VGG19).") var width: Double = 0.25
-  @Option(help: "Encoder poolings (latent side = size >> poolings).") var poolings: Int = 3
+  @Option(help: "Image side in pixels (default 64; with --init-from the checkpoint's).") var size: Int?
+  @Option(help: "Channel width multiplier, 1 = VGG19 (default 0.25; with --init-from the checkpoint's).") var width: Double?
+  @Option(help: "Encoder poolings, latent side = size >> poolings (default 3; with --init-from the checkpoint's).") var poolings: Int?
   @Flag(help: "Continue from OUT/homointerp.safetensors.") var resume = false
   @Option(
-    help: "Start a new run from this checkpoint's weights (a training or an exported one, e.g. Fixtures/models/homointerp-demo.safetensors) instead of He init; optimisers and the classifier start afresh. --size, --width and --poolings must match it."
+    help: "Start a new run from this checkpoint's weights (a training or an exported one, e.g. Fixtures/models/homointerp-demo.safetensors) instead of He init; optimisers and the classifier start afresh. --size, --width and --poolings default to its own."
   ) var initFrom: String?
   @Option(help: "Checkpoint every K steps.") var checkpointEvery: Int = 500
   @Option(help: "Sample sheet every K steps (0: never).") var sampleEvery: Int = 500
@@ -76,6 +76,12 @@ struct TrainHomoInterpCommand: ParsableCommand {
   }
 
   func run() throws {
+    // A run seeded by a checkpoint builds that checkpoint's architecture unless told otherwise
+    // (a different one is then refused by the trainer, naming the file).
+    let seedConfig = try initFrom.map { try HomoInterpModel.readInfo(HomoInterpModel.checkpointPaths(URL(fileURLWithPath: $0)).metadata).config }
+    let size = size ?? seedConfig?.imageSize ?? 64
+    let width = width ?? seedConfig?.width ?? 0.25
+    let poolings = poolings ?? seedConfig?.poolings ?? 3
     let outURL = URL(fileURLWithPath: out)
     let checkpoint = outURL.appendingPathComponent("homointerp.safetensors")
     var options = HomoInterpTrainingOptions()

@@ -67,11 +67,13 @@ final class HomoInterpCLITests: XCTestCase {
     XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("models/m.json").path))
 
     // A new run from the recipe's checkpoint; another architecture is refused, naming the file.
-    let tiny = ["--data", "faces", "--size", "32", "--width", "0.0625", "--batch", "2", "--steps", "2", "--classifier-steps", "1", "--sample-every", "0"]
-    let warm = try morph(["train", "homointerp", "--out", "warm", "--init-from", "models/m.safetensors", "--poolings", "2"] + tiny)
+    let tiny = ["--data", "faces", "--batch", "2", "--steps", "2", "--classifier-steps", "1", "--sample-every", "0"]
+    // Size, width and poolings come from the checkpoint (32 px, 1/16, 2) when not given.
+    let warm = try morph(["train", "homointerp", "--out", "warm", "--init-from", "models/m.safetensors"] + tiny)
     XCTAssertEqual(warm.status, 0, warm.stdout + warm.stderr)
     XCTAssertTrue(warm.stdout.contains("new run from the weights of models/m.safetensors (step 2)"), warm.stdout)
     XCTAssertTrue(warm.stdout.contains("step 2/2 [full]"), warm.stdout)
+    XCTAssertTrue(warm.stdout.contains("model: 32 px, width 0.0625, 2 poolings"), warm.stdout)
     let other = try morph(["train", "homointerp", "--out", "other", "--init-from", "models/m.safetensors", "--poolings", "1"] + tiny)
     XCTAssertTrue(other.status != 0 && other.stderr.contains("models/m.safetensors: the checkpoint's model is"), other.stderr)
 
