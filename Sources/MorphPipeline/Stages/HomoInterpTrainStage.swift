@@ -77,7 +77,7 @@ enum HomoInterpTrainStage {
         check: { v in (0...1).contains(v.doubleValue ?? -1) ? nil : "must be within 0…1" }),
       ParameterSpec(
         "init_from", .string, default: .string(""),
-        "Checkpoint whose weights a new run starts from instead of He init (size, width, poolings must match it; optimisers and classifier start afresh)."),
+        "Checkpoint whose weights a new run starts from instead of He init (size, width, poolings must match it; optimisers and classifier start afresh; usually with warmup 0)."),
       ParameterSpec("jitter", .bool, default: .bool(true), "Jitter training faces (small shifts, zoom and rotation)."),
       ParameterSpec("checkpoint_every", .int, default: .int(500), "Write the checkpoint every K steps (and at the end).", check: atLeast(1)),
       ParameterSpec("sample_every", .int, default: .int(500), "Sample sheet (rows = groups, columns = strengths) every K steps; 0 = never.", check: atLeast(0)),
