@@ -195,6 +195,13 @@ final class HomoInterpTrainingTests: XCTestCase {
 
   /// Options for a one-step look at a single loss: batch 4, one classifier step, no warm-up,
   /// an interpolator step every step, and the autoencoder's own losses off.
+  /// `name` in a fresh temporary folder that is removed when the test ends.
+  func checkpointURL(_ name: String) -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-ck-\(UUID().uuidString)")
+    addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+    return dir.appendingPathComponent(name)
+  }
+
   static func singleLossOptions() -> HomoInterpTrainingOptions {
     var options = HomoInterpTrainingOptions()
     options.batchSize = 4
@@ -310,9 +317,7 @@ final class HomoInterpTrainingTests: XCTestCase {
   }
 
   func testResumeContinuesIdentically() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-resume-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let url = dir.appendingPathComponent("ck.safetensors")
+    let url = checkpointURL("ck.safetensors")
     let a = try makeTrainer(jitter: true, steps: 8, nCritic: 2)
     for _ in 0..<5 { _ = try a.trainStep() }  // classifier, warm-up and the first full step
     try a.saveCheckpoint(to: url)
@@ -377,9 +382,7 @@ final class HomoInterpTrainingTests: XCTestCase {
   }
 
   func testResumeCanRetrainTheClassifierAndKeepsTheRest() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-retrain-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let url = dir.appendingPathComponent("ck.safetensors")
+    let url = checkpointURL("ck.safetensors")
     let a = try makeTrainer(steps: 8)
     for _ in 0..<5 { _ = try a.trainStep() }
     try a.saveCheckpoint(to: url)
@@ -410,9 +413,8 @@ final class HomoInterpTrainingTests: XCTestCase {
   /// step 0, optimisers and classifier afresh, the source recorded; it trains through its
   /// own phases. A checkpoint of another architecture is refused, naming the file.
   func testANewRunStartsFromACheckpointsWeights() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-init-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let url = dir.appendingPathComponent("export.safetensors")
+    let url = checkpointURL("export.safetensors")
+    let dir = url.deletingLastPathComponent()
     let a = try makeTrainer(steps: 8)
     for _ in 0..<6 { _ = try a.trainStep() }
     try a.model.save(to: url, step: a.step, metadata: [:], extra: [:], dtype: .f16)
@@ -470,10 +472,8 @@ final class HomoInterpTrainingTests: XCTestCase {
   }
 
   func testNonFiniteLossStopsAndNamesTheCheckpoint() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-nan-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: dir) }
     let trainer = try makeTrainer(steps: 4)
-    let url = dir.appendingPathComponent("ck.safetensors")
+    let url = checkpointURL("ck.safetensors")
     _ = try trainer.trainStep()
     try trainer.saveCheckpoint(to: url)
     // A NaN in the decoder's output bias makes the reconstruction loss NaN.

@@ -110,8 +110,11 @@ enum HomoInterpTrainStage {
           let data = try HomoInterpData(
             directory: folder, groups: config.groups, imageSize: config.imageSize,
             jitter: options.jitter ? HomoInterpData.defaultJitter : nil, seed: options.seed)
-          trainer = try initialWeights.map { try HomoInterpTrainer(config: config, data: data, options: options, initialWeights: $0) }
-            ?? HomoInterpTrainer(config: config, data: data, options: options)
+          if let initialWeights {
+            trainer = try HomoInterpTrainer(config: config, data: data, options: options, initialWeights: initialWeights)
+          } else {
+            trainer = try HomoInterpTrainer(config: config, data: data, options: options)
+          }
         }
       } catch {
         throw PipelineError.stage(stage: context.stageID, message: "training on \(folder.path): \(error)")
