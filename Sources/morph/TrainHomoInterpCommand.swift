@@ -24,6 +24,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(help: "Image side in pixels (default 64; with --init-from the checkpoint's).") var size: Int?
   @Option(help: "Channel width multiplier, 1 = VGG19 (default 0.25; with --init-from the checkpoint's).") var width: Double?
   @Option(help: "Encoder poolings, latent side = size >> poolings (default 3; with --init-from the checkpoint's).") var poolings: Int?
+  @Option(
+    help: "Fewest channels of any decoder convolution (default: none, the reference's scaled by --width; with --init-from the checkpoint's). Larger than the checkpoint's, its decoder is widened keeping what it computes."
+  ) var decoderMinChannels: Int?
   @Flag(help: "Continue from OUT/homointerp.safetensors.") var resume = false
   @Option(
     help: "Start a new run from this checkpoint's weights (a training or an exported one, e.g. Fixtures/models/homointerp-demo.safetensors) instead of He init; optimisers and the classifier start afresh. --size, --width and --poolings default to its own."
@@ -70,6 +73,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     guard retrainClassifier >= 0 else { throw ValidationError("--retrain-classifier must be ≥ 0") }
     if retrainClassifier > 0 && !resume { throw ValidationError("--retrain-classifier only applies with --resume") }
     if resume && initFrom != nil { throw ValidationError("--init-from starts a new run; --resume continues OUT's: give one") }
+    if resume && decoderMinChannels != nil { throw ValidationError("--decoder-min-channels fixes a new run's decoder; --resume keeps the checkpoint's") }
     if resume && classifierGrid != nil && retrainClassifier == 0 {
       throw ValidationError("--classifier-grid with --resume needs --retrain-classifier N: the saved classifier has its own grid")
     }
@@ -102,7 +106,8 @@ struct TrainHomoInterpCommand: ParsableCommand {
       default: throw ValidationError("--encoder-losses: unknown '\(item)' (known: edits, all)")
       }
     }
-    let config = HomoInterpConfig(imageSize: size, width: width, poolings: poolings, groups: AttributeGroup.defaultGroups)
+    let config = HomoInterpConfig(
+      imageSize: size, width: width, poolings: poolings, groups: AttributeGroup.defaultGroups, decoderMinChannels: decoderMinChannels)
     try config.validate()
     let trainer: HomoInterpTrainer
     if resume {
@@ -127,6 +132,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     let m = trainer.model
     print(
       "model: \(m.config.imageSize) px, width \(m.config.width), \(m.config.poolings) poolings → latent \(m.config.latentChannels)×\(m.config.latentSide)×\(m.config.latentSide), "
+        + (m.config.decoderMinChannels.map { "decoder ≥ \($0) channels, " } ?? "")
         + "\(m.parameterCount) parameters, \(m.config.groups.count) groups; teacher: \(trainer.teacher.description); "
         + "\(trainer.data.records.count) training faces")
     fflush(stdout)

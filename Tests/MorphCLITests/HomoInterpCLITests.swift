@@ -22,6 +22,7 @@ final class HomoInterpCLITests: XCTestCase {
       (["--resume", "--classifier-grid", "2"], "needs --retrain-classifier"),
       (["--decoder-losses", "edits"], "known: pixel, none"),
       (["--resume", "--init-from", "m.safetensors"], "--init-from starts a new run"),
+      (["--resume", "--decoder-min-channels", "64"], "--resume keeps the checkpoint's"),
     ] {
       let result = try morph(["train", "homointerp", "--data", "nowhere", "--out", "run"] + arguments)
       XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
@@ -74,6 +75,9 @@ final class HomoInterpCLITests: XCTestCase {
     XCTAssertTrue(warm.stdout.contains("new run from the weights of models/m.safetensors (step 2)"), warm.stdout)
     XCTAssertTrue(warm.stdout.contains("step 2/2 [full]"), warm.stdout)
     XCTAssertTrue(warm.stdout.contains("model: 32 px, width 0.0625, 2 poolings"), warm.stdout)
+    let wide = try morph(["train", "homointerp", "--out", "wide", "--init-from", "models/m.safetensors", "--decoder-min-channels", "8"] + tiny)
+    XCTAssertEqual(wide.status, 0, wide.stdout + wide.stderr)
+    XCTAssertTrue(wide.stdout.contains("decoder ≥ 8 channels"), wide.stdout)
     let other = try morph(["train", "homointerp", "--out", "other", "--init-from", "models/m.safetensors", "--poolings", "1"] + tiny)
     XCTAssertTrue(other.status != 0 && other.stderr.contains("models/m.safetensors: the checkpoint's model is"), other.stderr)
 

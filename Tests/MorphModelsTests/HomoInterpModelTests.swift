@@ -1,4 +1,5 @@
 import Foundation
+import MorphNN
 import MorphTensor
 import XCTest
 
@@ -89,6 +90,52 @@ final class HomoInterpModelTests: XCTestCase {
     let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
     XCTAssertGreaterThan(worst, 0)  // really rounded
     XCTAssertLessThan(worst, 0.02)
+  }
+
+  /// Widening the decoder (Net2Net) keeps what the model computes, in evaluation and in
+  /// training mode, gives every decoder convolution the floor of channels, leaves the other
+  /// parts as they were, and splits the copies' outgoing weights unevenly so they can learn
+  /// apart. The widened config survives a save and load.
+  func testWideningTheDecoderKeepsWhatItComputes() throws {
+    let model = HomoInterpModel(config: .tiny(groups: Self.groups), seed: 3)
+    let convs = { (m: HomoInterpModel) in m.decoder.layers.layers.compactMap { $0 as? Conv2d } }
+    XCTAssertEqual(convs(model).map(\.outChannels).suffix(4), [4, 4, 4, 3])
+    let wide = try model.widenedDecoder(minChannels: 8, seed: 1)
+    XCTAssertEqual(wide.config.decoderMinChannels, 8)
+    XCTAssertEqual(convs(wide).map(\.outChannels).suffix(4), [8, 8, 8, 3])
+    XCTAssertEqual(convs(wide).map(\.outChannels).prefix(9), convs(model).map(\.outChannels).prefix(9))
+    let before = model.stateDict(), after = wide.stateDict()
+    for (k, v) in before where !k.hasPrefix("decoder.") { XCTAssertEqual(after[k]?.scalars, v.scalars, k) }
+
+    let f = try model.encode(images(3, side: 32, seed: 4))
+    func close(_ a: Tensor, _ b: Tensor, _ what: String) {
+      XCTAssertEqual(a.shape, b.shape)
+      let worst = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? .infinity
+      XCTAssertLessThan(worst, 1e-4, what)
+    }
+    close(try model.decode(f), try wide.decode(f), "evaluation mode (fused convolutions)")
+    model.train()
+    wide.train()
+    close(try model.decoder(f), try wide.decoder(f), "training mode (batch statistics)")
+
+    // The last widened convolution's copies (channels j and j + 4) feed the output unevenly.
+    let last = try XCTUnwrap(convs(wide).last).weight.scalars
+    let k2 = 9, inputs = 8
+    let first = Array(last[0..<k2]), copy = Array(last[(4 * k2)..<(5 * k2)])
+    XCTAssertNotEqual(first, copy)
+    for t in 0..<k2 { XCTAssertEqual(first[t] / copy[t], first[0] / copy[0], accuracy: 1e-3) }
+    XCTAssertEqual(last.count, 3 * inputs * k2)
+
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try wide.save(to: dir.appendingPathComponent("w.safetensors"), metadata: [:])
+    let loaded = try HomoInterpModel.load(from: dir.appendingPathComponent("w.safetensors"))
+    XCTAssertEqual(loaded.config, wide.config)
+    wide.eval()
+    close(try loaded.decode(f), try wide.decode(f), "after save and load")
+    XCTAssertThrowsError(try model.widenedDecoder(minChannels: 4096, seed: 1)) {
+      XCTAssertTrue("\($0)".contains("decoderMinChannels"), "\($0)")
+    }
   }
 }
 

@@ -445,6 +445,40 @@ final class HomoInterpTrainingTests: XCTestCase {
     }
   }
 
+  /// A seeded run asking for more decoder channels than its checkpoint has starts from the
+  /// checkpoint's model with the decoder widened (same reconstructions), trains, and saves the
+  /// wider config; a run that does not ask keeps the checkpoint's decoder, and one asking for
+  /// fewer channels than the checkpoint has is refused, naming the file.
+  func testASeededRunCanWidenTheDecoder() throws {
+    let url = checkpointURL("narrow.safetensors")
+    let a = try makeTrainer(steps: 8)
+    for _ in 0..<5 { _ = try a.trainStep() }
+    try a.model.save(to: url, step: a.step, metadata: [:], extra: [:])
+    var options = a.options
+    options.steps = 5
+    var config = HomoInterpConfig.tiny(groups: Self.groups)
+    config.decoderMinChannels = 8
+    let b = try HomoInterpTrainer(config: config, data: a.data, options: options, initialWeights: url)
+    XCTAssertEqual(b.model.config.decoderMinChannels, 8)
+    XCTAssertEqual(b.model.decoder.layers.layers.compactMap { ($0 as? Conv2d)?.outChannels }.suffix(2), [8, 3])
+    a.model.eval()
+    b.model.eval()
+    let x = try a.data.images(Array(a.data.records.prefix(2)), firstItem: 0, jittered: false)
+    let before = try a.model.decode(a.model.encode(x)).scalars, after = try b.model.decode(b.model.encode(x)).scalars
+    XCTAssertLessThan(zip(before, after).map { abs($0 - $1) }.max() ?? 1, 1e-4)
+    b.model.train()
+    let wide = url.deletingLastPathComponent().appendingPathComponent("wide.safetensors")
+    try b.run(checkpoint: wide, checkpointEvery: 0, sampleDirectory: nil, sampleEvery: 0) { _ in }
+    XCTAssertEqual(try HomoInterpModel.readInfo(HomoInterpModel.checkpointPaths(wide).metadata).config.decoderMinChannels, 8)
+
+    let kept = try HomoInterpTrainer(config: .tiny(groups: Self.groups), data: a.data, options: options, initialWeights: wide)
+    XCTAssertEqual(kept.model.config.decoderMinChannels, 8)
+    config.decoderMinChannels = 6
+    XCTAssertThrowsError(try HomoInterpTrainer(config: config, data: a.data, options: options, initialWeights: wide)) {
+      XCTAssertTrue("\($0)".contains(wide.path) && "\($0)".contains("decoder ≥ 8 channels"), "\($0)")
+    }
+  }
+
   /// `fullStrengthProbability` turns that share of drawn strengths into exactly 1; unset or 0
   /// it draws the same strengths as before the option existed.
   func testFullStrengthProbabilityDrawsFullEdits() throws {

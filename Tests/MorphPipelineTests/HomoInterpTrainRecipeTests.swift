@@ -51,10 +51,15 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     let steps = try catalog.metrics(runID: resumed.runID).filter { $0.name == "train.step_seconds" }.compactMap(\.step)
     XCTAssertEqual(steps.sorted(), [5, 6])
 
-    // A new run from the trained weights (fine-tuning), with full-strength edits.
-    _ = try await run(["steps=3", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5"])
+    // A new run from the trained weights (fine-tuning), with full-strength edits and a wider decoder.
+    _ = try await run([
+      "steps=3", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5",
+      "train.decoder_min_channels=8",
+    ])
     let tuned = try HomoInterpModel.readInfo(folder.appendingPathComponent("models/tuned.json"))
     XCTAssertEqual(tuned.step, 3)
+    XCTAssertEqual(tuned.config.decoderMinChannels, 8)
+    XCTAssertNil(trained.config.decoderMinChannels)
     let options = try JSONDecoder().decode(HomoInterpTrainingOptions.self, from: Data((tuned.metadata["options"] ?? "").utf8))
     XCTAssertEqual(options.initialWeights, checkpoint.path)
     XCTAssertEqual(options.initialWeightsStep, 6)
@@ -63,6 +68,9 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     let both = try await PipelineRun(graph: graph, baseDirectory: folder, morphVersion: "test").run()
     XCTAssertNotEqual(both.status, .succeeded)
     XCTAssertTrue(both.summary.contains("init_from starts a new run"), both.summary)
+    XCTAssertThrowsError(try PipelineRun.load(recipe, overrides: tiny + ["train.decoder_min_channels=-2"])) {
+      XCTAssertTrue("\($0)".contains("decoder_min_channels"), "\($0)")
+    }
   }
 
   /// CelebA as published (Img/img_align_celeba, Anno/, Eval/): ingested, trained on, and the

@@ -13,13 +13,21 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
   /// Output channels of the knowledge-guidance projection `P` (the teacher's `Φ_5` width);
   /// nil means the latent width.
   public var projectionChannels: Int?
+  /// Fewest channels of any decoder convolution (nil: none, the reference's widths scaled by
+  /// `width`). At small widths the reference's 64-channel full-resolution stages shrink to a
+  /// handful of channels, too few to draw fine detail; a floor widens only those stages.
+  public var decoderMinChannels: Int?
 
-  public init(imageSize: Int, width: Double, poolings: Int, groups: [AttributeGroup], projectionChannels: Int? = nil) {
+  public init(
+    imageSize: Int, width: Double, poolings: Int, groups: [AttributeGroup], projectionChannels: Int? = nil,
+    decoderMinChannels: Int? = nil
+  ) {
     self.imageSize = imageSize
     self.width = width
     self.poolings = poolings
     self.groups = groups
     self.projectionChannels = projectionChannels
+    self.decoderMinChannels = decoderMinChannels
   }
 
   /// Smallest sensible model for tests: 32 px, width 1/16, 2 poolings (8×8 latent).
@@ -29,6 +37,9 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 
   /// A reference channel count scaled by `width` (at least 1).
   public func channels(_ reference: Int) -> Int { max(1, Int((Double(reference) * width).rounded())) }
+
+  /// A reference decoder channel count scaled by `width`, raised to `decoderMinChannels`.
+  public func decoderChannels(_ reference: Int) -> Int { max(channels(reference), decoderMinChannels ?? 1) }
 
   /// Channels of the latent (VGG19's relu5_1 width, scaled).
   public var latentChannels: Int { channels(512) }
@@ -52,6 +63,9 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
       throw HomoInterpError.badConfig("latent side imageSize >> poolings = \(side) must be a power of two ≥ 2")
     }
     if let p = projectionChannels, p < 1 { throw HomoInterpError.badConfig("projectionChannels must be positive, got \(p)") }
+    if let m = decoderMinChannels, !(1...1024).contains(m) {
+      throw HomoInterpError.badConfig("decoderMinChannels must be 1...1024, got \(m)")
+    }
     guard !groups.isEmpty else { throw HomoInterpError.badConfig("at least one attribute group is needed") }
     for g in groups where g.attributes.isEmpty {
       throw HomoInterpError.badConfig("attribute group '\(g.name)' has no attributes")
@@ -63,7 +77,8 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 
 extension HomoInterpConfig: CustomStringConvertible {
   public var description: String {
-    "\(imageSize) px, width \(width), \(poolings) poolings, projection \(projectionChannels.map(String.init) ?? "latent"), groups "
+    "\(imageSize) px, width \(width), \(poolings) poolings, projection \(projectionChannels.map(String.init) ?? "latent"), "
+      + (decoderMinChannels.map { "decoder ≥ \($0) channels, " } ?? "") + "groups "
       + groups.map { "\($0.name)(\($0.attributes.joined(separator: ",")))" }.joined(separator: " ")
   }
 }

@@ -5,7 +5,7 @@ import MorphTensor
 ///
 /// The reference (four poolings) is 512 | up | 256×4 | up | 128×4 | up | 64×2 | up | 64, 3.
 /// With fewer poolings the first upsamplings are dropped, mirroring the encoder, which drops
-/// its last pools.
+/// its last pools. `config.decoderMinChannels` raises the thinnest stages.
 public final class HomoInterpDecoder: Layer {
   public let layers: Sequential
   public let config: HomoInterpConfig
@@ -22,7 +22,7 @@ public final class HomoInterpDecoder: Layer {
     for (k, stage) in Self.stages.enumerated() {
       if k > skipped { list.append(Upsample(mode: .nearest)) }
       for out in stage {
-        let o = config.channels(out)
+        let o = config.decoderChannels(out)
         list.append(Conv2d(c, o, kernelSize: 3, padding: 1, bias: false, rng: &rng))
         list.append(BatchNorm2d(o))
         list.append(ReLU())

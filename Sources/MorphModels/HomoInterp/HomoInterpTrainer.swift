@@ -42,9 +42,18 @@ public final class HomoInterpTrainer {
   /// of He init: fine-tuning a shipped model, or going on with it on a machine where its
   /// optimiser state and classifier are not at hand. Optimisers start afresh and the
   /// classifier trains its `classifierSteps` first, as in any run; the checkpoint's path and
-  /// step are recorded in the options. `config` must describe the checkpoint's model.
+  /// step are recorded in the options. `config` must describe the checkpoint's model, except
+  /// that a larger `decoderMinChannels` widens its decoder first (`widenedDecoder`), and nil
+  /// keeps the checkpoint's.
   public convenience init(config: HomoInterpConfig, data: HomoInterpData, options: HomoInterpTrainingOptions, initialWeights url: URL) throws {
-    let (model, info, _) = try HomoInterpModel.loadCheckpoint(from: url)
+    var (model, info, _) = try HomoInterpModel.loadCheckpoint(from: url)
+    var config = config
+    let stored = model.config.decoderMinChannels
+    if let wanted = config.decoderMinChannels, wanted > (stored ?? 1) {
+      model = try model.widenedDecoder(minChannels: wanted, seed: options.seed)
+    } else if config.decoderMinChannels == nil {
+      config.decoderMinChannels = stored
+    }
     var options = options
     options.initialWeights = HomoInterpModel.checkpointPaths(url).weights.path
     options.initialWeightsStep = info.step

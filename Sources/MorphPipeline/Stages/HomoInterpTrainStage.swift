@@ -47,6 +47,10 @@ enum HomoInterpTrainStage {
         check: { v in (v.doubleValue ?? 0) > 0 && (v.doubleValue ?? 0) <= 4 ? nil : "must be within (0, 4]" }),
       ParameterSpec("poolings", .int, default: .int(3), "Encoder poolings (latent side = size >> poolings).",
         check: { v in (1...4).contains(v.intValue ?? 0) ? nil : "must be within 1…4" }),
+      ParameterSpec(
+        "decoder_min_channels", .int, default: .int(0),
+        "Fewest channels of any decoder convolution (0 = none; with init_from, the checkpoint's, and a larger value widens its decoder keeping what it computes).",
+        check: { v in (0...1024).contains(v.intValue ?? -1) ? nil : "must be within 0…1024" }),
       ParameterSpec("groups", .string, default: .string(""), "Attribute groups to train, comma-separated (empty = the nine defaults)."),
       ParameterSpec("seed", .int, default: .int(1), "Seed for weights, batches and strengths.", check: atLeast(0)),
       ParameterSpec("lr", .double, default: .double(2e-4), "Adam learning rate.", check: { v in (v.doubleValue ?? 0) > 0 ? nil : "must be > 0" }),
@@ -89,8 +93,10 @@ enum HomoInterpTrainStage {
   ) { context in
     let options = try trainingOptions(context)
     let groups = try trainingGroups(context)
+    let minChannels = context.int("decoder_min_channels")
     let config = HomoInterpConfig(
-      imageSize: context.int("size"), width: context.double("width"), poolings: context.int("poolings"), groups: groups)
+      imageSize: context.int("size"), width: context.double("width"), poolings: context.int("poolings"), groups: groups,
+      decoderMinChannels: minChannels > 0 ? minChannels : nil)
     do { try config.validate() } catch { throw PipelineError.stage(stage: context.stageID, message: "\(error)") }
     let checkpoint = context.url("checkpoint").standardizedFileURL
     let resume = context.bool("resume"), logEvery = context.int("log_every")
