@@ -90,6 +90,8 @@ final class InterpolationEvaluationTests: XCTestCase {
       XCTAssertEqual(m.reconAttributePairs, 1)
     }
     XCTAssertEqual(identity.preservationByAttribute?.values.allSatisfy { $0 == 1 }, true)
+    XCTAssertEqual(Set(try XCTUnwrap(identity.reconByAttribute).keys), Set(ToyFaceAttribute.allCases.map(\.rawValue)))
+    XCTAssertEqual(identity.reconByAttribute?.values.allSatisfy { $0 == 1 }, true)
     // Per-attribute transfer: none for the identity, all for pixel lerp, over the same
     // attributes (those some pair changes).
     let changed = Set(pairs.flatMap { $0.changedAttributes.map(\.rawValue) })
@@ -134,6 +136,11 @@ final class InterpolationEvaluationTests: XCTestCase {
     XCTAssertEqual(try XCTUnwrap(report.reconAttributes), Double(kept) / Double(total), accuracy: 1e-12)
     XCTAssertLessThan(try XCTUnwrap(report.reconAttributes), 1)
     XCTAssertEqual(try XCTUnwrap(report.reconAttributePairs), Double(whole) / Double(pairs.count), accuracy: 1e-12)
+    // Per attribute: the share of pairs whose reference shares the source's label.
+    for a in ToyFaceAttribute.allCases {
+      let same = pairs.filter { $0.reference.label(a) == $0.source.label(a) }.count
+      XCTAssertEqual(try XCTUnwrap(report.reconByAttribute?[a.rawValue]), Double(same) / Double(pairs.count), accuracy: 1e-12, a.rawValue)
+    }
   }
 
   /// The resolution ceiling: a CelebA-layout face through a 64 px crop and back keeps its frame

@@ -47,6 +47,10 @@ public struct GroupMetrics: Codable, Sendable {
   /// Transfer per attribute name (group attributes whose labels differ), to show which
   /// attributes the edits fail to carry. Nil in reports written before it was measured.
   public var transferByAttribute: [String: Double]?
+  /// Per attribute name, the share of pairs whose strength-0 output keeps the source's label:
+  /// which attributes the encoder and decoder lose before any edit (`reconAttributes` per
+  /// attribute). Nil in reports written before it was measured.
+  public var reconByAttribute: [String: Double]?
 }
 
 /// Everything one method scored.

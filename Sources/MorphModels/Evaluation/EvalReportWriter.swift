@@ -74,6 +74,9 @@ public enum EvalReportWriter {
         for (name, v) in (g.transferByAttribute ?? [:]).sorted(by: { $0.key < $1.key }) {
           row(m, g.group, "transfer_\(name)", v)
         }
+        for (name, v) in (g.reconByAttribute ?? [:]).sorted(by: { $0.key < $1.key }) {
+          row(m, g.group, "recon_\(name)", v)
+        }
         for (i, v) in report.strengths.enumerated() {
           row(m, g.group, "truth_psnr", g.truthPSNR[i], strength: v)
           row(m, g.group, "truth_ssim", g.truthSSIM[i], strength: v)

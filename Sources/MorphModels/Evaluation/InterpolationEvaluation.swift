@@ -83,8 +83,9 @@ public struct InterpolationEvaluation: Sendable {
     var preservedAttributes: [(Int, Bool)] = []
     var preserveHits: Int { preservedAttributes.filter(\.1).count }
     var preserveCount: Int { preservedAttributes.count }
-    /// Attributes (of all `ToyFaceAttribute.allCases`) whose strength-0 label is the source's.
-    var reconHits = 0
+    /// Attribute index → strength-0 label equals the source's, for every `ToyFaceAttribute`.
+    var reconAttributes: [(Int, Bool)] = []
+    var reconHits: Int { reconAttributes.filter(\.1).count }
     var r2: Double?
     var lineDeviation: Double?
     var reach: Double?
@@ -152,7 +153,7 @@ public struct InterpolationEvaluation: Sendable {
     for a in pair.otherAttributes {
       r.preservedAttributes.append((a.index, last.label(a) == pair.source.label(a)))
     }
-    r.reconHits = ToyFaceAttribute.allCases.filter { path[0].label($0) == pair.source.label($0) }.count
+    r.reconAttributes = ToyFaceAttribute.allCases.map { ($0.index, path[0].label($0) == pair.source.label($0)) }
     let members = ToyFaceAttribute.members(of: pair.group).map(\.index)
     let d = members.map { reference.scores[$0] - source.scores[$0] }
     let norm2 = d.reduce(0) { $0 + $1 * $1 }
@@ -212,7 +213,8 @@ public struct InterpolationEvaluation: Sendable {
       reconAttributePairs: hasOracle
         ? ratio(results.filter { $0.reconHits == ToyFaceAttribute.allCases.count }.count, results.count) : nil,
       preservationByAttribute: hasOracle ? byAttribute(results, \.preservedAttributes) : nil,
-      transferByAttribute: hasOracle ? byAttribute(results, \.transferredAttributes) : nil)
+      transferByAttribute: hasOracle ? byAttribute(results, \.transferredAttributes) : nil,
+      reconByAttribute: hasOracle ? byAttribute(results, \.reconAttributes) : nil)
   }
 
   /// The share of hits per attribute name over the (attribute index, hit) lists of the pairs.
