@@ -57,6 +57,8 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(help: "λ pixel attribute, classifier on decoded edits; 0 = off (default 1).") var lambdaPixel: Float?
   @Option(help: "λ reconstruction attribute, classifier on reconstructions vs the face's labels; 0 = off (default 0).")
   var lambdaReconAttribute: Float?
+  @Option(help: "λ reconstruction gradient, MSE of the reconstruction error's finite differences (edges, fine lines); 0 = off (default 0).")
+  var lambdaReconGradient: Float?
   @Option(help: "Comma-separated interpolator losses that also train the encoder: edits, all.") var encoderLosses: String = ""
   @Option(
     help: "Whether the pixel-attribute loss also trains the decoder: pixel (yes) or none (new runs: none; with --resume, the checkpoint's unless given)."
@@ -182,6 +184,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let lambdaAll { o.weights.interpolateAll = lambdaAll }
     if let lambdaPixel { o.weights.pixelAttribute = lambdaPixel }
     if let lambdaReconAttribute { o.weights.reconstructionAttribute = lambdaReconAttribute }
+    if let lambdaReconGradient { o.weights.reconstructionGradient = lambdaReconGradient }
   }
 
   static func duration(_ seconds: Double) -> String {

@@ -291,6 +291,30 @@ final class HomoInterpTrainingTests: XCTestCase {
     XCTAssertThrowsError(try noJudge.validate())
   }
 
+  /// The reconstruction-gradient loss is reported and lowered by warm-up steps, which train
+  /// the encoder and decoder with it.
+  func testReconstructionGradientLossTrainsTheAutoencoder() throws {
+    var options = Self.singleLossOptions()
+    options.weights.reconstructionGradient = 5
+    let trainer = try Self.trainer(options)
+    let chosen = Array(trainer.data.records.prefix(4))
+    let x = try trainer.data.images(chosen, firstItem: 0, jittered: false)
+    let z = trainer.data.targets(chosen)
+    let decoder = trainer.model.decoder.parameters.map(\.scalars)
+    var values: [Float] = []
+    var rng = RandomGenerator(seed: 4)
+    for _ in 0..<12 {
+      var losses: [String: Float] = [:]
+      _ = try trainer.autoencoderStep(x, z, &losses, rng: &rng, full: false)
+      values.append(try XCTUnwrap(losses["reconstruction_gradient"]))
+    }
+    XCTAssertLessThan(try XCTUnwrap(values.last), try XCTUnwrap(values.first))
+    XCTAssertNotEqual(trainer.model.decoder.parameters.map(\.scalars), decoder)
+    var off = Self.singleLossOptions()
+    off.weights.reconstructionGradient = -1
+    XCTAssertThrowsError(try off.validate()) { XCTAssertTrue("\($0)".contains("reconstruction-gradient"), "\($0)") }
+  }
+
   func testGradientPenaltyGradientsMatchPyTorch() throws {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("Fixtures/golden/homointerp-critic.safetensors")

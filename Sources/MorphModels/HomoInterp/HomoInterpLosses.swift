@@ -20,6 +20,22 @@ public enum HomoInterpLosses {
     return (norm - 1).square().mean()
   }
 
+  /// Gradient-difference loss (Mathieu et al. 2016) of images [N, C, H, W]: the mean squared
+  /// horizontal and vertical finite differences of `prediction − target`. Pixel MSE barely
+  /// notices a faint one-pixel line missing or a speckle added; this loss weighs exactly such
+  /// edges, and a constant offset costs nothing.
+  public static func gradientDifference(_ prediction: Tensor, _ target: Tensor) throws -> Tensor {
+    guard prediction.rank == 4, prediction.shape == target.shape, prediction.shape[2] > 1, prediction.shape[3] > 1 else {
+      throw HomoInterpError.badShape(
+        operation: "gradientDifference", expected: "two images [N, C, H, W] of one shape, H and W ≥ 2", found: prediction.shape)
+    }
+    let e = prediction - target
+    let (h, w) = (e.shape[2], e.shape[3])
+    let dx = e.narrow(axis: 3, start: 1, length: w - 1) - e.narrow(axis: 3, start: 0, length: w - 1)
+    let dy = e.narrow(axis: 2, start: 1, length: h - 1) - e.narrow(axis: 2, start: 0, length: h - 1)
+    return dx.square().mean() + dy.square().mean()
+  }
+
   /// Relative per-image latent spread: the RMS over positions of the standard deviation across
   /// the batch, divided by the RMS of the latent. 0 when every image has the same latent
   /// (collapse); about 1 for independent latents.

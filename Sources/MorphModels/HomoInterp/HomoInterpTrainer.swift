@@ -411,6 +411,9 @@ public final class HomoInterpTrainer {
     if w.reconstructionAttribute > 0, let classifier {
       extraLosses.append(("reconstruction_attribute", w.reconstructionAttribute, bceWithLogitsLoss(try classifier.logits(recon), z)))
     }
+    if w.reconstructionGradient > 0 {
+      extraLosses.append(("reconstruction_gradient", w.reconstructionGradient, try HomoInterpLosses.gradientDifference(recon, x)))
+    }
     losses["reconstruction"] = rec.item
     losses["perceptual"] = perc.item
     losses["projection"] = proj.item

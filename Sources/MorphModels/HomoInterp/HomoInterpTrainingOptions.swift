@@ -28,6 +28,10 @@ public struct HomoInterpLossWeights: Codable, Equatable, Sendable {
   /// must be, and pixel MSE alone lets small continuous attributes (age, smile) drift
   /// (0 turns it off; not part of the reference).
   public var reconstructionAttribute: Float = 0
+  /// Encoder + decoder: gradient difference of D(F) and x (`HomoInterpLosses.gradientDifference`)
+  /// — fine lines (age) and clean skin where pixel MSE settles for blur and speckle
+  /// (0 turns it off; not part of the reference).
+  public var reconstructionGradient: Float = 0
 
   public init() {}
 
@@ -47,6 +51,7 @@ public struct HomoInterpLossWeights: Codable, Equatable, Sendable {
     try read(.interpolateAll, &interpolateAll)
     try read(.pixelAttribute, &pixelAttribute)
     try read(.reconstructionAttribute, &reconstructionAttribute)
+    try read(.reconstructionGradient, &reconstructionGradient)
   }
 }
 
@@ -129,7 +134,7 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
       ("reconstruction", w.reconstruction), ("perceptual", w.perceptual), ("projection", w.projection),
       ("gradient-penalty", w.gradientPenalty), ("critic-attribute", w.criticAttribute), ("adversarial", w.adversarial),
       ("attribute", w.attribute), ("interpolate-all", w.interpolateAll), ("pixel-attribute", w.pixelAttribute),
-      ("reconstruction-attribute", w.reconstructionAttribute),
+      ("reconstruction-attribute", w.reconstructionAttribute), ("reconstruction-gradient", w.reconstructionGradient),
     ] where !(v.isFinite && v >= 0) {
       throw HomoInterpError.badTraining("loss weight \(name) must be finite and ≥ 0, got \(v)")
     }
