@@ -215,6 +215,16 @@ final class HomoInterpTrainingTests: XCTestCase {
     return options
   }
 
+  /// A tiny-model trainer with `singleLossOptions` and the weights `configure` sets, and the
+  /// images and targets of its first four faces (unjittered).
+  static func singleLossTrainer(_ configure: (inout HomoInterpLossWeights) -> Void) throws -> (HomoInterpTrainer, Tensor, Tensor) {
+    var options = singleLossOptions()
+    configure(&options.weights)
+    let trainer = try trainer(options)
+    let chosen = Array(trainer.data.records.prefix(4))
+    return (trainer, try trainer.data.images(chosen, firstItem: 0, jittered: false), trainer.data.targets(chosen))
+  }
+
   /// A tiny-model trainer over the class's faces (unjittered).
   static func trainer(_ options: HomoInterpTrainingOptions) throws -> HomoInterpTrainer {
     let config = HomoInterpConfig.tiny(groups: groups)
@@ -254,12 +264,7 @@ final class HomoInterpTrainingTests: XCTestCase {
   /// stored before it existed decode with it off.
   func testReconstructionAttributeLossTrainsTheAutoencoderOnly() throws {
     XCTAssertEqual(HomoInterpTrainingOptions().weights.reconstructionAttribute, 0)
-    var options = Self.singleLossOptions()
-    options.weights.reconstructionAttribute = 1
-    let trainer = try Self.trainer(options)
-    let chosen = Array(trainer.data.records.prefix(4))
-    let x = try trainer.data.images(chosen, firstItem: 0, jittered: false)
-    let z = trainer.data.targets(chosen)
+    let (trainer, x, z) = try Self.singleLossTrainer { $0.reconstructionAttribute = 1 }
     let encoder = trainer.model.encoder.parameters.map(\.scalars)
     let decoder = trainer.model.decoder.parameters.map(\.scalars)
     let interpolator = trainer.model.interpolator.parameters.map(\.scalars)
@@ -284,7 +289,7 @@ final class HomoInterpTrainingTests: XCTestCase {
     XCTAssertEqual(old.pixelAttribute, 32)
     XCTAssertEqual(old.attribute, 20)
     XCTAssertEqual(old.gradientPenalty, 100, "absent weights keep their defaults")
-    var noJudge = options
+    var noJudge = trainer.options
     noJudge.classifierSteps = 0
     noJudge.weights.pixelAttribute = 0
     noJudge.teacherVGG19 = "vgg19.safetensors"
@@ -294,12 +299,7 @@ final class HomoInterpTrainingTests: XCTestCase {
   /// The reconstruction-gradient loss is reported and lowered by warm-up steps, which train
   /// the encoder and decoder with it.
   func testReconstructionGradientLossTrainsTheAutoencoder() throws {
-    var options = Self.singleLossOptions()
-    options.weights.reconstructionGradient = 5
-    let trainer = try Self.trainer(options)
-    let chosen = Array(trainer.data.records.prefix(4))
-    let x = try trainer.data.images(chosen, firstItem: 0, jittered: false)
-    let z = trainer.data.targets(chosen)
+    let (trainer, x, z) = try Self.singleLossTrainer { $0.reconstructionGradient = 5 }
     let decoder = trainer.model.decoder.parameters.map(\.scalars)
     var values: [Float] = []
     var rng = RandomGenerator(seed: 4)

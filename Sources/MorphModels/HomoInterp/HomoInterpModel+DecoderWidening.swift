@@ -2,8 +2,9 @@ import MorphNN
 import MorphTensor
 
 extension HomoInterpModel {
-  /// This model with its decoder widened to `minChannels` channels per convolution (Net2Net's
-  /// function-preserving widening, Chen et al. 2016): a new channel copies an old one — its
+  /// This model with every decoder convolution widened to at least `minChannels` output
+  /// channels (Net2Net's function-preserving widening, Chen et al. 2016; the config's
+  /// `decoderMinChannels` records it): a new channel copies an old one — its
   /// incoming filter, batch-norm parameters and running statistics — and the next
   /// convolution's weights on the copies of a channel are split among them with random shares
   /// summing to one. The new model computes what this one does (to rounding, in both modes),
