@@ -76,9 +76,13 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 }
 
 extension HomoInterpConfig: CustomStringConvertible {
+  /// "decoder ≥ N channels, " when the decoder has a channel floor, else "": for summaries.
+  public var decoderFloorSummary: String { decoderMinChannels.map { "decoder ≥ \($0) channels, " } ?? "" }
+
+
   public var description: String {
     "\(imageSize) px, width \(width), \(poolings) poolings, projection \(projectionChannels.map(String.init) ?? "latent"), "
-      + (decoderMinChannels.map { "decoder ≥ \($0) channels, " } ?? "") + "groups "
+      + decoderFloorSummary + "groups "
       + groups.map { "\($0.name)(\($0.attributes.joined(separator: ",")))" }.joined(separator: " ")
   }
 }
