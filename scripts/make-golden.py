@@ -70,6 +70,13 @@ labels = torch.randint(0, 2, (3, 7)).double()
 record('mse', lambda x: F.mse_loss(x, tgt), x=leaf(3, 7)); T['mse.t'] = tgt
 record('l1', lambda x: F.l1_loss(x, tgt), x=leaf(3, 7)); T['l1.t'] = tgt
 record('bce', lambda x: F.binary_cross_entropy_with_logits(x, labels), x=leaf(3, 7, scale=5)); T['bce.t'] = labels
+# Dilated convolutions draw from their own seed so the tensors above (and the critic below)
+# stay bit-identical to the files made before dilation existed.
+with torch.random.fork_rng():
+    torch.manual_seed(4321)
+    for k, s, p, d in [(3, 1, 2, 2), (3, 2, 1, 2), (2, 1, 0, 3), (3, 1, 4, 4)]:
+        record(f'conv_k{k}s{s}p{p}d{d}', lambda x, w, b: F.conv2d(x, w, b, stride=s, padding=p, dilation=d),
+               x=leaf(2, 3, 7, 7), w=leaf(4, 3, k, k, scale=0.4), b=leaf(4))
 os.makedirs(OUT, exist_ok=True)
 write_safetensors(os.path.join(OUT, 'ops.safetensors'), T)
 

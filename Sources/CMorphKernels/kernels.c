@@ -145,6 +145,7 @@ void morph_reduce_sum(const float *x, const int64_t *shape, int rank, const int6
 // MARK: - Convolution helpers
 
 /// Output columns ox whose input column ox·s − p + j lies inside [0, w): [*lo, *hi).
+/// (With dilation d the caller passes j·d as j.)
 static inline void valid_columns(int w, int ow, int stride, int pad, int j, int *lo, int *hi) {
   int first = pad - j;  // smallest ox·s that lands on column 0
   *lo = first <= 0 ? 0 : (first + stride - 1) / stride;
@@ -154,7 +155,7 @@ static inline void valid_columns(int w, int ow, int stride, int pad, int j, int 
   if (*lo > *hi) *lo = *hi;
 }
 
-void morph_im2col(const float *x, int c, int h, int w, int kh, int kw, int stride, int pad,
+void morph_im2col(const float *x, int c, int h, int w, int kh, int kw, int stride, int pad, int dil,
                   int oh, int ow, float *col, size_t ldcol) {
   for (int ci = 0; ci < c; ci++)
     for (int i = 0; i < kh; i++)
@@ -162,12 +163,12 @@ void morph_im2col(const float *x, int c, int h, int w, int kh, int kw, int strid
         float *row = col + ((size_t)(ci * kh + i) * kw + j) * ldcol;
         const float *plane = x + (size_t)ci * h * w;
         int lo, hi;
-        valid_columns(w, ow, stride, pad, j, &lo, &hi);
+        valid_columns(w, ow, stride, pad, j * dil, &lo, &hi);
         for (int oy = 0; oy < oh; oy++) {
-          int iy = oy * stride - pad + i;
+          int iy = oy * stride - pad + i * dil;
           float *r = row + (size_t)oy * ow;
           if (iy < 0 || iy >= h) { memset(r, 0, sizeof(float) * ow); continue; }
-          const float *src = plane + (size_t)iy * w - pad + j;  // src[ox·s] is column ox·s − p + j
+          const float *src = plane + (size_t)iy * w - pad + j * dil;  // src[ox·s] is column ox·s − p + j·d
           for (int ox = 0; ox < lo; ox++) r[ox] = 0.0f;
           if (stride == 1) memcpy(r + lo, src + lo, sizeof(float) * (size_t)(hi - lo));
           else for (int ox = lo; ox < hi; ox++) r[ox] = src[ox * stride];
@@ -176,7 +177,7 @@ void morph_im2col(const float *x, int c, int h, int w, int kh, int kw, int strid
       }
 }
 
-void morph_col2im(const float *col, int c, int h, int w, int kh, int kw, int stride, int pad,
+void morph_col2im(const float *col, int c, int h, int w, int kh, int kw, int stride, int pad, int dil,
                   int oh, int ow, float *x, size_t ldcol) {
   for (int ci = 0; ci < c; ci++)
     for (int i = 0; i < kh; i++)
@@ -184,12 +185,12 @@ void morph_col2im(const float *col, int c, int h, int w, int kh, int kw, int str
         const float *row = col + ((size_t)(ci * kh + i) * kw + j) * ldcol;
         float *plane = x + (size_t)ci * h * w;
         int lo, hi;
-        valid_columns(w, ow, stride, pad, j, &lo, &hi);
+        valid_columns(w, ow, stride, pad, j * dil, &lo, &hi);
         for (int oy = 0; oy < oh; oy++) {
-          int iy = oy * stride - pad + i;
+          int iy = oy * stride - pad + i * dil;
           if (iy < 0 || iy >= h) continue;
           const float *r = row + (size_t)oy * ow;
-          float *dst = plane + (size_t)iy * w - pad + j;
+          float *dst = plane + (size_t)iy * w - pad + j * dil;
           if (stride == 1) for (int ox = lo; ox < hi; ox++) dst[ox] += r[ox];
           else for (int ox = lo; ox < hi; ox++) dst[ox * stride] += r[ox];
         }

@@ -6,12 +6,14 @@ public final class Conv2d: Layer {
   public let bias: Tensor?
   public let stride: Int
   public let padding: Int
+  /// Distance between kernel taps; the weights' shape does not depend on it.
+  public let dilation: Int
   public var isTraining = true
 
   /// Initialised as PyTorch does by default (uniform ±1/√(Cin·k·k)).
   public init(
-    _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
-    rng: inout RandomGenerator
+    _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+    bias: Bool = true, rng: inout RandomGenerator
   ) {
     let fanIn = inChannels * kernelSize * kernelSize
     weight = Initializer.pytorchDefault([outChannels, inChannels, kernelSize, kernelSize], fanIn: fanIn, rng: &rng)
@@ -19,6 +21,7 @@ public final class Conv2d: Layer {
     self.bias = bias ? Initializer.pytorchDefault([outChannels], fanIn: fanIn, rng: &rng).requiringGrad() : nil
     self.stride = stride
     self.padding = padding
+    self.dilation = max(dilation, 1)
   }
 
   public var inChannels: Int { weight.shape[1] }
@@ -32,13 +35,14 @@ public final class Conv2d: Layer {
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
     try validate(x)
     // The bias rides in the convolution's epilogue when nothing is recorded.
-    return conv2dFused(x, weight, bias: bias, stride: stride, padding: padding, relu: false)
+    return conv2dFused(x, weight, bias: bias, stride: stride, padding: padding, dilation: dilation, relu: false)
   }
 
   func validate(_ x: Tensor) throws {
-    let k = kernelSize
-    guard x.rank == 4, x.shape[1] == inChannels, x.shape[2] + 2 * padding >= k, x.shape[3] + 2 * padding >= k else {
-      throw NNError.badInput(layer: "Conv2d(\(inChannels)→\(outChannels), k\(k))", expected: "N×\(inChannels)×H×W with H, W ≥ \(k - 2 * padding)", found: x.shape)
+    let span = dilation * (kernelSize - 1) + 1
+    guard x.rank == 4, x.shape[1] == inChannels, x.shape[2] + 2 * padding >= span, x.shape[3] + 2 * padding >= span else {
+      let layer = "Conv2d(\(inChannels)→\(outChannels), k\(kernelSize)\(dilation > 1 ? ", dilation \(dilation)" : ""))"
+      throw NNError.badInput(layer: layer, expected: "N×\(inChannels)×H×W with H, W ≥ \(span - 2 * padding)", found: x.shape)
     }
   }
 
@@ -47,7 +51,7 @@ public final class Conv2d: Layer {
   /// This convolution applied to `x` upsampled ×2 (nearest), differentiable, on the small
   /// image (`upsampleConv3x3`); only for a 3×3, stride-1, padding-1 convolution.
   func upsampledForward(_ x: Tensor) throws -> Tensor {
-    guard kernelSize == 3, stride == 1, padding == 1, x.rank == 4, x.shape[1] == inChannels else {
+    guard kernelSize == 3, stride == 1, padding == 1, dilation == 1, x.rank == 4, x.shape[1] == inChannels else {
       throw NNError.badInput(layer: "Conv2d(\(inChannels)→\(outChannels), k\(kernelSize)) after Upsample", expected: "N×\(inChannels)×H×W", found: x.shape)
     }
     return upsampleConv3x3(x, weight, bias)
@@ -69,6 +73,6 @@ public final class Conv2d: Layer {
       return upsampleConv3x3(x, w, b, relu: relu)
     }
     try validate(x)
-    return conv2dFused(x, w, bias: b, stride: stride, padding: padding, relu: relu)
+    return conv2dFused(x, w, bias: b, stride: stride, padding: padding, dilation: dilation, relu: relu)
   }
 }

@@ -10,19 +10,19 @@ import CMorphKernels
 
 extension ConvGeometry {
   /// Whether im2col is the identity (1×1, stride 1, no padding): skip the copy.
-  var isPointwise: Bool { kernel == (1, 1) && stride == 1 && padding == 0 }
+  var isPointwise: Bool { kernel == (1, 1) && stride == 1 && padding == 0 && dilation == 1 }
 
   /// Fills `col` (rows `ldcol` apart) with the column matrix of one image.
   func im2col(_ x: UnsafePointer<Float>, channels c: Int, into col: UnsafeMutablePointer<Float>, ldcol: Int) {
     morph_im2col(
-      x, Int32(c), Int32(input.h), Int32(input.w), Int32(kernel.h), Int32(kernel.w), Int32(stride), Int32(padding),
+      x, Int32(c), Int32(input.h), Int32(input.w), Int32(kernel.h), Int32(kernel.w), Int32(stride), Int32(padding), Int32(dilation),
       Int32(outputHeight), Int32(outputWidth), col, ldcol)
   }
 
   /// Adds the column matrix `col` (rows `ldcol` apart) back into one image.
   func col2im(_ col: UnsafePointer<Float>, channels c: Int, into x: UnsafeMutablePointer<Float>, ldcol: Int) {
     morph_col2im(
-      col, Int32(c), Int32(input.h), Int32(input.w), Int32(kernel.h), Int32(kernel.w), Int32(stride), Int32(padding),
+      col, Int32(c), Int32(input.h), Int32(input.w), Int32(kernel.h), Int32(kernel.w), Int32(stride), Int32(padding), Int32(dilation),
       Int32(outputHeight), Int32(outputWidth), x, ldcol)
   }
 }
@@ -237,12 +237,16 @@ extension Tensor {
 // MARK: - Public API
 
 /// 2-D convolution (cross-correlation, as PyTorch) of `x` N×Cin×H×W with `weight`
-/// Cout×Cin×kh×kw, optional `bias` Cout, zero `padding` on every side.
-public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+/// Cout×Cin×kh×kw, optional `bias` Cout, zero `padding` on every side; taps `dilation` apart.
+public func conv2d(
+  _ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1
+) -> Tensor {
   precondition(x.rank == 4 && weight.rank == 4, "conv2d: input \(x.shape) and weight \(weight.shape) must be 4-D")
   precondition(x.shape[1] == weight.shape[1], "conv2d: input \(x.shape) has \(x.shape[1]) channels, weight \(weight.shape) expects \(weight.shape[1])")
+  precondition(dilation >= 1, "conv2d: dilation \(dilation) must be at least 1")
   let geo = ConvGeometry(
-    stride: stride, padding: padding, kernel: (weight.shape[2], weight.shape[3]), input: (x.shape[2], x.shape[3]))
+    stride: stride, padding: padding, kernel: (weight.shape[2], weight.shape[3]), input: (x.shape[2], x.shape[3]),
+    dilation: dilation)
   precondition(stride >= 1 && geo.outputHeight >= 1 && geo.outputWidth >= 1, "conv2d: input \(x.shape) too small for weight \(weight.shape)")
   guard let bias else { return Tensor.conv2dRaw(x, weight, geo) }
   precondition(bias.shape == [weight.shape[0]], "conv2d: bias \(bias.shape) for weight \(weight.shape)")
@@ -252,9 +256,10 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride:
 /// Transposed 2-D convolution: the adjoint of `conv2d` in its input. `outputSize` picks the
 /// spatial size among those a strided conv maps to the same output.
 public func convTranspose2d(
-  _ x: Tensor, _ weight: Tensor, stride: Int = 1, padding: Int = 0, outputSize: (h: Int, w: Int)
+  _ x: Tensor, _ weight: Tensor, stride: Int = 1, padding: Int = 0, dilation: Int = 1, outputSize: (h: Int, w: Int)
 ) -> Tensor {
-  let geo = ConvGeometry(stride: stride, padding: padding, kernel: (weight.shape[2], weight.shape[3]), input: outputSize)
+  let geo = ConvGeometry(
+    stride: stride, padding: padding, kernel: (weight.shape[2], weight.shape[3]), input: outputSize, dilation: dilation)
   precondition(
     x.rank == 4 && x.shape[1] == weight.shape[0] && x.shape[2] == geo.outputHeight && x.shape[3] == geo.outputWidth,
     "convTranspose2d: input \(x.shape) does not fit weight \(weight.shape) and output \(outputSize)")

@@ -6,17 +6,19 @@
 /// (no-grad mode, or no input requires a gradient) bias and ReLU run in the convolution's
 /// epilogue; otherwise this is exactly the differentiable composition.
 public func conv2dFused(
-  _ x: Tensor, _ weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0, relu: Bool
+  _ x: Tensor, _ weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0, dilation: Int = 1, relu: Bool
 ) -> Tensor {
   let recording = GradMode.isEnabled && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
   if recording {
-    let y = conv2d(x, weight, bias, stride: stride, padding: padding)
+    let y = conv2d(x, weight, bias, stride: stride, padding: padding, dilation: dilation)
     return relu ? y.relu() : y
   }
   precondition(x.rank == 4 && weight.rank == 4, "conv2dFused: input \(x.shape) and weight \(weight.shape) must be 4-D")
   precondition(x.shape[1] == weight.shape[1], "conv2dFused: input \(x.shape) does not fit weight \(weight.shape)")
+  precondition(dilation >= 1, "conv2dFused: dilation \(dilation) must be at least 1")
   let geo = ConvGeometry(
-    stride: stride, padding: padding, kernel: (weight.shape[2], weight.shape[3]), input: (x.shape[2], x.shape[3]))
+    stride: stride, padding: padding, kernel: (weight.shape[2], weight.shape[3]), input: (x.shape[2], x.shape[3]),
+    dilation: dilation)
   precondition(stride >= 1 && geo.outputHeight >= 1 && geo.outputWidth >= 1, "conv2dFused: input \(x.shape) too small for weight \(weight.shape)")
   let cout = weight.shape[0]
   if let bias { precondition(bias.shape == [cout], "conv2dFused: bias \(bias.shape) for weight \(weight.shape)") }

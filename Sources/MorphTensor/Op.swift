@@ -65,12 +65,16 @@ public struct ConvGeometry: Equatable, Sendable {
   public var kernel: (h: Int, w: Int)
   /// Input (not output) height and width: stride > 1 makes it ambiguous from the output.
   public var input: (h: Int, w: Int)
+  /// Distance between kernel taps (PyTorch's `dilation`): a 3×3 kernel with dilation d
+  /// spans 2d + 1 pixels.
+  public var dilation: Int = 1
 
-  public var outputHeight: Int { (input.h + 2 * padding - kernel.h) / stride + 1 }
-  public var outputWidth: Int { (input.w + 2 * padding - kernel.w) / stride + 1 }
+  public var outputHeight: Int { (input.h + 2 * padding - dilation * (kernel.h - 1) - 1) / stride + 1 }
+  public var outputWidth: Int { (input.w + 2 * padding - dilation * (kernel.w - 1) - 1) / stride + 1 }
 
   public static func == (a: ConvGeometry, b: ConvGeometry) -> Bool {
     a.stride == b.stride && a.padding == b.padding && a.kernel == b.kernel && a.input == b.input
+      && a.dilation == b.dilation
   }
 }
 

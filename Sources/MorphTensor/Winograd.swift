@@ -61,7 +61,7 @@ enum Winograd {
 
   /// Whether a convolution of this shape takes the Winograd path.
   static func applies(_ geo: ConvGeometry, inChannels: Int, outChannels: Int) -> Bool {
-    enabled && geo.kernel == (3, 3) && geo.stride == 1 && geo.padding <= 2
+    enabled && geo.kernel == (3, 3) && geo.stride == 1 && geo.dilation == 1 && geo.padding <= 2
       && inChannels >= minimumChannels && outChannels >= minimumChannels
       && geo.outputHeight * geo.outputWidth >= minimumPlane
   }

@@ -27,6 +27,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(
     help: "Fewest channels of any decoder convolution (default: none, the reference's scaled by --width; with --init-from the checkpoint's). Larger than the checkpoint's, its decoder is widened keeping what it computes."
   ) var decoderMinChannels: Int?
+  @Option(
+    help: "Dilations of the interpolator branches' three 3×3 convolutions, e.g. 1,2,4 (default 1,1,1 as the reference; with --init-from the checkpoint's). Wider dilations let a branch see more of a small-cell latent; the weights keep their shapes."
+  ) var interpolatorDilations: String?
   @Flag(help: "Continue from OUT/homointerp.safetensors.") var resume = false
   @Option(
     help: "Start a new run from this checkpoint's weights (a training or an exported one, e.g. Fixtures/models/homointerp-demo.safetensors) instead of He init; optimisers and the classifier start afresh. --size, --width and --poolings default to its own."
@@ -76,9 +79,23 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if retrainClassifier > 0 && !resume { throw ValidationError("--retrain-classifier only applies with --resume") }
     if resume && initFrom != nil { throw ValidationError("--init-from starts a new run; --resume continues OUT's: give one") }
     if resume && decoderMinChannels != nil { throw ValidationError("--decoder-min-channels fixes a new run's decoder; --resume keeps the checkpoint's") }
+    if resume && interpolatorDilations != nil {
+      throw ValidationError("--interpolator-dilations fixes a new run's interpolator; --resume keeps the checkpoint's")
+    }
+    _ = try parsedDilations()
     if resume && classifierGrid != nil && retrainClassifier == 0 {
       throw ValidationError("--classifier-grid with --resume needs --retrain-classifier N: the saved classifier has its own grid")
     }
+  }
+
+  /// `--interpolator-dilations` as three integers, or nil when not given.
+  func parsedDilations() throws -> [Int]? {
+    guard let interpolatorDilations else { return nil }
+    let values = interpolatorDilations.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard values.count == 3, let d = values as? [Int], d.allSatisfy({ (1...16).contains($0) }) else {
+      throw ValidationError("--interpolator-dilations: '\(interpolatorDilations)' must be three integers in 1…16, e.g. 1,2,4")
+    }
+    return d
   }
 
   func run() throws {
@@ -109,7 +126,8 @@ struct TrainHomoInterpCommand: ParsableCommand {
       }
     }
     let config = HomoInterpConfig(
-      imageSize: size, width: width, poolings: poolings, groups: AttributeGroup.defaultGroups, decoderMinChannels: decoderMinChannels)
+      imageSize: size, width: width, poolings: poolings, groups: AttributeGroup.defaultGroups, decoderMinChannels: decoderMinChannels,
+      interpolatorDilations: try parsedDilations())
     try config.validate()
     let trainer: HomoInterpTrainer
     if resume {
@@ -134,7 +152,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     let m = trainer.model
     print(
       "model: \(m.config.imageSize) px, width \(m.config.width), \(m.config.poolings) poolings → latent \(m.config.latentChannels)×\(m.config.latentSide)×\(m.config.latentSide), "
-        + m.config.decoderFloorSummary
+        + m.config.decoderFloorSummary + m.config.interpolatorDilationSummary
         + "\(m.parameterCount) parameters, \(m.config.groups.count) groups; teacher: \(trainer.teacher.description); "
         + "\(trainer.data.records.count) training faces")
     fflush(stdout)

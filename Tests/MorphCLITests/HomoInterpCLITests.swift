@@ -23,6 +23,8 @@ final class HomoInterpCLITests: XCTestCase {
       (["--decoder-losses", "edits"], "known: pixel, none"),
       (["--resume", "--init-from", "m.safetensors"], "--init-from starts a new run"),
       (["--resume", "--decoder-min-channels", "64"], "--resume keeps the checkpoint's"),
+      (["--resume", "--interpolator-dilations", "1,2,4"], "--resume keeps the checkpoint's"),
+      (["--interpolator-dilations", "1,2"], "must be three integers in 1…16"),
     ] {
       let result = try morph(["train", "homointerp", "--data", "nowhere", "--out", "run"] + arguments)
       XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
@@ -78,6 +80,10 @@ final class HomoInterpCLITests: XCTestCase {
     let wide = try morph(["train", "homointerp", "--out", "wide", "--init-from", "models/m.safetensors", "--decoder-min-channels", "8"] + tiny)
     XCTAssertEqual(wide.status, 0, wide.stdout + wide.stderr)
     XCTAssertTrue(wide.stdout.contains("decoder ≥ 8 channels"), wide.stdout)
+    let dilated = try morph(
+      ["train", "homointerp", "--out", "dilated", "--init-from", "models/m.safetensors", "--interpolator-dilations", "1,2,4"] + tiny)
+    XCTAssertEqual(dilated.status, 0, dilated.stdout + dilated.stderr)
+    XCTAssertTrue(dilated.stdout.contains("interpolator dilations 1,2,4"), dilated.stdout)
     let other = try morph(["train", "homointerp", "--out", "other", "--init-from", "models/m.safetensors", "--poolings", "1"] + tiny)
     XCTAssertTrue(other.status != 0 && other.stderr.contains("models/m.safetensors: the checkpoint's model is"), other.stderr)
 

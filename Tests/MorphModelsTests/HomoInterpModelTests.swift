@@ -137,6 +137,55 @@ final class HomoInterpModelTests: XCTestCase {
       XCTAssertTrue("\($0)".contains("decoderMinChannels"), "\($0)")
     }
   }
+
+  /// Dilated interpolator branches keep every weight (same shapes, same names) but read
+  /// farther: a change of the reference at one latent cell reaches a cell 6 away only when
+  /// dilated (plain 3×3 ×3 sees 3 cells each way, dilations 1, 2, 4 see 7). Strength 0 still
+  /// returns the source, and the dilations survive a save and load.
+  func testDilatedInterpolatorReadsFartherWithTheSameWeights() throws {
+    let model = HomoInterpModel(config: .tiny(groups: Self.groups), seed: 5)
+    let dilated = try model.withInterpolatorDilations([1, 2, 4])
+    XCTAssertEqual(dilated.config.branchDilations, [1, 2, 4])
+    XCTAssertEqual(model.config.branchDilations, [1, 1, 1])
+    let before = model.stateDict(), after = dilated.stateDict()
+    XCTAssertEqual(Set(before.keys), Set(after.keys))
+    for (k, v) in before { XCTAssertEqual(after[k]?.scalars, v.scalars, k) }
+
+    let (c, side) = (model.config.latentChannels, model.config.latentSide)
+    var rng = RandomGenerator(seed: 9)
+    let source = Tensor.rand([1, c, side, side], low: -1, high: 1, rng: &rng)
+    var spiked = source.scalars
+    for ch in 0..<c { spiked[ch * side * side] += 2 }  // cell (0, 0)
+    let reference = Tensor(shape: source.shape, scalars: spiked)
+    func change(_ m: HomoInterpModel, at cell: (Int, Int)) throws -> Float {
+      let moved = try m.interpolate(source: source, reference: reference, strengths: [1, 0]).scalars
+      let still = try m.interpolate(source: source, reference: source, strengths: [1, 0]).scalars
+      var worst: Float = 0
+      for ch in 0..<c {
+        let i = (ch * side + cell.0) * side + cell.1
+        worst = max(worst, abs(moved[i] - still[i]))
+      }
+      return worst
+    }
+    XCTAssertGreaterThan(try change(model, at: (2, 3)), 0)
+    XCTAssertEqual(try change(model, at: (6, 6)), 0)
+    XCTAssertGreaterThan(try change(dilated, at: (6, 6)), 1e-6)
+    XCTAssertEqual(try dilated.interpolate(source: source, reference: reference, strengths: [0, 0]).scalars, source.scalars)
+
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try dilated.save(to: dir.appendingPathComponent("d.safetensors"), metadata: [:])
+    let loaded = try HomoInterpModel.load(from: dir.appendingPathComponent("d.safetensors"))
+    XCTAssertEqual(loaded.config.interpolatorDilations, [1, 2, 4])
+    XCTAssertEqual(
+      try loaded.interpolate(source: source, reference: reference, strengths: [0.5, 1]).scalars,
+      try dilated.interpolate(source: source, reference: reference, strengths: [0.5, 1]).scalars)
+    for bad in [[1, 2], [0, 1, 1], [1, 2, 40]] {
+      XCTAssertThrowsError(try model.withInterpolatorDilations(bad)) {
+        XCTAssertTrue("\($0)".contains("interpolatorDilations"), "\($0)")
+      }
+    }
+  }
 }
 
 /// The evaluation harness's HomoInterp methods on a saved tiny checkpoint.

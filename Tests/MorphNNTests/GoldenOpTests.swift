@@ -27,6 +27,14 @@ final class GoldenOpTests: XCTestCase {
     }
   }
 
+  func testDilatedConvolutions() throws {
+    for (k, s, p, d) in [(3, 1, 2, 2), (3, 2, 1, 2), (2, 1, 0, 3), (3, 1, 4, 4)] {
+      try check("conv_k\(k)s\(s)p\(p)d\(d)", ["x", "w", "b"]) {
+        conv2d($0[0], $0[1], $0[2], stride: s, padding: p, dilation: d)
+      }
+    }
+  }
+
   func testPoolingAndUpsampling() throws {
     try check("maxpool", ["x"]) { $0[0].maxPool2() }
     try check("up_nearest", ["x"]) { $0[0].upsampleNearest() }

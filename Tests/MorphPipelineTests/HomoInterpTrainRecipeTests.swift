@@ -51,15 +51,18 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     let steps = try catalog.metrics(runID: resumed.runID).filter { $0.name == "train.step_seconds" }.compactMap(\.step)
     XCTAssertEqual(steps.sorted(), [5, 6])
 
-    // A new run from the trained weights (fine-tuning), with full-strength edits and a wider decoder.
+    // A new run from the trained weights (fine-tuning), with full-strength edits, a wider
+    // decoder and dilated interpolator branches.
     _ = try await run([
       "steps=3", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5",
-      "train.decoder_min_channels=8",
+      "train.decoder_min_channels=8", "train.interpolator_dilations=1, 2, 4",
     ])
     let tuned = try HomoInterpModel.readInfo(folder.appendingPathComponent("models/tuned.json"))
     XCTAssertEqual(tuned.step, 3)
     XCTAssertEqual(tuned.config.decoderMinChannels, 8)
+    XCTAssertEqual(tuned.config.interpolatorDilations, [1, 2, 4])
     XCTAssertNil(trained.config.decoderMinChannels)
+    XCTAssertNil(trained.config.interpolatorDilations)
     let options = try JSONDecoder().decode(HomoInterpTrainingOptions.self, from: Data((tuned.metadata["options"] ?? "").utf8))
     XCTAssertEqual(options.initialWeights, checkpoint.path)
     XCTAssertEqual(options.initialWeightsStep, 6)
@@ -70,6 +73,11 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     XCTAssertTrue(both.summary.contains("init_from starts a new run"), both.summary)
     XCTAssertThrowsError(try PipelineRun.load(recipe, overrides: tiny + ["train.decoder_min_channels=-2"])) {
       XCTAssertTrue("\($0)".contains("decoder_min_channels"), "\($0)")
+    }
+    for bad in ["1,2", "1,x,4", "0,1,1"] {
+      XCTAssertThrowsError(try PipelineRun.load(recipe, overrides: tiny + ["train.interpolator_dilations=\(bad)"])) {
+        XCTAssertTrue("\($0)".contains("interpolator_dilations") && "\($0)".contains("three integers"), "\($0)")
+      }
     }
   }
 

@@ -35,6 +35,35 @@ final class NNOpGradTests: XCTestCase {
     }
   }
 
+  func testDilatedConvValuesHandDerived() {
+    // 1×1×3×3 input 1…9, 2×2 kernel of ones with dilation 2: the one window reads the corners.
+    let x = Tensor(shape: [1, 1, 3, 3], scalars: (1...9).map(Float.init))
+    XCTAssertEqual(conv2d(x, Tensor.ones([1, 1, 2, 2]), dilation: 2).scalars, [1 + 3 + 7 + 9])
+    // 3×3 kernel, dilation 2, padding 2 keeps the size. The centre's taps are rows/columns
+    // −1, 1, 3: only (1,1) is inside. Output (0,0)'s are −2, 0, 2: the four corners.
+    let y = conv2d(x, Tensor.ones([1, 1, 3, 3]), padding: 2, dilation: 2)
+    XCTAssertEqual(y.shape, [1, 1, 3, 3])
+    XCTAssertEqual(y.scalars[4], 5)
+    XCTAssertEqual(y.scalars[0], 1 + 3 + 7 + 9)
+  }
+
+  func testDilatedConvGradients() throws {
+    let configs: [(k: Int, s: Int, p: Int, d: Int, h: Int)] = [
+      (3, 1, 2, 2, 5), (3, 2, 1, 2, 6), (2, 1, 0, 3, 5), (3, 1, 4, 4, 4), (3, 1, 1, 2, 4),
+    ]
+    for (i, c) in configs.enumerated() {
+      let x = GradCheck.random([2, 2, c.h, c.h], seed: UInt64(130 + i))
+      let w = GradCheck.random([3, 2, c.k, c.k], seed: UInt64(140 + i), scale: 0.5)
+      let b = GradCheck.random([3], seed: UInt64(150 + i))
+      try GradCheck.check([x, w, b]) {
+        GradCheck.weighted(conv2d($0[0], $0[1], $0[2], stride: c.s, padding: c.p, dilation: c.d))
+      }
+      try GradCheck.checkSecondOrder([x, w]) {
+        GradCheck.weighted(conv2d($0[0], $0[1], stride: c.s, padding: c.p, dilation: c.d).square())
+      }
+    }
+  }
+
   func testConvTranspose() throws {
     let g = GradCheck.random([1, 3, 2, 2], seed: 80), w = GradCheck.random([3, 2, 4, 4], seed: 81)
     try GradCheck.check([g, w]) { GradCheck.weighted(convTranspose2d($0[0], $0[1], stride: 2, padding: 1, outputSize: (4, 4))) }

@@ -44,14 +44,15 @@ void morph_reduce_sum(const float *x, const int64_t *shape, int rank, const int6
 
 // MARK: - Convolution helpers (one image, CHW)
 
-/// col[(c·kh+i)·kw+j][oy·ow+ox] = x[c][oy·s−p+i][ox·s−p+j] (0 outside). Rows of `col` are
-/// `ldcol` apart, so several images can fill side-by-side column blocks of one matrix.
-void morph_im2col(const float *x, int c, int h, int w, int kh, int kw, int stride, int pad,
+/// col[(c·kh+i)·kw+j][oy·ow+ox] = x[c][oy·s−p+i·d][ox·s−p+j·d] (0 outside; d = `dil`, the
+/// dilation). Rows of `col` are `ldcol` apart, so several images can fill side-by-side column
+/// blocks of one matrix.
+void morph_im2col(const float *x, int c, int h, int w, int kh, int kw, int stride, int pad, int dil,
                   int oh, int ow, float *col, size_t ldcol);
 
 /// The adjoint of im2col: x[c][y][x] += col[...] for every column entry that reads it.
 /// `x` is accumulated into (zero it first).
-void morph_col2im(const float *col, int c, int h, int w, int kh, int kw, int stride, int pad,
+void morph_col2im(const float *col, int c, int h, int w, int kh, int kw, int stride, int pad, int dil,
                   int oh, int ow, float *x, size_t ldcol);
 
 /// Lays `count` images of rows×l side by side: dst[r][j·l + i] = src[j][r][i].

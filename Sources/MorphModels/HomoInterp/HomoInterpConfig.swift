@@ -17,10 +17,16 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
   /// `width`). At small widths the reference's 64-channel full-resolution stages shrink to a
   /// handful of channels, too few to draw fine detail; a floor widens only those stages.
   public var decoderMinChannels: Int?
+  /// Dilations of each interpolator branch's three 3×3 convolutions (nil: 1, 1, 1 as the
+  /// reference). The reference's 8×8 latent lets three plain 3×3 convolutions see almost the
+  /// whole face; on a 16×16 latent they see 7×7 cells, too little to recolour a whole head of
+  /// hair from a reference whose hair has another shape. Dilations 1, 2, 4 see 15×15 cells with
+  /// the same weights' shapes.
+  public var interpolatorDilations: [Int]?
 
   public init(
     imageSize: Int, width: Double, poolings: Int, groups: [AttributeGroup], projectionChannels: Int? = nil,
-    decoderMinChannels: Int? = nil
+    decoderMinChannels: Int? = nil, interpolatorDilations: [Int]? = nil
   ) {
     self.imageSize = imageSize
     self.width = width
@@ -28,7 +34,14 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
     self.groups = groups
     self.projectionChannels = projectionChannels
     self.decoderMinChannels = decoderMinChannels
+    self.interpolatorDilations = interpolatorDilations
   }
+
+  /// The reference's branch convolutions, undilated.
+  public static let plainInterpolatorDilations = [1, 1, 1]
+
+  /// Each branch convolution's dilation (and padding, which keeps the latent's size).
+  public var branchDilations: [Int] { interpolatorDilations ?? Self.plainInterpolatorDilations }
 
   /// Smallest sensible model for tests: 32 px, width 1/16, 2 poolings (8×8 latent).
   public static func tiny(groups: [AttributeGroup]) -> HomoInterpConfig {
@@ -66,6 +79,9 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
     if let m = decoderMinChannels, !(1...1024).contains(m) {
       throw HomoInterpError.badConfig("decoderMinChannels must be 1...1024, got \(m)")
     }
+    if let d = interpolatorDilations, d.count != 3 || !d.allSatisfy({ (1...16).contains($0) }) {
+      throw HomoInterpError.badConfig("interpolatorDilations must be three values in 1...16 (one per branch convolution), got \(d)")
+    }
     guard !groups.isEmpty else { throw HomoInterpError.badConfig("at least one attribute group is needed") }
     for g in groups where g.attributes.isEmpty {
       throw HomoInterpError.badConfig("attribute group '\(g.name)' has no attributes")
@@ -78,11 +94,14 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 extension HomoInterpConfig: CustomStringConvertible {
   /// "decoder ≥ N channels, " when the decoder has a channel floor, else "": for summaries.
   public var decoderFloorSummary: String { decoderMinChannels.map { "decoder ≥ \($0) channels, " } ?? "" }
-
+  /// "interpolator dilations a,b,c, " when the branches are dilated, else "": for summaries.
+  public var interpolatorDilationSummary: String {
+    interpolatorDilations.map { "interpolator dilations \($0.map(String.init).joined(separator: ",")), " } ?? ""
+  }
 
   public var description: String {
     "\(imageSize) px, width \(width), \(poolings) poolings, projection \(projectionChannels.map(String.init) ?? "latent"), "
-      + decoderFloorSummary + "groups "
+      + decoderFloorSummary + interpolatorDilationSummary + "groups "
       + groups.map { "\($0.name)(\($0.attributes.joined(separator: ",")))" }.joined(separator: " ")
   }
 }

@@ -2,8 +2,8 @@ import MorphNN
 import MorphTensor
 
 /// `I`: one branch `T_i` per attribute group plus one residual branch (last), each
-/// conv3×3 → ReLU → conv3×3 → ReLU → conv3×3 at latent width:
-/// `F = F_a + Σ_i v_i · T_i(F_b − F_a)`.
+/// conv3×3 → ReLU → conv3×3 → ReLU → conv3×3 at latent width (dilated as
+/// `config.branchDilations` says): `F = F_a + Σ_i v_i · T_i(F_b − F_a)`.
 public final class HomoInterpInterpolator: Module {
   public let branches: ModuleList
   public let config: HomoInterpConfig
@@ -12,12 +12,13 @@ public final class HomoInterpInterpolator: Module {
   init(config: HomoInterpConfig, rng: inout RandomGenerator) {
     self.config = config
     let c = config.latentChannels
+    let d = config.branchDilations
     branches = ModuleList(
       (0...config.groups.count).map { _ in
         Sequential([
-          Conv2d(c, c, kernelSize: 3, padding: 1, rng: &rng), ReLU(),
-          Conv2d(c, c, kernelSize: 3, padding: 1, rng: &rng), ReLU(),
-          Conv2d(c, c, kernelSize: 3, padding: 1, rng: &rng),
+          Conv2d(c, c, kernelSize: 3, padding: d[0], dilation: d[0], rng: &rng), ReLU(),
+          Conv2d(c, c, kernelSize: 3, padding: d[1], dilation: d[1], rng: &rng), ReLU(),
+          Conv2d(c, c, kernelSize: 3, padding: d[2], dilation: d[2], rng: &rng),
         ])
       })
   }

@@ -43,8 +43,9 @@ public final class HomoInterpTrainer {
   /// optimiser state and classifier are not at hand. Optimisers start afresh and the
   /// classifier trains its `classifierSteps` first, as in any run; the checkpoint's path and
   /// step are recorded in the options. `config` must describe the checkpoint's model, except
-  /// that a larger `decoderMinChannels` widens its decoder first (`widenedDecoder`), and nil
-  /// keeps the checkpoint's.
+  /// that a larger `decoderMinChannels` widens its decoder first (`widenedDecoder`), other
+  /// `interpolatorDilations` re-dilate its interpolator (`withInterpolatorDilations`), and nil
+  /// keeps the checkpoint's in both.
   public convenience init(config: HomoInterpConfig, data: HomoInterpData, options: HomoInterpTrainingOptions, initialWeights url: URL) throws {
     var (model, info, _) = try HomoInterpModel.loadCheckpoint(from: url)
     var config = config
@@ -53,6 +54,11 @@ public final class HomoInterpTrainer {
       model = try model.widenedDecoder(minChannels: wanted, seed: options.seed)
     } else if config.decoderMinChannels == nil {
       config.decoderMinChannels = stored
+    }
+    if let dilations = config.interpolatorDilations, model.config.branchDilations != dilations {
+      model = try model.withInterpolatorDilations(dilations)
+    } else if config.interpolatorDilations == nil {
+      config.interpolatorDilations = model.config.interpolatorDilations
     }
     var options = options
     options.initialWeights = HomoInterpModel.checkpointPaths(url).weights.path

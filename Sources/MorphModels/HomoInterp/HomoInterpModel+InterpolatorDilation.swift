@@ -1,0 +1,19 @@
+import MorphNN
+import MorphTensor
+
+extension HomoInterpModel {
+  /// This model with its interpolator branches' convolutions dilated as `dilations` says (nil:
+  /// undilated), every weight kept: dilation changes where a kernel reads, not its shape. The
+  /// branches then compute something new from the same start, so a trained model seeded this
+  /// way needs its interpolator trained again; encoder, decoder, critic and projection are
+  /// unchanged.
+  public func withInterpolatorDilations(_ dilations: [Int]?) throws -> HomoInterpModel {
+    var target = config
+    target.interpolatorDilations = dilations
+    try target.validate()
+    let model = HomoInterpModel(config: target, seed: 0, initialise: false)
+    try model.load(stateDict: stateDict(), strict: true)
+    model.train(isTraining)
+    return model
+  }
+}
