@@ -91,8 +91,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
   /// `--interpolator-dilations` as three integers, or nil when not given.
   func parsedDilations() throws -> [Int]? {
     guard let interpolatorDilations else { return nil }
-    let values = interpolatorDilations.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard values.count == 3, let d = values as? [Int], d.allSatisfy({ (1...16).contains($0) }) else {
+    guard let d = HomoInterpConfig.parseInterpolatorDilations(interpolatorDilations), !d.isEmpty else {
       throw ValidationError("--interpolator-dilations: '\(interpolatorDilations)' must be three integers in 1…16, e.g. 1,2,4")
     }
     return d

@@ -40,6 +40,15 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
   /// The reference's branch convolutions, undilated.
   public static let plainInterpolatorDilations = [1, 1, 1]
 
+  /// Interpolator dilations as users write them ("1,2,4"): [] for empty text, three integers
+  /// in 1...16, or nil when the text is neither.
+  public static func parseInterpolatorDilations(_ text: String) -> [Int]? {
+    let fields = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    if fields == [""] { return [] }
+    let values = fields.compactMap { Int($0) }
+    return values.count == 3 && fields.count == 3 && values.allSatisfy({ (1...16).contains($0) }) ? values : nil
+  }
+
   /// Each branch convolution's dilation (and padding, which keeps the latent's size).
   public var branchDilations: [Int] { interpolatorDilations ?? Self.plainInterpolatorDilations }
 

@@ -55,7 +55,7 @@ enum HomoInterpTrainStage {
       ParameterSpec(
         "interpolator_dilations", .string, default: .string(""),
         "Dilations of the interpolator branches' three 3×3 convolutions, e.g. `1,2,4` (empty = 1,1,1 as the reference; with init_from, the checkpoint's).",
-        check: { v in dilationList(v.stringValue ?? "") != nil ? nil : "must be three integers in 1…16, e.g. 1,2,4" }),
+        check: { v in HomoInterpConfig.parseInterpolatorDilations(v.stringValue ?? "") != nil ? nil : "must be three integers in 1…16, e.g. 1,2,4" }),
       ParameterSpec("groups", .string, default: .string(""), "Attribute groups to train, comma-separated (empty = the nine defaults)."),
       ParameterSpec("seed", .int, default: .int(1), "Seed for weights, batches and strengths.", check: atLeast(0)),
       ParameterSpec("lr", .double, default: .double(2e-4), "Adam learning rate.", check: { v in (v.doubleValue ?? 0) > 0 ? nil : "must be > 0" }),
@@ -99,7 +99,7 @@ enum HomoInterpTrainStage {
     let options = try trainingOptions(context)
     let groups = try trainingGroups(context)
     let minChannels = context.int("decoder_min_channels")
-    let dilations = dilationList(context.string("interpolator_dilations")) ?? []
+    let dilations = HomoInterpConfig.parseInterpolatorDilations(context.string("interpolator_dilations")) ?? []
     let config = HomoInterpConfig(
       imageSize: context.int("size"), width: context.double("width"), poolings: context.int("poolings"), groups: groups,
       decoderMinChannels: minChannels > 0 ? minChannels : nil,
@@ -189,15 +189,6 @@ enum HomoInterpTrainStage {
   }
 
   /// The default groups named in `groups` (all nine when empty).
-  /// `interpolator_dilations` read: [] when empty, three integers in 1…16, or nil when it is
-  /// neither (the parameter check refuses that before the stage runs).
-  @Sendable static func dilationList(_ text: String) -> [Int]? {
-    let fields = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-    if fields == [""] { return [] }
-    let values = fields.compactMap { Int($0) }
-    return values.count == 3 && fields.count == 3 && values.allSatisfy({ (1...16).contains($0) }) ? values : nil
-  }
-
   static func trainingGroups(_ context: StageContext) throws -> [AttributeGroup] {
     let names = HomoInterpParameters.nameList(context.string("groups"))
     let all = AttributeGroup.defaultGroups
