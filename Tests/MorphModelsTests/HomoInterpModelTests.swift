@@ -138,6 +138,26 @@ final class HomoInterpModelTests: XCTestCase {
     }
   }
 
+  /// A config field this version does not know is refused, naming the field and the file,
+  /// rather than dropped (the model would load as another architecture); known optional
+  /// fields may be absent.
+  func testCheckpointConfigWithAnUnknownFieldIsRefused() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("m.safetensors")
+    try HomoInterpModel(config: .tiny(groups: Self.groups), seed: 2).save(to: url, metadata: [:])
+    let meta = HomoInterpModel.checkpointPaths(url).metadata
+    XCTAssertNil(try HomoInterpModel.readInfo(meta).config.interpolatorDilations)
+    var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: meta)) as? [String: Any])
+    var config = try XCTUnwrap(json["config"] as? [String: Any])
+    config["branchAttention"] = true
+    json["config"] = config
+    try JSONSerialization.data(withJSONObject: json).write(to: meta)
+    XCTAssertThrowsError(try HomoInterpModel.load(from: url)) {
+      XCTAssertTrue("\($0)".contains(meta.path) && "\($0)".contains("'branchAttention'"), "\($0)")
+    }
+  }
+
   /// Dilated interpolator branches keep every weight (same shapes, same names) but read
   /// farther: a change of the reference at one latent cell reaches a cell 6 away only when
   /// dilated (plain 3×3 ×3 sees 3 cells each way, dilations 1, 2, 4 see 7). Strength 0 still

@@ -100,6 +100,40 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
   }
 }
 
+extension HomoInterpConfig {
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case imageSize, width, poolings, groups, projectionChannels, decoderMinChannels, interpolatorDilations
+  }
+
+  private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+  }
+
+  /// Refuses fields it does not know: every field changes the model, so a config written by a
+  /// newer Morph must not load as a different model with that field silently dropped (an
+  /// older binary once ran dilated interpolator branches undilated that way).
+  public init(from decoder: any Decoder) throws {
+    let known = Set(CodingKeys.allCases.map(\.rawValue))
+    let all = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+    if let unknown = all.first(where: { !known.contains($0) }) {
+      throw DecodingError.dataCorrupted(
+        .init(
+          codingPath: decoder.codingPath,
+          debugDescription: "config has field '\(unknown)', which this version of Morph does not know (written by a newer one?)"))
+    }
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      imageSize: try c.decode(Int.self, forKey: .imageSize), width: try c.decode(Double.self, forKey: .width),
+      poolings: try c.decode(Int.self, forKey: .poolings), groups: try c.decode([AttributeGroup].self, forKey: .groups),
+      projectionChannels: try c.decodeIfPresent(Int.self, forKey: .projectionChannels),
+      decoderMinChannels: try c.decodeIfPresent(Int.self, forKey: .decoderMinChannels),
+      interpolatorDilations: try c.decodeIfPresent([Int].self, forKey: .interpolatorDilations))
+  }
+}
+
 extension HomoInterpConfig: CustomStringConvertible {
   /// "decoder ≥ N channels, " when the decoder has a channel floor, else "": for summaries.
   public var decoderFloorSummary: String { decoderMinChannels.map { "decoder ≥ \($0) channels, " } ?? "" }

@@ -65,6 +65,8 @@ extension HomoInterpModel {
     } catch let DecodingError.typeMismatch(_, context) {
       throw HomoInterpError.badCheckpoint(
         file: url.path, message: "metadata field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
+    } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+      throw HomoInterpError.badCheckpoint(file: url.path, message: "metadata: \(context.debugDescription)")
     } catch {
       throw HomoInterpError.badCheckpoint(file: url.path, message: "metadata is not valid JSON: \(error)")
     }
