@@ -15,15 +15,15 @@ extension ConvGeometry {
   /// Fills `col` (rows `ldcol` apart) with the column matrix of one image.
   func im2col(_ x: UnsafePointer<Float>, channels c: Int, into col: UnsafeMutablePointer<Float>, ldcol: Int) {
     morph_im2col(
-      x, Int32(c), Int32(input.h), Int32(input.w), Int32(kernel.h), Int32(kernel.w), Int32(stride), Int32(padding), Int32(dilation),
-      Int32(outputHeight), Int32(outputWidth), col, ldcol)
+      x, Int32(c), Int32(input.h), Int32(input.w), Int32(kernel.h), Int32(kernel.w), Int32(stride), Int32(padding),
+      Int32(dilation), Int32(outputHeight), Int32(outputWidth), col, ldcol)
   }
 
   /// Adds the column matrix `col` (rows `ldcol` apart) back into one image.
   func col2im(_ col: UnsafePointer<Float>, channels c: Int, into x: UnsafeMutablePointer<Float>, ldcol: Int) {
     morph_col2im(
-      col, Int32(c), Int32(input.h), Int32(input.w), Int32(kernel.h), Int32(kernel.w), Int32(stride), Int32(padding), Int32(dilation),
-      Int32(outputHeight), Int32(outputWidth), x, ldcol)
+      col, Int32(c), Int32(input.h), Int32(input.w), Int32(kernel.h), Int32(kernel.w), Int32(stride), Int32(padding),
+      Int32(dilation), Int32(outputHeight), Int32(outputWidth), x, ldcol)
   }
 }
 

@@ -125,8 +125,8 @@ struct TrainHomoInterpCommand: ParsableCommand {
       }
     }
     let config = HomoInterpConfig(
-      imageSize: size, width: width, poolings: poolings, groups: AttributeGroup.defaultGroups, decoderMinChannels: decoderMinChannels,
-      interpolatorDilations: try parsedDilations())
+      imageSize: size, width: width, poolings: poolings, groups: AttributeGroup.defaultGroups,
+      decoderMinChannels: decoderMinChannels, interpolatorDilations: try parsedDilations())
     try config.validate()
     let trainer: HomoInterpTrainer
     if resume {

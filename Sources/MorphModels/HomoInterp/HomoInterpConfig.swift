@@ -89,7 +89,8 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
       throw HomoInterpError.badConfig("decoderMinChannels must be 1...1024, got \(m)")
     }
     if let d = interpolatorDilations, d.count != 3 || !d.allSatisfy({ (1...16).contains($0) }) {
-      throw HomoInterpError.badConfig("interpolatorDilations must be three values in 1...16 (one per branch convolution), got \(d)")
+      throw HomoInterpError.badConfig(
+        "interpolatorDilations must be three values in 1...16 (one per branch convolution), got \(d)")
     }
     guard !groups.isEmpty else { throw HomoInterpError.badConfig("at least one attribute group is needed") }
     for g in groups where g.attributes.isEmpty {

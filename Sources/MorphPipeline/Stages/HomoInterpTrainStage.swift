@@ -55,7 +55,9 @@ enum HomoInterpTrainStage {
       ParameterSpec(
         "interpolator_dilations", .string, default: .string(""),
         "Dilations of the interpolator branches' three 3×3 convolutions, e.g. `1,2,4` (empty = 1,1,1 as the reference; with init_from, the checkpoint's).",
-        check: { v in HomoInterpConfig.parseInterpolatorDilations(v.stringValue ?? "") != nil ? nil : "must be three integers in 1…16, e.g. 1,2,4" }),
+        check: { v in
+          HomoInterpConfig.parseInterpolatorDilations(v.stringValue ?? "") != nil ? nil : "must be three integers in 1…16, e.g. 1,2,4"
+        }),
       ParameterSpec("groups", .string, default: .string(""), "Attribute groups to train, comma-separated (empty = the nine defaults)."),
       ParameterSpec("seed", .int, default: .int(1), "Seed for weights, batches and strengths.", check: atLeast(0)),
       ParameterSpec("lr", .double, default: .double(2e-4), "Adam learning rate.", check: { v in (v.doubleValue ?? 0) > 0 ? nil : "must be > 0" }),
