@@ -46,19 +46,22 @@ public final class Conv2d: Layer {
     }
   }
 
-  /// This convolution, then `batchNorm` (evaluation mode, folded into the weights) and ReLU,
-  /// in one pass; for inference (see `Sequential`).
+  /// Whether a nearest ×2 upsampling before this convolution can run on the small image
+  /// (`upsampleConv3x3`): a 3×3, stride-1, padding-1, undilated convolution.
+  var absorbsUpsampling: Bool { kernelSize == 3 && stride == 1 && padding == 1 && dilation == 1 }
+
   /// This convolution applied to `x` upsampled ×2 (nearest), differentiable, on the small
-  /// image (`upsampleConv3x3`); only for a 3×3, stride-1, padding-1 convolution.
+  /// image (`upsampleConv3x3`); only when `absorbsUpsampling`.
   func upsampledForward(_ x: Tensor) throws -> Tensor {
-    guard kernelSize == 3, stride == 1, padding == 1, dilation == 1, x.rank == 4, x.shape[1] == inChannels else {
+    guard absorbsUpsampling, x.rank == 4, x.shape[1] == inChannels else {
       throw NNError.badInput(layer: "Conv2d(\(inChannels)→\(outChannels), k\(kernelSize)) after Upsample", expected: "N×\(inChannels)×H×W", found: x.shape)
     }
     return upsampleConv3x3(x, weight, bias)
   }
 
-  /// With `upsampled`, `x` is first upsampled ×2 (nearest), which the caller checked this
-  /// 3×3 / stride 1 / padding 1 convolution can absorb (`upsampleConv3x3`).
+  /// This convolution, then `batchNorm` (evaluation mode, folded into the weights) and ReLU,
+  /// in one pass; for inference (see `Sequential`). With `upsampled`, `x` is first upsampled
+  /// ×2 (nearest), which the caller checked this convolution `absorbsUpsampling`.
   func fusedInference(_ x: Tensor, batchNorm bn: BatchNorm2d?, relu: Bool, upsampled: Bool = false) throws -> Tensor {
     var (w, b) = (weight, bias)
     if let bn {

@@ -29,7 +29,7 @@ public final class Sequential: Layer {
       // as below.
       var upsampled = false
       if let up = layers[i] as? Upsample, up.mode == .nearest, i + 1 < layers.count,
-        let conv = layers[i + 1] as? Conv2d, conv.kernelSize == 3, conv.stride == 1, conv.padding == 1, conv.dilation == 1
+        let conv = layers[i + 1] as? Conv2d, conv.absorbsUpsampling
       {
         if GradMode.isEnabled {
           y = try conv.upsampledForward(y)

@@ -46,8 +46,11 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
     let fields = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     if fields == [""] { return [] }
     let values = fields.compactMap { Int($0) }
-    return values.count == 3 && fields.count == 3 && values.allSatisfy({ (1...16).contains($0) }) ? values : nil
+    return values.count == fields.count && areValidInterpolatorDilations(values) ? values : nil
   }
+
+  /// Three dilations in 1...16, one per branch convolution.
+  static func areValidInterpolatorDilations(_ d: [Int]) -> Bool { d.count == 3 && d.allSatisfy { (1...16).contains($0) } }
 
   /// Each branch convolution's dilation (and padding, which keeps the latent's size).
   public var branchDilations: [Int] { interpolatorDilations ?? Self.plainInterpolatorDilations }
@@ -88,7 +91,7 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
     if let m = decoderMinChannels, !(1...1024).contains(m) {
       throw HomoInterpError.badConfig("decoderMinChannels must be 1...1024, got \(m)")
     }
-    if let d = interpolatorDilations, d.count != 3 || !d.allSatisfy({ (1...16).contains($0) }) {
+    if let d = interpolatorDilations, !Self.areValidInterpolatorDilations(d) {
       throw HomoInterpError.badConfig(
         "interpolatorDilations must be three values in 1...16 (one per branch convolution), got \(d)")
     }
