@@ -505,7 +505,8 @@ final class HomoInterpTrainingTests: XCTestCase {
 
   /// A seeded run asking for dilated interpolator branches starts from the checkpoint's
   /// weights with the branches dilated, trains and saves the dilations; a run that does not
-  /// ask keeps the checkpoint's, and one asking for plain branches goes back to them.
+  /// ask keeps the checkpoint's, and one asking for plain branches goes back to them (or keeps
+  /// them).
   func testASeededRunCanDilateTheInterpolator() throws {
     let url = checkpointURL("plain.safetensors")
     let a = try makeTrainer(steps: 8)
@@ -526,6 +527,9 @@ final class HomoInterpTrainingTests: XCTestCase {
     config.interpolatorDilations = [1, 1, 1]
     let plain = try HomoInterpTrainer(config: config, data: a.data, options: options, initialWeights: dilated)
     XCTAssertEqual(plain.model.config.branchDilations, [1, 1, 1])
+    // Asking for the plain branches a checkpoint without the field already has is no mismatch.
+    let same = try HomoInterpTrainer(config: config, data: a.data, options: options, initialWeights: url)
+    XCTAssertEqual(same.model.config.branchDilations, [1, 1, 1])
   }
 
   /// `fullStrengthProbability` turns that share of drawn strengths into exactly 1; unset or 0

@@ -57,9 +57,9 @@ public final class HomoInterpTrainer {
     }
     if let dilations = config.interpolatorDilations, model.config.branchDilations != dilations {
       model = try model.withInterpolatorDilations(dilations)
-    } else if config.interpolatorDilations == nil {
-      config.interpolatorDilations = model.config.interpolatorDilations
     }
+    // Asked-for dilations are now the model's (nil and 1,1,1 both mean plain branches).
+    config.interpolatorDilations = model.config.interpolatorDilations
     var options = options
     options.initialWeights = HomoInterpModel.checkpointPaths(url).weights.path
     options.initialWeightsStep = info.step
