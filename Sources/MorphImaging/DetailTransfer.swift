@@ -3,8 +3,18 @@
 /// A model working at 64 px returns blurry faces. Adding only what it *changed* —
 /// `photo + up(edited − reconstruction)`, both model outputs resized to the photo — keeps
 /// the photo's detail wherever the edit does not reach, and is the photo itself when nothing
-/// is edited.
+/// is edited. Masked composition instead shows the model's edited face wherever the edit
+/// reaches (`ChangeMask`) and the photo elsewhere: an edit that removes something the photo
+/// shows sharper than the model draws it (fine lines, thin brows) then removes all of it.
 public enum DetailTransfer {
+  /// How an edit meets the photo.
+  public enum Composition: Sendable, Equatable {
+    /// `photo + up(edited − reconstruction)`.
+    case change
+    /// `m · up(edited) + (1 − m) · photo`, `m` the change mask of reconstruction → edit.
+    case masked(ChangeMask)
+  }
+
   /// `photo` (RGB) plus `edited − reconstruction`, the two resized to the photo's size with
   /// the same resampling, clamped to 0…255.
   public static func apply(photo: VipsImage, reconstruction: VipsImage, edited: VipsImage) throws -> VipsImage {
@@ -13,7 +23,9 @@ public enum DetailTransfer {
 
   /// `apply` for several edits of the same photo (the frames of a sweep or a path): the photo
   /// and the resized reconstruction are read once.
-  public static func apply(photo: VipsImage, reconstruction: VipsImage, edits: [VipsImage]) throws -> [VipsImage] {
+  public static func apply(
+    photo: VipsImage, reconstruction: VipsImage, edits: [VipsImage], composition: Composition = .change
+  ) throws -> [VipsImage] {
     guard photo.bands == 3, reconstruction.bands == 3, edits.allSatisfy({ $0.bands == 3 }) else {
       throw ImagingError.invalidArgument(
         "detail transfer needs RGB images, got \(photo.bands), \(reconstruction.bands) and \(edits.map(\.bands)) bands")
@@ -28,6 +40,10 @@ public enum DetailTransfer {
     let from = try reconstruction.resized(width: w, height: h).pixels()
     return try edits.map { edited in
       let to = try edited.resized(width: w, height: h).pixels()
+      if case .masked(let changeMask) = composition {
+        let mask = try changeMask.mask(reconstruction: from, edited: to, width: w, height: h)
+        return try VipsImage(pixels: try ChangeMask.compose(photo: base, edited: to, mask: mask), width: w, height: h)
+      }
       var out = [UInt8](repeating: 0, count: base.count)
       for i in 0..<base.count {
         out[i] = UInt8(clamping: Int(base[i]) + Int(to[i]) - Int(from[i]))

@@ -31,7 +31,7 @@ struct EvalInterpolationCommand: ParsableCommand {
   @Option(help: "Number of pairs shown in the sample sheet.") var samples: Int = 4
   @Option(help: "Oracle checkpoint from 'morph train oracle' (without it, oracle metrics are not computed).")
   var oracle: String?
-  @Option(help: "Model checkpoint for --model homointerp, homointerp-detail or latent-lerp (.safetensors with its .json).")
+  @Option(help: "Model checkpoint for --model homointerp, homointerp-detail, homointerp-masked or latent-lerp (.safetensors with its .json).")
   var checkpoint: String?
 
   func run() throws {

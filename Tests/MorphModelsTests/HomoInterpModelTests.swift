@@ -1,4 +1,5 @@
 import Foundation
+import MorphImaging
 import MorphNN
 import MorphTensor
 import XCTest
@@ -244,6 +245,50 @@ final class HomoInterpEvalMethodTests: XCTestCase {
     }
     XCTAssertGreaterThan(changed, 0)
     // Row 0 is above the crop: the photo's.
+    XCTAssertEqual(Array(out.pixels[0..<(178 * 3)]), Array(source.pixels[0..<(178 * 3)]))
+  }
+
+  /// Masked composition shows the plain method's edit where its change mask (of the plain
+  /// method's reconstruction → edit, inside the crop) reaches and the photo elsewhere.
+  func testMaskedCompositionBlendsTheEditIntoThePhotoByTheChangeMask() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-eval-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("m.safetensors")
+    try HomoInterpModel(config: .tiny(groups: HomoInterpModelTests.groups), seed: 7).save(to: url, metadata: [:])
+    let plain = try XCTUnwrap(try BuiltinMethods.named("homointerp", checkpoint: url))
+    let masked = try XCTUnwrap(try BuiltinMethods.named("homointerp-masked", checkpoint: url))
+
+    let renderer = ToyFaceRenderer(width: 178, height: 218)
+    let sampler = ToyFaceSampler()
+    let source = EvalImage(renderer.render(sampler.parameters(seed: 5, index: 0)))
+    let reference = EvalImage(renderer.render(sampler.parameters(seed: 5, index: 1)))
+    let group = AttributeGroup(name: "expression", attributes: ["Mouth_Slightly_Open", "Smiling"])
+    func request(_ v: Double) -> InterpolationRequest {
+      InterpolationRequest(source: source, reference: reference, group: group, strength: v, pairIndex: 0)
+    }
+    XCTAssertEqual(try masked.interpolate(request(0)).pixels, source.pixels)
+
+    let recon = try plain.interpolate(request(0)), edit = try plain.interpolate(request(1))
+    let out = try masked.interpolate(request(1))
+    let side = Align.celebaCropSide
+    let (left, top) = HomoInterpEvalMethod.cropOrigin(width: 178, height: 218)
+    func crop(_ image: EvalImage) -> [UInt8] {
+      var bytes = [UInt8](repeating: 0, count: side * side * 3)
+      for y in 0..<side { for x in 0..<side { for c in 0..<3 {
+        bytes[(y * side + x) * 3 + c] = UInt8((image.pixels[((top + y) * 178 + left + x) * 3 + c] * 255).rounded())
+      } } }
+      return bytes
+    }
+    let (reconBytes, editBytes) = (crop(recon), crop(edit))
+    let mask = try ChangeMask().mask(reconstruction: reconBytes, edited: editBytes, width: side, height: side)
+    XCTAssertGreaterThan(mask.max() ?? 0, 0.1, "the untrained interpolator changes the face at strength 1")
+    var worst: Float = 0
+    for y in 0..<side { for x in 0..<side { for c in 0..<3 {
+      let o = ((top + y) * 178 + left + x) * 3 + c, m = mask[y * side + x]
+      let expected = m * Float(editBytes[(y * side + x) * 3 + c]) / 255 + (1 - m) * source.pixels[o]
+      worst = max(worst, abs(out.pixels[o] - expected))
+    } } }
+    XCTAssertLessThan(worst, 1e-5)
     XCTAssertEqual(Array(out.pixels[0..<(178 * 3)]), Array(source.pixels[0..<(178 * 3)]))
   }
 }

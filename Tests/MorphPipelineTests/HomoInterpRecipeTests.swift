@@ -118,6 +118,11 @@ final class HomoInterpRecipeTests: XCTestCase {
     XCTAssertEqual(stage(stronger, "latents")?.cached, 3, stronger.summary)
     XCTAssertNotEqual(try image("out/t2/edited/000001.png").pixels(), try edited.pixels())
     XCTAssertNotEqual(try image("out/t2/edited-detail/000001.png").pixels(), try detail.pixels(), "the edit reaches the photo")
+    // The other composition of the same edit (photo + change instead of masked) differs.
+    let added = try await run("translate-folder.yaml", overrides + ["strength.expression=1", "output=out/t3", "detail_compose=change"])
+    XCTAssertEqual(added.status, .succeeded, added.summary)
+    XCTAssertNotEqual(
+      try image("out/t3/edited-detail/000001.png").pixels(), try image("out/t2/edited-detail/000001.png").pixels())
     // Scores of unchanged faces come from the cache and are still metrics of this run.
     XCTAssertEqual(stage(stronger, "input_scores")?.cached, 3, stronger.summary)
     let again = try catalog.metrics(runID: stronger.runID)

@@ -52,9 +52,9 @@ public struct InterpolationMethod: Sendable {
 
 /// The built-in methods `morph eval interpolation --model` accepts by name.
 public enum BuiltinMethods {
-  public static let names = ["pixel-lerp", "identity", "resample-64", "resample-128", "homointerp", "homointerp-detail", "latent-lerp"]
+  public static let names = ["pixel-lerp", "identity", "resample-64", "resample-128", "homointerp", "homointerp-detail", "homointerp-masked", "latent-lerp"]
   /// Methods that need a trained checkpoint (`--checkpoint`).
-  public static let needingCheckpoint: Set<String> = ["homointerp", "homointerp-detail", "latent-lerp"]
+  public static let needingCheckpoint: Set<String> = ["homointerp", "homointerp-detail", "homointerp-masked", "latent-lerp"]
 
   /// The method `name`, loading `checkpoint` for the model-backed ones (homointerp,
   /// latent-lerp in the same model's latent space); nil for an unknown name.

@@ -19,6 +19,14 @@ public enum HomoInterpEvalMethod {
     /// does not edit keeps the photo's full resolution; at strength 0 the output is the photo
     /// itself, so its reconstruction scores say nothing about the encoder and decoder.
     case detail = "homointerp-detail"
+    /// The model's interpolator with masked composition: the decoded edit where it changes
+    /// the face (`ChangeMask` of `D(F_a)` → `D(F_edit)`), the photo elsewhere. Like detail
+    /// transfer the output at strength 0 is the photo; unlike it, an edit that removes
+    /// something the photo draws sharper than the decoder removes all of it.
+    case masked = "homointerp-masked"
+
+    /// Whether the output at strength 0 is the photo itself rather than its reconstruction.
+    var keepsPhoto: Bool { self == .detail || self == .masked }
   }
 
   /// A method named after `mode` backed by the checkpoint at `url`.
@@ -47,11 +55,11 @@ public enum HomoInterpEvalMethod {
       let v = Float(request.strength)
       // At strength 0 every mode's latent is the source's exactly: its decoding is cached.
       if v == 0 {
-        return mode == .detail ? request.source : paste(pair.reconstruction, into: request.source)
+        return mode.keepsPhoto ? request.source : paste(pair.reconstruction, into: request.source)
       }
       let edited: Tensor
       switch mode {
-      case .homointerp, .detail:
+      case .homointerp, .detail, .masked:
         var strengths = [Float](repeating: 0, count: groups.count)
         strengths[g] = min(max(v, 0), 2)
         edited = try model.interpolate(source: pair.source, reference: pair.reference, strengths: strengths)
@@ -59,7 +67,11 @@ public enum HomoInterpEvalMethod {
         edited = pair.source * (1 - v) + pair.reference * v
       }
       let decoded = try upscaled(try model.decode(edited))
-      if mode == .detail { return pasteChange(from: pair.reconstruction, to: decoded, into: request.source) }
+      switch mode {
+      case .detail: return pasteChange(from: pair.reconstruction, to: decoded, into: request.source)
+      case .masked: return try pasteMasked(from: pair.reconstruction, to: decoded, into: request.source)
+      case .homointerp, .latentLerp: break
+      }
       return paste(decoded, into: request.source)
     }
   }
@@ -94,6 +106,17 @@ public enum HomoInterpEvalMethod {
   /// clamped to [0, 1]: the model's change at the photo's resolution.
   static func pasteChange(from reconstruction: [UInt8], to edited: [UInt8], into frame: EvalImage) -> EvalImage {
     overwriteCrop(of: frame) { i, old in min(max(old + (Float(edited[i]) - Float(reconstruction[i])) / 255, 0), 1) }
+  }
+
+  /// `frame` with `edited` (crop-sized bytes) blended in inside the crop where the change
+  /// mask of `reconstruction` → `edited` says the edit reaches.
+  static func pasteMasked(from reconstruction: [UInt8], to edited: [UInt8], into frame: EvalImage) throws -> EvalImage {
+    let side = Align.celebaCropSide
+    let mask = try ChangeMask().mask(reconstruction: reconstruction, edited: edited, width: side, height: side)
+    return overwriteCrop(of: frame) { i, old in
+      let m = mask[i / 3]
+      return m * Float(edited[i]) / 255 + (1 - m) * old
+    }
   }
 
   /// Crop-sized bytes (`upscaled`) pasted into a copy of `frame`.

@@ -4,7 +4,9 @@ import MorphModels
 
 /// `homointerp.detail`: decoded edits → the same edits on each face's own photo at `size`
 /// (detail transfer, `DetailTransfer`): the photo plus what the model changed, so what the
-/// edit does not reach keeps the photo's resolution instead of the model's.
+/// edit does not reach keeps the photo's resolution instead of the model's. With
+/// `compose: masked`, the model's edited face where the edit reaches and the photo elsewhere
+/// (`ChangeMask`).
 ///
 /// Reads each item's photo again from its file (the item's origin, so the items must come
 /// from a `load` stage) and aligns it twice like the recipe's `align` stage: at the model's
@@ -22,12 +24,17 @@ enum HomoInterpDetailStage {
         check: { v in (8...4096).contains(v.intValue ?? -1) ? nil : "must be within 8…4096, got \(v)" }),
       .alignmentMode(
         "mode", default: .celebaCrop, "Alignment of the photos, as in the recipe's align stage: celeba-crop, centre-crop or landmarks."),
+      ParameterSpec(
+        "compose", .string, default: .string("change"),
+        "change (photo + edit − reconstruction) or masked (the edited face where the edit reaches, the photo elsewhere).",
+        check: { v in ["change", "masked"].contains(v.stringValue ?? "") ? nil : "must be change or masked, got \(v)" }),
     ],
     concurrency: 1, batch: 4, modelHash: HomoInterpCheckpoint.modelHash
   ) { context in
     let checkpoint = try HomoInterpCheckpoint.load(context)
     let size = context.int("size"), modelSize = checkpoint.imageSize
     let mode = AlignmentMode(rawValue: context.string("mode")) ?? .celebaCrop
+    let composition: DetailTransfer.Composition = context.string("compose") == "masked" ? .masked(ChangeMask()) : .change
     let loader = ImageLoader()
     return .map { items in
       // Per item: its photo at both sizes; items whose photo cannot be used fail alone.
@@ -63,7 +70,7 @@ enum HomoInterpDetailStage {
           let reconstruction = reconstructions[next]
           return Result {
             let frames = try HomoInterpFrames.frames(of: try item.image(in: context.stageID), item: item.id, stage: context.stageID)
-            let edited = try DetailTransfer.apply(photo: photo.big, reconstruction: reconstruction, edits: frames)
+            let edited = try DetailTransfer.apply(photo: photo.big, reconstruction: reconstruction, edits: frames, composition: composition)
             return .image(try HomoInterpFrames.strip(edited))
           }
         }
