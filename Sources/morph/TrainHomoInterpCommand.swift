@@ -30,6 +30,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(
     help: "Dilations of the interpolator branches' three 3×3 convolutions, e.g. 1,2,4 (default 1,1,1 as the reference; with --init-from the checkpoint's). Wider dilations let a branch see more of a small-cell latent; the weights keep their shapes."
   ) var interpolatorDilations: String?
+  @Flag(
+    help: "Let each interpolator branch see the source latent beside the reference − source difference (default: the difference alone, as the reference). With --init-from, the checkpoint's branches gain zero weights for it, so the run starts from what the checkpoint computes."
+  ) var interpolatorContext = false
   @Flag(help: "Continue from OUT/homointerp.safetensors.") var resume = false
   @Option(
     help: "Start a new run from this checkpoint's weights (a training or an exported one, e.g. Fixtures/models/homointerp-demo.safetensors) instead of He init; optimisers and the classifier start afresh. --size, --width and --poolings default to its own."
@@ -82,6 +85,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if resume && interpolatorDilations != nil {
       throw ValidationError("--interpolator-dilations fixes a new run's interpolator; --resume keeps the checkpoint's")
     }
+    if resume && interpolatorContext {
+      throw ValidationError("--interpolator-context fixes a new run's interpolator; --resume keeps the checkpoint's")
+    }
     _ = try parsedDilations()
     if resume && classifierGrid != nil && retrainClassifier == 0 {
       throw ValidationError("--classifier-grid with --resume needs --retrain-classifier N: the saved classifier has its own grid")
@@ -126,7 +132,8 @@ struct TrainHomoInterpCommand: ParsableCommand {
     }
     let config = HomoInterpConfig(
       imageSize: size, width: width, poolings: poolings, groups: AttributeGroup.defaultGroups,
-      decoderMinChannels: decoderMinChannels, interpolatorDilations: try parsedDilations())
+      decoderMinChannels: decoderMinChannels, interpolatorDilations: try parsedDilations(),
+      interpolatorContext: interpolatorContext ? true : nil)
     try config.validate()
     let trainer: HomoInterpTrainer
     if resume {
@@ -151,7 +158,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     let m = trainer.model
     print(
       "model: \(m.config.imageSize) px, width \(m.config.width), \(m.config.poolings) poolings → latent \(m.config.latentChannels)×\(m.config.latentSide)×\(m.config.latentSide), "
-        + m.config.decoderFloorSummary + m.config.interpolatorDilationSummary
+        + m.config.decoderFloorSummary + m.config.interpolatorDilationSummary + m.config.interpolatorContextSummary
         + "\(m.parameterCount) parameters, \(m.config.groups.count) groups; teacher: \(trainer.teacher.description); "
         + "\(trainer.data.records.count) training faces")
     fflush(stdout)

@@ -52,15 +52,17 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     XCTAssertEqual(steps.sorted(), [5, 6])
 
     // A new run from the trained weights (fine-tuning), with full-strength edits, a wider
-    // decoder and dilated interpolator branches.
+    // decoder and dilated interpolator branches that see the source.
     _ = try await run([
       "steps=3", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5",
-      "train.decoder_min_channels=8", "train.interpolator_dilations=1, 2, 4",
+      "train.decoder_min_channels=8", "train.interpolator_dilations=1, 2, 4", "train.interpolator_context=true",
     ])
     let tuned = try HomoInterpModel.readInfo(folder.appendingPathComponent("models/tuned.json"))
     XCTAssertEqual(tuned.step, 3)
     XCTAssertEqual(tuned.config.decoderMinChannels, 8)
     XCTAssertEqual(tuned.config.interpolatorDilations, [1, 2, 4])
+    XCTAssertEqual(tuned.config.interpolatorContext, true)
+    XCTAssertNil(trained.config.interpolatorContext)
     XCTAssertNil(trained.config.decoderMinChannels)
     XCTAssertNil(trained.config.interpolatorDilations)
     let options = try JSONDecoder().decode(HomoInterpTrainingOptions.self, from: Data((tuned.metadata["options"] ?? "").utf8))

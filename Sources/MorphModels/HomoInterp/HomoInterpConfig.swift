@@ -23,10 +23,15 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
   /// hair from a reference whose hair has another shape. Dilations 1, 2, 4 see 15×15 cells with
   /// the same weights' shapes.
   public var interpolatorDilations: [Int]?
+  /// Whether each interpolator branch also sees the source latent: `T_i([F_b − F_a, F_a])`
+  /// instead of the reference's `T_i(F_b − F_a)` (nil or false). The difference alone says
+  /// what the reference has that the source lacks, not where the source's own hair or skin
+  /// is: recolouring a head of hair whose shape the reference does not share needs both.
+  public var interpolatorContext: Bool?
 
   public init(
     imageSize: Int, width: Double, poolings: Int, groups: [AttributeGroup], projectionChannels: Int? = nil,
-    decoderMinChannels: Int? = nil, interpolatorDilations: [Int]? = nil
+    decoderMinChannels: Int? = nil, interpolatorDilations: [Int]? = nil, interpolatorContext: Bool? = nil
   ) {
     self.imageSize = imageSize
     self.width = width
@@ -35,6 +40,7 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
     self.projectionChannels = projectionChannels
     self.decoderMinChannels = decoderMinChannels
     self.interpolatorDilations = interpolatorDilations
+    self.interpolatorContext = interpolatorContext
   }
 
   /// The reference's branch convolutions, undilated.
@@ -54,6 +60,12 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 
   /// Each branch convolution's dilation (and padding, which keeps the latent's size).
   public var branchDilations: [Int] { interpolatorDilations ?? Self.plainInterpolatorDilations }
+
+  /// Whether the branches see the source latent beside the difference.
+  public var branchesSeeSource: Bool { interpolatorContext ?? false }
+
+  /// Input channels of each branch's first convolution.
+  public var branchInputChannels: Int { branchesSeeSource ? 2 * latentChannels : latentChannels }
 
   /// Smallest sensible model for tests: 32 px, width 1/16, 2 poolings (8×8 latent).
   public static func tiny(groups: [AttributeGroup]) -> HomoInterpConfig {
@@ -106,7 +118,7 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 
 extension HomoInterpConfig {
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case imageSize, width, poolings, groups, projectionChannels, decoderMinChannels, interpolatorDilations
+    case imageSize, width, poolings, groups, projectionChannels, decoderMinChannels, interpolatorDilations, interpolatorContext
   }
 
   private struct AnyKey: CodingKey {
@@ -134,7 +146,8 @@ extension HomoInterpConfig {
       poolings: try c.decode(Int.self, forKey: .poolings), groups: try c.decode([AttributeGroup].self, forKey: .groups),
       projectionChannels: try c.decodeIfPresent(Int.self, forKey: .projectionChannels),
       decoderMinChannels: try c.decodeIfPresent(Int.self, forKey: .decoderMinChannels),
-      interpolatorDilations: try c.decodeIfPresent([Int].self, forKey: .interpolatorDilations))
+      interpolatorDilations: try c.decodeIfPresent([Int].self, forKey: .interpolatorDilations),
+      interpolatorContext: try c.decodeIfPresent(Bool.self, forKey: .interpolatorContext))
   }
 }
 
@@ -145,10 +158,12 @@ extension HomoInterpConfig: CustomStringConvertible {
   public var interpolatorDilationSummary: String {
     interpolatorDilations.map { "interpolator dilations \($0.map(String.init).joined(separator: ",")), " } ?? ""
   }
+  /// "branches see the source, " when they do, else "": for summaries.
+  public var interpolatorContextSummary: String { branchesSeeSource ? "branches see the source, " : "" }
 
   public var description: String {
     "\(imageSize) px, width \(width), \(poolings) poolings, projection \(projectionChannels.map(String.init) ?? "latent"), "
-      + decoderFloorSummary + interpolatorDilationSummary + "groups "
+      + decoderFloorSummary + interpolatorDilationSummary + interpolatorContextSummary + "groups "
       + groups.map { "\($0.name)(\($0.attributes.joined(separator: ",")))" }.joined(separator: " ")
   }
 }

@@ -3,7 +3,8 @@ import MorphTensor
 
 /// `I`: one branch `T_i` per attribute group plus one residual branch (last), each
 /// conv3×3 → ReLU → conv3×3 → ReLU → conv3×3 at latent width (dilated as
-/// `config.branchDilations` says): `F = F_a + Σ_i v_i · T_i(F_b − F_a)`.
+/// `config.branchDilations` says): `F = F_a + Σ_i v_i · T_i(F_b − F_a)`, or with
+/// `config.branchesSeeSource` `F = F_a + Σ_i v_i · T_i([F_b − F_a, F_a])` (channels joined).
 public final class HomoInterpInterpolator: Module {
   public let branches: ModuleList
   public let config: HomoInterpConfig
@@ -16,7 +17,7 @@ public final class HomoInterpInterpolator: Module {
     branches = ModuleList(
       (0...config.groups.count).map { _ in
         Sequential([
-          Conv2d(c, c, kernelSize: 3, padding: d[0], dilation: d[0], rng: &rng), ReLU(),
+          Conv2d(config.branchInputChannels, c, kernelSize: 3, padding: d[0], dilation: d[0], rng: &rng), ReLU(),
           Conv2d(c, c, kernelSize: 3, padding: d[1], dilation: d[1], rng: &rng), ReLU(),
           Conv2d(c, c, kernelSize: 3, padding: d[2], dilation: d[2], rng: &rng),
         ])
@@ -29,7 +30,8 @@ public final class HomoInterpInterpolator: Module {
   /// Number of strengths a call takes: one per group plus the residual branch.
   public var branchCount: Int { config.groups.count + 1 }
 
-  /// `source + Σ_k strengths[:, k] · T_k(reference − source)`; `strengths` is [N, groups + 1]
+  /// `source + Σ_k strengths[:, k] · T_k(reference − source)` (with the source beside the
+  /// difference when the branches see it); `strengths` is [N, groups + 1]
   /// (the last column drives the residual branch). Branches with strength 0 for every image
   /// are skipped, so all-zero strengths return `source` itself.
   func callAsFunction(source: Tensor, reference: Tensor, strengths: Tensor) throws -> Tensor {
@@ -38,13 +40,14 @@ public final class HomoInterpInterpolator: Module {
       throw HomoInterpError.badShape(operation: "interpolate", expected: "strengths [\(n), \(branchCount)]", found: strengths.shape)
     }
     let difference = reference - source
+    let input = config.branchesSeeSource ? Tensor.concat([difference, source], axis: 1) : difference
     var out = source
     for k in 0..<branchCount {
       let column = (0..<n).map { strengths.scalars[$0 * branchCount + k] }
       if column.allSatisfy({ $0 == 0 }) && !strengths.requiresGrad { continue }
       guard let branch = branches.modules[k] as? Sequential else { continue }
       let v = strengths.narrow(axis: 1, start: k, length: 1).reshape([n, 1, 1, 1])
-      out = out + v * (try branch(difference))
+      out = out + v * (try branch(input))
     }
     return out
   }

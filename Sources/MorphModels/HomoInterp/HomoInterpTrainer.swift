@@ -44,8 +44,9 @@ public final class HomoInterpTrainer {
   /// classifier trains its `classifierSteps` first, as in any run; the checkpoint's path and
   /// step are recorded in the options. `config` must describe the checkpoint's model, except
   /// that a larger `decoderMinChannels` widens its decoder first (`widenedDecoder`), other
-  /// `interpolatorDilations` re-dilate its interpolator (`withInterpolatorDilations`), and nil
-  /// keeps the checkpoint's in both.
+  /// `interpolatorDilations` re-dilate its interpolator (`withInterpolatorDilations`),
+  /// `interpolatorContext` true lets its branches see the source (`withInterpolatorSeeingSource`),
+  /// and nil (or false) keeps the checkpoint's in all three.
   public convenience init(config: HomoInterpConfig, data: HomoInterpData, options: HomoInterpTrainingOptions, initialWeights url: URL) throws {
     var (model, info, _) = try HomoInterpModel.loadCheckpoint(from: url)
     var config = config
@@ -60,6 +61,12 @@ public final class HomoInterpTrainer {
     }
     // Asked-for dilations are now the model's (nil and 1,1,1 both mean plain branches).
     config.interpolatorDilations = model.config.interpolatorDilations
+    if config.interpolatorContext == true {
+      model = try model.withInterpolatorSeeingSource()
+    } else {
+      // Unasked (or asked off, which cannot take trained source weights away): the model's own.
+      config.interpolatorContext = model.config.interpolatorContext
+    }
     var options = options
     options.initialWeights = HomoInterpModel.checkpointPaths(url).weights.path
     options.initialWeightsStep = info.step

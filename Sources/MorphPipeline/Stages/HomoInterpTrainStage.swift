@@ -58,6 +58,9 @@ enum HomoInterpTrainStage {
         check: { v in
           HomoInterpConfig.parseInterpolatorDilations(v.stringValue ?? "") != nil ? nil : "must be three integers in 1…16, e.g. 1,2,4"
         }),
+      ParameterSpec(
+        "interpolator_context", .bool, default: .bool(false),
+        "Let each interpolator branch see the source latent beside the difference (false = the difference alone, as the reference; with init_from, false keeps the checkpoint's and true adds zero weights for the source)."),
       ParameterSpec("groups", .string, default: .string(""), "Attribute groups to train, comma-separated (empty = the nine defaults)."),
       ParameterSpec("seed", .int, default: .int(1), "Seed for weights, batches and strengths.", check: atLeast(0)),
       ParameterSpec("lr", .double, default: .double(2e-4), "Adam learning rate.", check: { v in (v.doubleValue ?? 0) > 0 ? nil : "must be > 0" }),
@@ -105,7 +108,8 @@ enum HomoInterpTrainStage {
     let config = HomoInterpConfig(
       imageSize: context.int("size"), width: context.double("width"), poolings: context.int("poolings"), groups: groups,
       decoderMinChannels: minChannels > 0 ? minChannels : nil,
-      interpolatorDilations: dilations.isEmpty ? nil : dilations)
+      interpolatorDilations: dilations.isEmpty ? nil : dilations,
+      interpolatorContext: context.bool("interpolator_context") ? true : nil)
     do { try config.validate() } catch { throw PipelineError.stage(stage: context.stageID, message: "\(error)") }
     let checkpoint = context.url("checkpoint").standardizedFileURL
     let resume = context.bool("resume"), logEvery = context.int("log_every")
