@@ -254,24 +254,33 @@ final class HomoInterpModelTests: XCTestCase {
 
 /// The evaluation harness's HomoInterp methods on a saved tiny checkpoint.
 final class HomoInterpEvalMethodTests: XCTestCase {
+  static let renderer = ToyFaceRenderer(width: 178, height: 218)
+  static let source = EvalImage(renderer.render(ToyFaceSampler().parameters(seed: 5, index: 0)))
+  static let reference = EvalImage(renderer.render(ToyFaceSampler().parameters(seed: 5, index: 1)))
+
+  /// Two named methods over one saved tiny checkpoint (removed when the test ends).
+  func methods(_ first: String, _ second: String) throws -> (InterpolationMethod, InterpolationMethod) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-eval-\(UUID().uuidString)")
+    addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("m.safetensors")
+    try HomoInterpModel(config: .tiny(groups: HomoInterpModelTests.groups), seed: 7).save(to: url, metadata: [:])
+    return (
+      try XCTUnwrap(try BuiltinMethods.named(first, checkpoint: url)), try XCTUnwrap(try BuiltinMethods.named(second, checkpoint: url))
+    )
+  }
+
+  /// The expression edit of the fixed pair at strength `v`.
+  func request(_ v: Double) -> InterpolationRequest {
+    InterpolationRequest(
+      source: Self.source, reference: Self.reference,
+      group: AttributeGroup(name: "expression", attributes: ["Mouth_Slightly_Open", "Smiling"]), strength: v, pairIndex: 0)
+  }
+
   /// Detail transfer is the photo plus the change the plain method makes to its own
   /// reconstruction: the photo itself at strength 0, and outside the crop always.
   func testDetailTransferAddsTheModelsChangeToThePhoto() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-eval-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let url = dir.appendingPathComponent("m.safetensors")
-    try HomoInterpModel(config: .tiny(groups: HomoInterpModelTests.groups), seed: 7).save(to: url, metadata: [:])
-    let plain = try XCTUnwrap(try BuiltinMethods.named("homointerp", checkpoint: url))
-    let detail = try XCTUnwrap(try BuiltinMethods.named("homointerp-detail", checkpoint: url))
-
-    let renderer = ToyFaceRenderer(width: 178, height: 218)
-    let sampler = ToyFaceSampler()
-    let source = EvalImage(renderer.render(sampler.parameters(seed: 5, index: 0)))
-    let reference = EvalImage(renderer.render(sampler.parameters(seed: 5, index: 1)))
-    let group = AttributeGroup(name: "expression", attributes: ["Mouth_Slightly_Open", "Smiling"])
-    func request(_ v: Double) -> InterpolationRequest {
-      InterpolationRequest(source: source, reference: reference, group: group, strength: v, pairIndex: 0)
-    }
+    let (plain, detail) = try methods("homointerp", "homointerp-detail")
+    let source = Self.source
     XCTAssertEqual(try detail.interpolate(request(0)).pixels, source.pixels)
 
     let recon = try plain.interpolate(request(0)), edit = try plain.interpolate(request(1))
@@ -294,21 +303,8 @@ final class HomoInterpEvalMethodTests: XCTestCase {
   /// Masked composition shows the plain method's edit where its change mask (of the plain
   /// method's reconstruction → edit, inside the crop) reaches and the photo elsewhere.
   func testMaskedCompositionBlendsTheEditIntoThePhotoByTheChangeMask() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-eval-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let url = dir.appendingPathComponent("m.safetensors")
-    try HomoInterpModel(config: .tiny(groups: HomoInterpModelTests.groups), seed: 7).save(to: url, metadata: [:])
-    let plain = try XCTUnwrap(try BuiltinMethods.named("homointerp", checkpoint: url))
-    let masked = try XCTUnwrap(try BuiltinMethods.named("homointerp-masked", checkpoint: url))
-
-    let renderer = ToyFaceRenderer(width: 178, height: 218)
-    let sampler = ToyFaceSampler()
-    let source = EvalImage(renderer.render(sampler.parameters(seed: 5, index: 0)))
-    let reference = EvalImage(renderer.render(sampler.parameters(seed: 5, index: 1)))
-    let group = AttributeGroup(name: "expression", attributes: ["Mouth_Slightly_Open", "Smiling"])
-    func request(_ v: Double) -> InterpolationRequest {
-      InterpolationRequest(source: source, reference: reference, group: group, strength: v, pairIndex: 0)
-    }
+    let (plain, masked) = try methods("homointerp", "homointerp-masked")
+    let source = Self.source
     XCTAssertEqual(try masked.interpolate(request(0)).pixels, source.pixels)
 
     let recon = try plain.interpolate(request(0)), edit = try plain.interpolate(request(1))
