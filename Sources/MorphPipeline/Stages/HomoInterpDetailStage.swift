@@ -15,7 +15,7 @@ import MorphModels
 enum HomoInterpDetailStage {
   static let descriptor = StageDescriptor(
     name: "homointerp.detail",
-    summary: "Apply decoded edits to each face's photo at a higher resolution (photo + edit − reconstruction).",
+    summary: "Apply decoded edits to each face's photo at a higher resolution (masked, or photo + edit − reconstruction).",
     shape: .map, input: .images, output: .images,
     parameters: [
       HomoInterpCheckpoint.parameter,
