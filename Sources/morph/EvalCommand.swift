@@ -63,6 +63,7 @@ struct EvalInterpolationCommand: ParsableCommand {
     try EvalReportWriter.write(
       report, samples: run.samples, sources: run.sources, references: run.references, to: URL(fileURLWithPath: out))
     print(EvalReportWriter.summary(report), terminator: "")
+    if report.oracle != nil { print(EvalReportWriter.groupSummary(report, method: method.name), terminator: "") }
     print(String(format: "wrote %@/metrics.json, metrics.csv, plots, samples.png (%.1f s)", out, Date().timeIntervalSince(start)))
   }
 }

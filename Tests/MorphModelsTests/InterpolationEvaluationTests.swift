@@ -177,4 +177,20 @@ final class InterpolationEvaluationTests: XCTestCase {
     XCTAssertEqual(decoded.methods.map(\.method), ["pixel-lerp", "identity"])
     XCTAssertThrowsError(try InterpolationEvaluation(renderer: renderer, strengths: [0.5, 1], oracle: nil))
   }
+
+  /// The per-group summary reads the committed demo evaluation: one line per group with its
+  /// pair-level rates and the attribute most often flipped / not carried (ties by name).
+  func testGroupSummaryNamesWhereEachGroupLosesEdits() throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("Fixtures/models/homointerp-demo-eval.json")
+    let report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: url))
+    let text = EvalReportWriter.groupSummary(report, method: "homointerp")
+    let lines = text.split(separator: "\n")
+    XCTAssertEqual(lines.count, 2 + report.methods[0].groups.count, text)
+    let hair = try XCTUnwrap(lines.first { $0.hasPrefix("hair_color") }, text)
+    XCTAssertEqual(
+      hair.split(separator: " ", omittingEmptySubsequences: true).map(String.init),
+      ["hair_color", "29", "0.690", "0.828", "0.621", "0.862", "0.665", "Bangs", "0.03", "/", "Brown_Hair", "0.21"])
+    XCTAssertEqual(EvalReportWriter.groupSummary(report, method: "no-such-method"), "")
+  }
 }

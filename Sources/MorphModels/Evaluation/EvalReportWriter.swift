@@ -106,4 +106,26 @@ public enum EvalReportWriter {
     }
     return out
   }
+
+  /// Per attribute group of `method`: pair-level transfer and preservation (an edit succeeds
+  /// when both hold on the same pair), edit success, kept@0, reach, and the attribute an edit
+  /// of the group most often flips and the one of its own it most often fails to carry — where
+  /// a method's edit success is lost.
+  public static func groupSummary(_ report: EvaluationReport, method: String) -> String {
+    guard let m = report.methods.first(where: { $0.method == method }) else { return "" }
+    func f(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "—" }
+    func worst(_ rates: [String: Double]?) -> String {
+      guard let (name, rate) = rates?.min(by: { ($0.value, $0.key) < ($1.value, $1.key) }), rate < 1 else { return "—" }
+      return String(format: "%@ %.2f", name, 1 - rate)
+    }
+    var out = "by group (\(method); transfer and preserve per pair, then the attribute most often flipped / not carried):\n"
+    out += "group         pairs  transfer  preserve  edit-ok  kept@0  reach  flipped / not carried\n"
+    for g in m.groups {
+      out += g.group.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "  %5d", g.pairs)
+      out += "  " + f(g.transferPairs, "%8.3f") + "  " + f(g.preservationPairs, "%8.3f") + "  " + f(g.editSuccess, "%7.3f")
+      out += "  " + f(g.reconAttributePairs, "%6.3f") + "  " + f(g.reach, "%5.3f")
+      out += "  " + worst(g.preservationByAttribute) + " / " + worst(g.transferByAttribute) + "\n"
+    }
+    return out
+  }
 }
