@@ -4,9 +4,10 @@ import MorphModels
 
 /// `homointerp.detail`: decoded edits → the same edits on each face's own photo at `size`
 /// (detail transfer, `DetailTransfer`): the photo plus what the model changed, so what the
-/// edit does not reach keeps the photo's resolution instead of the model's. With
-/// `compose: masked`, the model's edited face where the edit reaches and the photo elsewhere
-/// (`ChangeMask`).
+/// edit does not reach keeps the photo's resolution instead of the model's. By default
+/// (`compose: masked`) that is the model's edited face where the edit reaches and the photo
+/// elsewhere (`ChangeMask`); `compose: change` adds the model's change (edit − reconstruction)
+/// to the photo everywhere, sharper but with ghosts where the edit moves an edge.
 ///
 /// Reads each item's photo again from its file (the item's origin, so the items must come
 /// from a `load` stage) and aligns it twice like the recipe's `align` stage: at the model's
@@ -25,9 +26,9 @@ enum HomoInterpDetailStage {
       .alignmentMode(
         "mode", default: .celebaCrop, "Alignment of the photos, as in the recipe's align stage: celeba-crop, centre-crop or landmarks."),
       ParameterSpec(
-        "compose", .string, default: .string("change"),
-        "change (photo + edit − reconstruction) or masked (the edited face where the edit reaches, the photo elsewhere).",
-        check: { v in ["change", "masked"].contains(v.stringValue ?? "") ? nil : "must be change or masked, got \(v)" }),
+        "compose", .string, default: .string("masked"),
+        "masked (the edited face where the edit reaches, the photo elsewhere) or change (photo + edit − reconstruction).",
+        check: { v in ["masked", "change"].contains(v.stringValue ?? "") ? nil : "must be masked or change, got \(v)" }),
     ],
     concurrency: 1, batch: 4, modelHash: HomoInterpCheckpoint.modelHash
   ) { context in
