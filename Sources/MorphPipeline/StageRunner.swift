@@ -212,7 +212,11 @@ struct StageRunner: Sendable {
   }
 
   func start() throws -> StageBody {
-    do { return try descriptor.start(context) } catch {
+    do { return try descriptor.start(context) } catch let error as PipelineError {
+      // Already names the stage (stages throw `.stage` themselves); naming it twice reads badly.
+      if case .stage(let id, _) = error, id == stage.id { throw error }
+      throw PipelineError.stage(stage: stage.id, message: "\(error)")
+    } catch {
       throw PipelineError.stage(stage: stage.id, message: "\(error)")
     }
   }

@@ -123,6 +123,18 @@ final class HomoInterpRecipeTests: XCTestCase {
     XCTAssertEqual(added.status, .succeeded, added.summary)
     XCTAssertNotEqual(
       try image("out/t3/edited-detail/000001.png").pixels(), try image("out/t2/edited-detail/000001.png").pixels())
+    // The mask's parameters reach the stage: a mask that does not grow composes another image,
+    // and thresholds the wrong way round are a clear error naming the stage.
+    let tight = try await run("translate-folder.yaml", overrides + ["strength.expression=1", "output=out/t4", "edited_detail.mask_grow=0"])
+    XCTAssertEqual(tight.status, .succeeded, tight.summary)
+    XCTAssertNotEqual(
+      try image("out/t4/edited-detail/000001.png").pixels(), try image("out/t2/edited-detail/000001.png").pixels())
+    let reversed = try await run(
+      "translate-folder.yaml", overrides + ["output=out/t5", "edited_detail.mask_low=0.2", "edited_detail.mask_high=0.1"])
+    XCTAssertEqual(reversed.status, .failed)
+    let reason = reversed.outcome.failures.map { "\($0.stage): \($0.message)" }.joined(separator: "\n")
+    XCTAssertTrue(reason.contains("edited_detail: mask_low/mask_high") && reason.contains("low < high"), reason)
+    XCTAssertFalse(reason.contains("stage edited_detail: stage edited_detail"), "the stage is named once: \(reason)")
     // Scores of unchanged faces come from the cache and are still metrics of this run.
     XCTAssertEqual(stage(stronger, "input_scores")?.cached, 3, stronger.summary)
     let again = try catalog.metrics(runID: stronger.runID)

@@ -29,13 +29,13 @@ enum HomoInterpDetailStage {
         "compose", .string, default: .string("masked"),
         "masked (the edited face where the edit reaches, the photo elsewhere) or change (photo + edit − reconstruction).",
         check: { v in ["masked", "change"].contains(v.stringValue ?? "") ? nil : "must be masked or change, got \(v)" }),
-    ],
+    ] + maskParameters,
     concurrency: 1, batch: 4, modelHash: HomoInterpCheckpoint.modelHash
   ) { context in
     let checkpoint = try HomoInterpCheckpoint.load(context)
     let size = context.int("size"), modelSize = checkpoint.imageSize
     let mode = AlignmentMode(rawValue: context.string("mode")) ?? .celebaCrop
-    let composition: DetailTransfer.Composition = context.string("compose") == "masked" ? .masked(ChangeMask()) : .change
+    let composition: DetailTransfer.Composition = context.string("compose") == "masked" ? .masked(try changeMask(context)) : .change
     let loader = ImageLoader()
     return .map { items in
       // Per item: its photo at both sizes; items whose photo cannot be used fail alone.
@@ -77,5 +77,45 @@ enum HomoInterpDetailStage {
         }
       }
     }
+  }
+
+  /// The `ChangeMask` fields as parameters (`mask_low` …), defaults from `ChangeMask()`.
+  static let maskParameters: [ParameterSpec] = {
+    let defaults = ChangeMask()
+    // Through the shortest decimal of the Float (0.01, not 0.009999999776…), as `morph stages` prints it.
+    let decimal = { (value: Float) in Double("\(value)") ?? Double(value) }
+    let fraction: @Sendable (ParameterValue) -> String? = { v in
+      (0...1).contains(v.doubleValue ?? -1) ? nil : "must be within 0…1, got \(v)"
+    }
+    let radius: @Sendable (ParameterValue) -> String? = { v in
+      (0...0.5).contains(v.doubleValue ?? -1) ? nil : "must be a fraction of the width within 0…0.5, got \(v)"
+    }
+    return [
+      ParameterSpec(
+        "mask_low", .double, default: .double(decimal(defaults.low)),
+        "masked: change (largest channel difference, 0…1) below which a pixel keeps the photo.", check: fraction),
+      ParameterSpec(
+        "mask_high", .double, default: .double(decimal(defaults.high)),
+        "masked: change from which a pixel is wholly the edited face (above mask_low).", check: fraction),
+      ParameterSpec(
+        "mask_smoothing", .double, default: .double(defaults.smoothing),
+        "masked: blur radius before thresholding, as a fraction of the width (ignores isolated decoder noise).", check: radius),
+      ParameterSpec(
+        "mask_grow", .double, default: .double(defaults.grow),
+        "masked: how far the mask grows past a change, as a fraction of the width (covers thin edits with a margin).",
+        check: radius),
+      ParameterSpec(
+        "mask_feather", .double, default: .double(defaults.feather),
+        "masked: blur radius of the mask's edge, as a fraction of the width.", check: radius),
+    ]
+  }()
+
+  /// The change mask the parameters describe; a stage error when mask_low ≥ mask_high.
+  static func changeMask(_ context: StageContext) throws -> ChangeMask {
+    let mask = ChangeMask(
+      low: Float(context.double("mask_low")), high: Float(context.double("mask_high")),
+      smoothing: context.double("mask_smoothing"), grow: context.double("mask_grow"), feather: context.double("mask_feather"))
+    do { try mask.validate() } catch { throw PipelineError.stage(stage: context.stageID, message: "mask_low/mask_high: \(error)") }
+    return mask
   }
 }
