@@ -33,9 +33,10 @@ struct EvalInterpolationCommand: ParsableCommand {
   var oracle: String?
   @Option(help: "Model checkpoint for --model homointerp, homointerp-detail, homointerp-masked or latent-lerp (.safetensors with its .json).")
   var checkpoint: String?
+  @OptionGroup var changeMask: ChangeMaskOptions
 
   func run() throws {
-    guard let method = try BuiltinMethods.named(model, checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }) else {
+    guard let method = try BuiltinMethods.named(model, checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }, mask: changeMask.mask) else {
       throw ToyFaceError.badOption("unknown --model '\(model)' (known: \(BuiltinMethods.names.joined(separator: ", ")))")
     }
     guard pairs > 0 else { throw ToyFaceError.badOption("--pairs must be positive, got \(pairs)") }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MorphImaging
 import MorphModels
 
 /// `morph eval compare`: several methods on the same held-out pairs through the same harness.
@@ -32,6 +33,7 @@ struct EvalCompareCommand: ParsableCommand {
   @Option(help: "CycleGAN translator checkpoints from 'morph train cyclegan', comma-separated (applied as a chain).")
   var cyclegan: String?
   @Option(help: "HomoInterp checkpoint for the homointerp and latent-lerp methods.") var checkpoint: String?
+  @OptionGroup var changeMask: ChangeMaskOptions
 
   func run() throws {
     let names = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -47,7 +49,7 @@ struct EvalCompareCommand: ParsableCommand {
     // Refuse before any work: unknown names and methods whose checkpoint is missing.
     let factory = CompareMethods(
       cyclegan: cyclegan.map { $0.split(separator: ",").map { URL(fileURLWithPath: String($0)) } },
-      checkpoint: checkpoint.map { URL(fileURLWithPath: $0) })
+      checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }, mask: changeMask.mask)
     try factory.check(names)
     let translators = names.contains("cyclegan") ? try factory.translators() : []
 
@@ -96,6 +98,7 @@ struct CompareMethods {
   static let names = BuiltinMethods.names + ["cyclegan", "truth"]
   var cyclegan: [URL]?
   var checkpoint: URL?
+  var mask = ChangeMask()
 
   func check(_ names: [String]) throws {
     for name in names {
@@ -121,7 +124,7 @@ struct CompareMethods {
     case "cyclegan": return try .cycleGAN(translators: translators, pairs: pairs)
     case "truth": return .truthPath(pairs: pairs, renderer: renderer)
     default:
-      guard let method = try BuiltinMethods.named(name, checkpoint: checkpoint) else {
+      guard let method = try BuiltinMethods.named(name, checkpoint: checkpoint, mask: mask) else {
         throw ToyFaceError.badOption("unknown method '\(name)'")
       }
       return method

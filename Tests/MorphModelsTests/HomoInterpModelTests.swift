@@ -259,13 +259,14 @@ final class HomoInterpEvalMethodTests: XCTestCase {
   static let reference = EvalImage(renderer.render(ToyFaceSampler().parameters(seed: 5, index: 1)))
 
   /// Two named methods over one saved tiny checkpoint (removed when the test ends).
-  func methods(_ first: String, _ second: String) throws -> (InterpolationMethod, InterpolationMethod) {
+  func methods(_ first: String, _ second: String, mask: ChangeMask = ChangeMask()) throws -> (InterpolationMethod, InterpolationMethod) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-eval-\(UUID().uuidString)")
     addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
     let url = dir.appendingPathComponent("m.safetensors")
     try HomoInterpModel(config: .tiny(groups: HomoInterpModelTests.groups), seed: 7).save(to: url, metadata: [:])
     return (
-      try XCTUnwrap(try BuiltinMethods.named(first, checkpoint: url)), try XCTUnwrap(try BuiltinMethods.named(second, checkpoint: url))
+      try XCTUnwrap(try BuiltinMethods.named(first, checkpoint: url, mask: mask)),
+      try XCTUnwrap(try BuiltinMethods.named(second, checkpoint: url, mask: mask))
     )
   }
 
@@ -329,5 +330,23 @@ final class HomoInterpEvalMethodTests: XCTestCase {
     } } }
     XCTAssertLessThan(worst, 1e-5)
     XCTAssertEqual(Array(out.pixels[0..<(178 * 3)]), Array(source.pixels[0..<(178 * 3)]))
+  }
+
+  /// The mask of homointerp-masked is the caller's: thresholds no change reaches keep the photo
+  /// everywhere, the default ones do not; a mask with its thresholds reversed is refused.
+  func testMaskedCompositionTakesTheCallersMask() throws {
+    let (_, standard) = try methods("homointerp", "homointerp-masked")
+    let never = ChangeMask(low: 0.999, high: 1, smoothing: 0, grow: 0, feather: 0)
+    let (_, unreached) = try methods("homointerp", "homointerp-masked", mask: never)
+    let source = Self.source.pixels
+    XCTAssertNotEqual(try standard.interpolate(request(1)).pixels, source)
+    let kept = try unreached.interpolate(request(1)).pixels
+    let moved = zip(kept, source).map { abs($0 - $1) }.max() ?? 1
+    XCTAssertLessThan(moved, 1e-5, "no pixel's change reaches 0.999, so the photo is kept")
+    // Checked before the checkpoint is read (this one does not exist).
+    let nowhere = URL(fileURLWithPath: "/nonexistent/m.safetensors")
+    XCTAssertThrowsError(try HomoInterpEvalMethod.method(.masked, checkpoint: nowhere, mask: ChangeMask(low: 0.2, high: 0.1))) {
+      XCTAssertTrue("\($0)".contains("low < high"), "\($0)")
+    }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MorphImaging
 
 /// What a method is asked to produce: the source moved toward the reference in one group.
 public struct InterpolationRequest: Sendable {
@@ -57,13 +58,14 @@ public enum BuiltinMethods {
   public static let needingCheckpoint: Set<String> = ["homointerp", "homointerp-detail", "homointerp-masked", "latent-lerp"]
 
   /// The method `name`, loading `checkpoint` for the model-backed ones (homointerp,
-  /// latent-lerp in the same model's latent space); nil for an unknown name.
-  public static func named(_ name: String, checkpoint: URL?) throws -> InterpolationMethod? {
+  /// latent-lerp in the same model's latent space; `mask` for homointerp-masked); nil for an
+  /// unknown name.
+  public static func named(_ name: String, checkpoint: URL?, mask: ChangeMask = ChangeMask()) throws -> InterpolationMethod? {
     guard needingCheckpoint.contains(name), let mode = HomoInterpEvalMethod.Mode(rawValue: name) else { return named(name) }
     guard let checkpoint else {
       throw ToyFaceError.badOption("--model \(name) needs --checkpoint PATH (a HomoInterp .safetensors)")
     }
-    return try HomoInterpEvalMethod.method(mode, checkpoint: checkpoint)
+    return try HomoInterpEvalMethod.method(mode, checkpoint: checkpoint, mask: mask)
   }
 
   public static func named(_ name: String) -> InterpolationMethod? {

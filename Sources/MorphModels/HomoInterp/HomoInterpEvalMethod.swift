@@ -29,8 +29,10 @@ public enum HomoInterpEvalMethod {
     var keepsPhoto: Bool { self == .detail || self == .masked }
   }
 
-  /// A method named after `mode` backed by the checkpoint at `url`.
-  public static func method(_ mode: Mode, checkpoint url: URL) throws -> InterpolationMethod {
+  /// A method named after `mode` backed by the checkpoint at `url`; `mask` is the change mask
+  /// of `.masked` (the others ignore it).
+  public static func method(_ mode: Mode, checkpoint url: URL, mask: ChangeMask = ChangeMask()) throws -> InterpolationMethod {
+    try mask.validate()
     let model = try HomoInterpModel.load(from: url)
     model.eval()
     let lock = NSLock()
@@ -69,7 +71,7 @@ public enum HomoInterpEvalMethod {
       let decoded = try upscaled(try model.decode(edited))
       switch mode {
       case .detail: return pasteChange(from: pair.reconstruction, to: decoded, into: request.source)
-      case .masked: return try pasteMasked(from: pair.reconstruction, to: decoded, into: request.source)
+      case .masked: return try pasteMasked(from: pair.reconstruction, to: decoded, into: request.source, mask: mask)
       case .homointerp, .latentLerp: break
       }
       return paste(decoded, into: request.source)
@@ -110,9 +112,11 @@ public enum HomoInterpEvalMethod {
 
   /// `frame` with `edited` (crop-sized bytes) blended in inside the crop where the change
   /// mask of `reconstruction` → `edited` says the edit reaches.
-  static func pasteMasked(from reconstruction: [UInt8], to edited: [UInt8], into frame: EvalImage) throws -> EvalImage {
+  static func pasteMasked(
+    from reconstruction: [UInt8], to edited: [UInt8], into frame: EvalImage, mask changeMask: ChangeMask = ChangeMask()
+  ) throws -> EvalImage {
     let side = Align.celebaCropSide
-    let mask = try ChangeMask().mask(reconstruction: reconstruction, edited: edited, width: side, height: side)
+    let mask = try changeMask.mask(reconstruction: reconstruction, edited: edited, width: side, height: side)
     return overwriteCrop(of: frame) { i, old in
       let m = mask[i / 3]
       return m * Float(edited[i]) / 255 + (1 - m) * old
