@@ -465,7 +465,9 @@ final class HomoInterpTrainingTests: XCTestCase {
     var wider = HomoInterpConfig.tiny(groups: Self.groups)
     wider.width *= 2
     XCTAssertThrowsError(try HomoInterpTrainer(config: wider, data: a.data, options: options, initialWeights: url)) {
-      XCTAssertTrue("\($0)".contains(url.path) && "\($0)".contains("size, width and poolings"), "\($0)")
+      XCTAssertTrue(
+        "\($0)".contains(url.path) && "\($0)".contains("width \(wider.width), the checkpoint's is \(wider.width / 2)"), "\($0)")
+      XCTAssertFalse("\($0)".contains("poolings \(wider.poolings),"), "only the differing field is named: \($0)")
     }
   }
 

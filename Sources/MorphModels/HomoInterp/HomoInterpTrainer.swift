@@ -49,6 +49,7 @@ public final class HomoInterpTrainer {
   /// and nil (or false) keeps the checkpoint's in all three.
   public convenience init(config: HomoInterpConfig, data: HomoInterpData, options: HomoInterpTrainingOptions, initialWeights url: URL) throws {
     var (model, info, _) = try HomoInterpModel.loadCheckpoint(from: url)
+    try Self.checkShape(of: config, against: model.config, checkpoint: url)
     var config = config
     let stored = model.config.decoderMinChannels
     if let wanted = config.decoderMinChannels, wanted > (stored ?? 1) {
@@ -71,6 +72,22 @@ public final class HomoInterpTrainer {
     options.initialWeights = HomoInterpModel.checkpointPaths(url).weights.path
     options.initialWeightsStep = info.step
     try self.init(config: config, data: data, options: options, modelSeed: options.seed, model: model, modelSource: url)
+  }
+
+  /// Throws, naming the file and each differing field with both values, unless `config` asks
+  /// for the image size, width and poolings the checkpoint's model has (nothing can convert
+  /// those; everything else either matches later or is converted above).
+  static func checkShape(of config: HomoInterpConfig, against stored: HomoInterpConfig, checkpoint url: URL) throws {
+    var differences: [String] = []
+    if config.imageSize != stored.imageSize { differences.append("size \(config.imageSize), the checkpoint's is \(stored.imageSize)") }
+    if config.width != stored.width { differences.append("width \(config.width), the checkpoint's is \(stored.width)") }
+    if config.poolings != stored.poolings { differences.append("poolings \(config.poolings), the checkpoint's is \(stored.poolings)") }
+    guard differences.isEmpty else {
+      throw HomoInterpError.badTraining(
+        "\(HomoInterpModel.checkpointPaths(url).weights.path): a run seeded by this checkpoint must build its model, but it asks for "
+          + differences.joined(separator: "; ")
+          + " (set size \(stored.imageSize), width \(stored.width), poolings \(stored.poolings))")
+    }
   }
 
   init(
@@ -107,7 +124,7 @@ public final class HomoInterpTrainer {
       guard given.config == full else {
         let source = modelSource.map { "\(HomoInterpModel.checkpointPaths($0).weights.path): " } ?? ""
         throw HomoInterpError.badTraining(
-          "\(source)the checkpoint's model is \(given.config), but this run (its options, data and teacher) builds \(full); give matching size, width and poolings, and data with the same attributes")
+          "\(source)the checkpoint's model is \(given.config), but this run (its options, data and teacher) builds \(full); give data with the same attribute groups, the same kind of teacher, and matching size, width and poolings")
       }
       model = given
     } else {
