@@ -91,6 +91,12 @@ public struct QueryCompiler {
       if QueryVocabulary.fields.contains(name.lowercased()) {
         throw error(column, name, "\(name) needs a value, e.g. \(name) = …")
       }
+      if vocabulary.attributeSlots.isEmpty {
+        // A catalog that only recorded runs (e.g. after `make demo`) has nothing to query yet.
+        throw error(
+          column, name,
+          "unknown attribute \"\(name)\": no dataset in the catalog has attributes yet (add one with `morph catalog ingest celeba ROOT` or `morph catalog ingest folder`)")
+      }
       throw error(column, name, "unknown attribute \"\(name)\"", suggest: name, among: allNames)
     case .comparison(let field, let fieldColumn, let negated, let value, let valueColumn):
       switch field.lowercased() {

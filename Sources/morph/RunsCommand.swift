@@ -48,6 +48,7 @@ struct RunsShow: ParsableCommand {
   @Argument(help: "Run id (see `morph runs list`).") var id: Int64
   @Flag(help: "JSON output.") var json = false
   @Flag(help: "Also print the recipe text.") var recipe = false
+  @Flag(help: "Print every stage's parameters too, not just the recipe's.") var allParameters = false
 
   func run() throws {
     let catalog = try options.open()
@@ -72,7 +73,7 @@ struct RunsShow: ParsableCommand {
       "started \(RunFormat.date(run.startedAt)), \(run.endedAt.map { "ended \(RunFormat.date($0))" } ?? "not ended"), duration \(RunFormat.duration(run))"
     )
     print("items: \(run.itemCount)")
-    print("parameters: \(run.parametersJSON)")
+    print(RunParameterListing.lines(run.parametersJSON, recipeText: run.recipeText, all: allParameters).joined(separator: "\n"))
     if let error = run.error { print("error: \(error)") }
 
     if !results.isEmpty {

@@ -109,6 +109,15 @@ final class PipelineCLITests: XCTestCase {
     XCTAssertEqual(diff.status, 0, diff.stderr)
     XCTAssertTrue(diff.stdout.contains("size: 96 → 64"), diff.stdout)
     XCTAssertTrue(diff.stdout.contains("items_done [crop]: 3 → 3"), diff.stdout)
+
+    // `runs show` lists the recipe's parameters, one a line; the stages' only on request.
+    let show = try morph(["runs", "show", "2"])
+    XCTAssertEqual(show.status, 0, show.stderr)
+    XCTAssertTrue(show.stdout.contains("\n  size    64\n"), show.stdout)
+    XCTAssertFalse(show.stdout.contains("crop.size"), show.stdout)
+    XCTAssertTrue(show.stdout.contains("stage parameters"), show.stdout)
+    let all = try morph(["runs", "show", "2", "--all-parameters"])
+    XCTAssertTrue(all.stdout.contains("crop.size") && !all.stdout.contains("stage parameters"), all.stdout)
   }
 
   func testStagesListsAndDocuments() throws {

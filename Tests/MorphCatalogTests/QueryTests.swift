@@ -94,6 +94,14 @@ final class QueryTests: XCTestCase {
     XCTAssertEqual(queryError("split")?.message, "split needs a value, e.g. split = …")
   }
 
+  /// A catalog without attributes (only runs recorded, as after `make demo`) says how to add them.
+  func testQueryingACatalogWithoutAttributesSaysHowToAddThem() throws {
+    let empty = try Catalog.inMemory()
+    XCTAssertThrowsError(try empty.query("Smiling AND NOT Male")) {
+      XCTAssertTrue("\($0)".contains("no dataset in the catalog has attributes yet") && "\($0)".contains("morph catalog ingest"), "\($0)")
+    }
+  }
+
   func testValuesAreBoundNotPasted() throws {
     let catalog = try Catalog.inMemory()
     let name = "x' OR 1=1 --"
