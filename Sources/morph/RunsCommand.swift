@@ -49,6 +49,7 @@ struct RunsShow: ParsableCommand {
   @Flag(help: "JSON output.") var json = false
   @Flag(help: "Also print the recipe text.") var recipe = false
   @Flag(help: "Print every stage's parameters too, not just the recipe's.") var allParameters = false
+  @Flag(help: "Print every metric value (per item and step) instead of one summary line per metric.") var allMetrics = false
 
   func run() throws {
     let catalog = try options.open()
@@ -103,12 +104,22 @@ struct RunsShow: ParsableCommand {
         if failures.count > 20 { print("  … and \(failures.count - 20) more") }
       }
     }
-    if !metrics.isEmpty {
+    if !metrics.isEmpty && allMetrics {
       print("\nmetrics:")
       print(
         CatalogPrinter.table(
           ["name", "value", "stage", "item", "step"],
           metrics.map { [$0.name, String($0.value), $0.stage ?? "", $0.item ?? "", $0.step.map(String.init) ?? ""] }))
+    } else if !metrics.isEmpty {
+      let summaries = MetricSummary.summarise(metrics)
+      print("\nmetrics (\(metrics.count) values; one line per metric, every value with --all-metrics):")
+      print(
+        CatalogPrinter.table(
+          ["name", "stage", "values", "mean", "min", "max", "last"],
+          summaries.map {
+            [$0.name, $0.stage, String($0.count), MetricSummary.format($0.mean), MetricSummary.format($0.min),
+             MetricSummary.format($0.max), MetricSummary.format($0.last)]
+          }))
     }
     if !artifacts.isEmpty {
       print("\nartifacts:")

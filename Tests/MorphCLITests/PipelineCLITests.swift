@@ -118,6 +118,12 @@ final class PipelineCLITests: XCTestCase {
     XCTAssertTrue(show.stdout.contains("stage parameters"), show.stdout)
     let all = try morph(["runs", "show", "2", "--all-parameters"])
     XCTAssertTrue(all.stdout.contains("crop.size") && !all.stdout.contains("stage parameters"), all.stdout)
+    // Metrics: one summary line per metric and stage (values, mean, min, max, last) …
+    let done = show.stdout.split(separator: "\n").first { $0.hasPrefix("items_done") && $0.contains(" crop ") }
+    XCTAssertEqual(done?.split(whereSeparator: \.isWhitespace), ["items_done", "crop", "1", "3", "3", "3", "3"], show.stdout)
+    // … and every value on request.
+    let values = try morph(["runs", "show", "2", "--all-metrics"])
+    XCTAssertTrue(values.stdout.contains("\nmetrics:\nname") && values.stdout.contains("item"), values.stdout)
   }
 
   func testStagesListsAndDocuments() throws {
