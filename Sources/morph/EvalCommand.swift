@@ -40,13 +40,7 @@ struct EvalInterpolationCommand: ParsableCommand {
       throw ToyFaceError.badOption("unknown --model '\(model)' (known: \(BuiltinMethods.names.joined(separator: ", ")))")
     }
     guard pairs > 0 else { throw ToyFaceError.badOption("--pairs must be positive, got \(pairs)") }
-    var values: [Double] = []
-    for field in strengths.split(separator: ",") {
-      guard let v = Double(field.trimmingCharacters(in: .whitespaces)), v.isFinite else {
-        throw ToyFaceError.badOption("--strengths: '\(field)' is not a number")
-      }
-      values.append(v)
-    }
+    let values = try EvalStrengths.parse(strengths)
     let (width, height) = try ToyFacesCommand.parseSize(size)
     let renderer = ToyFaceRenderer(width: width, height: height)
     let start = Date()

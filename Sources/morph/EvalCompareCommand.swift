@@ -39,13 +39,7 @@ struct EvalCompareCommand: ParsableCommand {
     let names = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     guard !names.isEmpty else { throw ToyFaceError.badOption("--methods is empty") }
     guard pairs > 0 else { throw ToyFaceError.badOption("--pairs must be positive, got \(pairs)") }
-    var values: [Double] = []
-    for field in strengths.split(separator: ",") {
-      guard let v = Double(field.trimmingCharacters(in: .whitespaces)), v.isFinite else {
-        throw ToyFaceError.badOption("--strengths: '\(field)' is not a number")
-      }
-      values.append(v)
-    }
+    let values = try EvalStrengths.parse(strengths)
     // Refuse before any work: unknown names and methods whose checkpoint is missing.
     let factory = CompareMethods(
       cyclegan: cyclegan.map { $0.split(separator: ",").map { URL(fileURLWithPath: String($0)) } },
