@@ -72,6 +72,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(help: "Chance a training batch edits only one group (default 0.5).") var singleGroup: Double?
   @Option(help: "Chance a drawn edit strength is exactly 1 instead of uniform in [0, 1] (default 0).") var fullStrength: Double?
   @Option(help: "Relative latent spread under which a collapse is reported (default 0.1).") var collapseThreshold: Float?
+  @Option(
+    help: "How often each group is the one a single-group batch edits, e.g. hair_color=3,skin=2 (unnamed groups weigh 1; default: all alike; '' clears it on --resume)."
+  ) var groupWeights: String?
   @Flag(help: "Train without geometric jitter.") var noJitter = false
 
   func validate() throws {
@@ -89,6 +92,11 @@ struct TrainHomoInterpCommand: ParsableCommand {
       throw ValidationError("--interpolator-context fixes a new run's interpolator; --resume keeps the checkpoint's")
     }
     _ = try parsedDilations()
+    if let groupWeights {
+      do { _ = try HomoInterpTrainingOptions.parseGroupWeights(groupWeights) } catch HomoInterpError.badTraining(let message) {
+        throw ValidationError("--group-weights" + message.dropFirst("group weights".count))
+      }
+    }
     if resume && classifierGrid != nil && retrainClassifier == 0 {
       throw ValidationError("--classifier-grid with --resume needs --retrain-classifier N: the saved classifier has its own grid")
     }
@@ -197,6 +205,8 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let nCritic { o.nCritic = nCritic }
     if let singleGroup { o.singleGroupProbability = singleGroup }
     if let fullStrength { o.fullStrengthProbability = fullStrength }
+    // Checked by validate(), so the text parses.
+    if let groupWeights { o.groupWeights = (try? HomoInterpTrainingOptions.parseGroupWeights(groupWeights)) ?? nil }
     if let collapseThreshold { o.collapseThreshold = collapseThreshold }
     if let lambdaRec { o.weights.reconstruction = lambdaRec }
     if let lambdaPerceptual { o.weights.perceptual = lambdaPerceptual }

@@ -55,7 +55,7 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     // decoder and dilated interpolator branches that see the source.
     _ = try await run([
       "steps=3", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5",
-      "train.decoder_min_channels=8", "train.interpolator_dilations=1, 2, 4", "train.interpolator_context=true",
+      "train.group_weights=expression=3", "train.decoder_min_channels=8", "train.interpolator_dilations=1, 2, 4", "train.interpolator_context=true",
     ])
     let tuned = try HomoInterpModel.readInfo(folder.appendingPathComponent("models/tuned.json"))
     XCTAssertEqual(tuned.step, 3)
@@ -69,6 +69,10 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     XCTAssertEqual(options.initialWeights, checkpoint.path)
     XCTAssertEqual(options.initialWeightsStep, 6)
     XCTAssertEqual(options.fullStrengthProbability, 0.5)
+    XCTAssertEqual(options.groupWeights, ["expression": 3])
+    XCTAssertThrowsError(try PipelineRun.load(recipe, overrides: tiny + ["train.group_weights=expression:3"])) {
+      XCTAssertTrue("\($0)".contains("group_weights") && "\($0)".contains("GROUP=WEIGHT"), "\($0)")
+    }
     let graph = try PipelineRun.load(recipe, overrides: tiny + ["steps=8", "resume=true", "train.init_from=models/trained.safetensors"])
     let both = try await PipelineRun(graph: graph, baseDirectory: folder, morphVersion: "test").run()
     XCTAssertNotEqual(both.status, .succeeded)

@@ -90,6 +90,15 @@ enum HomoInterpTrainStage {
         "full_strength", .double, default: .double(0), "Chance a drawn edit strength is exactly 1 instead of uniform in [0, 1].",
         check: { v in (0...1).contains(v.doubleValue ?? -1) ? nil : "must be within 0…1" }),
       ParameterSpec(
+        "group_weights", .string, default: .string(""),
+        "How often each group is the one a single-group batch edits, e.g. `hair_color=3, skin=2` (unnamed groups weigh 1; empty = all alike).",
+        check: { v in
+          do { _ = try HomoInterpTrainingOptions.parseGroupWeights(v.stringValue ?? "") } catch HomoInterpError.badTraining(let message) {
+            return message
+          } catch { return "\(error)" }
+          return nil
+        }),
+      ParameterSpec(
         "init_from", .string, default: .string(""),
         "Checkpoint whose weights a new run starts from instead of He init (size, width, poolings must match it; optimisers and classifier start afresh; usually with warmup 0)."),
       ParameterSpec("jitter", .bool, default: .bool(true), "Jitter training faces (small shifts, zoom and rotation)."),
@@ -182,6 +191,7 @@ enum HomoInterpTrainStage {
     options.seed = UInt64(max(0, context.int("seed")))
     options.singleGroupProbability = context.double("single_group")
     options.fullStrengthProbability = context.double("full_strength")
+    options.groupWeights = try? HomoInterpTrainingOptions.parseGroupWeights(context.string("group_weights"))  // checked above
     options.jitter = context.bool("jitter")
     if !context.string("teacher").isEmpty { options.teacherVGG19 = context.url("teacher").path }
     for lambda in lambdas { options.weights[keyPath: lambda.keyPath] = Float(context.double(lambda.name)) }
