@@ -85,7 +85,9 @@ final class HomoInterpCLITests: XCTestCase {
     XCTAssertEqual(dilated.status, 0, dilated.stdout + dilated.stderr)
     XCTAssertTrue(dilated.stdout.contains("interpolator dilations 1,2,4"), dilated.stdout)
     let other = try morph(["train", "homointerp", "--out", "other", "--init-from", "models/m.safetensors", "--poolings", "1"] + tiny)
-    XCTAssertTrue(other.status != 0 && other.stderr.contains("models/m.safetensors: the checkpoint's model is"), other.stderr)
+    XCTAssertTrue(
+      other.status != 0 && other.stderr.contains("models/m.safetensors: a run seeded by this checkpoint")
+        && other.stderr.contains("poolings 1, the checkpoint's is 2"), other.stderr)
 
     // The run's judges, audited on its held-out faces.
     let audit = try morph(["eval", "teacher", "--checkpoint", "models/m.safetensors", "--data", "faces", "--json", "audit.json"])
