@@ -43,17 +43,12 @@ public enum RunComparison {
     return lines.joined(separator: "\n")
   }
 
-  static func format(_ value: Double?) -> String { value.map { String(format: "%.4g", $0) } ?? "—" }
+  static func format(_ value: Double?) -> String { value.map(MetricSummary.format) ?? "—" }
 
   /// Metric means keyed `name` or `name [stage]`.
   static func summarise(_ metrics: [MetricRecord]) -> [String: Double] {
-    var sums: [String: (Double, Int)] = [:]
-    for m in metrics {
-      let key = m.stage.map { "\(m.name) [\($0)]" } ?? m.name
-      let s = sums[key] ?? (0, 0)
-      sums[key] = (s.0 + m.value, s.1 + 1)
-    }
-    return sums.mapValues { $0.0 / Double($0.1) }
+    Dictionary(
+      uniqueKeysWithValues: MetricSummary.summarise(metrics).map { ($0.stage.isEmpty ? $0.name : "\($0.name) [\($0.stage)]", $0.mean) })
   }
 
   /// A JSON object's scalar members as text, nested keys joined by dots.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MorphCatalog
+import MorphPipeline
 
 /// `morph runs list|show`: the runs recorded in the catalog.
 struct RunsCommand: ParsableCommand {

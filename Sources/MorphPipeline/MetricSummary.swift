@@ -1,21 +1,22 @@
 import Foundation
 import MorphCatalog
 
-/// One line per metric name and stage of a run, for `morph runs show`: a translate-folder run
-/// records dozens of attributes for every face and strength, a training run a loss every few
-/// steps, and the per-value table ran to thousands of lines.
-struct MetricSummary: Equatable {
-  var name: String
-  var stage: String
-  var count: Int
-  var mean: Double
-  var min: Double
-  var max: Double
+/// A run's values of one metric name and stage, summarised: `morph runs show` prints one line
+/// each (a translate-folder run records dozens of attributes for every face and strength, a
+/// training run a loss every few steps), and `morph runs diff` compares their means.
+public struct MetricSummary: Sendable {
+  public var name: String
+  /// The stage that recorded it ("" for none).
+  public var stage: String
+  public var count: Int
+  public var mean: Double
+  public var min: Double
+  public var max: Double
   /// The value of the highest step (training curves), else the last recorded.
-  var last: Double
+  public var last: Double
 
   /// Summaries in the order each metric was first recorded.
-  static func summarise(_ metrics: [MetricRecord]) -> [MetricSummary] {
+  public static func summarise(_ metrics: [MetricRecord]) -> [MetricSummary] {
     var order: [String] = []
     var groups: [String: [MetricRecord]] = [:]
     for metric in metrics {
@@ -37,7 +38,7 @@ struct MetricSummary: Equatable {
   }
 
   /// Four significant digits: enough to compare runs, short enough for a table.
-  static func format(_ value: Double) -> String {
+  public static func format(_ value: Double) -> String {
     guard value.isFinite else { return String(value) }
     return String(format: "%.4g", value)
   }
