@@ -75,12 +75,18 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(
     help: "How often each group is the one a single-group batch edits, e.g. hair_color=3,skin=2 (unnamed groups weigh 1; default: all alike; '' clears it on --resume)."
   ) var groupWeights: String?
+  @Option(
+    help: "The run's last N steps polish the decoder alone: encoder, interpolator and critic fixed (edits unchanged), reconstruction losses only, learning rate falling along a cosine to 0 (default 0: none)."
+  ) var decoderPolish: Int?
+  @Option(help: "Starting learning rate of the decoder polish (default: --lr).") var decoderPolishLr: Float?
   @Flag(help: "Train without geometric jitter.") var noJitter = false
 
   func validate() throws {
     if let decoderLosses, !["pixel", "none"].contains(decoderLosses) {
       throw ValidationError("--decoder-losses: '\(decoderLosses)' (known: pixel, none)")
     }
+    if let decoderPolish, decoderPolish < 0 { throw ValidationError("--decoder-polish must be ≥ 0, got \(decoderPolish)") }
+    if let decoderPolishLr, !(decoderPolishLr > 0) { throw ValidationError("--decoder-polish-lr must be > 0, got \(decoderPolishLr)") }
     guard retrainClassifier >= 0 else { throw ValidationError("--retrain-classifier must be ≥ 0") }
     if retrainClassifier > 0 && !resume { throw ValidationError("--retrain-classifier only applies with --resume") }
     if resume && initFrom != nil { throw ValidationError("--init-from starts a new run; --resume continues OUT's: give one") }
@@ -208,6 +214,8 @@ struct TrainHomoInterpCommand: ParsableCommand {
     // Checked by validate(), so the text parses.
     if let groupWeights { o.groupWeights = (try? HomoInterpTrainingOptions.parseGroupWeights(groupWeights)) ?? nil }
     if let collapseThreshold { o.collapseThreshold = collapseThreshold }
+    if let decoderPolish { o.decoderPolishSteps = decoderPolish }
+    if let decoderPolishLr { o.decoderPolishLearningRate = decoderPolishLr }
     if let lambdaRec { o.weights.reconstruction = lambdaRec }
     if let lambdaPerceptual { o.weights.perceptual = lambdaPerceptual }
     if let lambdaProjection { o.weights.projection = lambdaProjection }

@@ -25,6 +25,7 @@ final class HomoInterpCLITests: XCTestCase {
       (["--resume", "--decoder-min-channels", "64"], "--resume keeps the checkpoint's"),
       (["--resume", "--interpolator-dilations", "1,2,4"], "--resume keeps the checkpoint's"),
       (["--interpolator-dilations", "1,2"], "must be three integers in 1…16"),
+      (["--decoder-polish-lr", "0"], "--decoder-polish-lr must be > 0"),
     ] {
       let result = try morph(["train", "homointerp", "--data", "nowhere", "--out", "run"] + arguments)
       XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
@@ -77,6 +78,11 @@ final class HomoInterpCLITests: XCTestCase {
     XCTAssertTrue(warm.stdout.contains("new run from the weights of models/m.safetensors (step 2)"), warm.stdout)
     XCTAssertTrue(warm.stdout.contains("step 2/2 [full]"), warm.stdout)
     XCTAssertTrue(warm.stdout.contains("model: 32 px, width 0.0625, 2 poolings"), warm.stdout)
+    let polished = try morph(
+      ["train", "homointerp", "--out", "polished", "--init-from", "models/m.safetensors", "--decoder-polish", "1", "--log-every", "1"]
+        + ["--data", "faces", "--batch", "2", "--steps", "3", "--classifier-steps", "1", "--sample-every", "0"])
+    XCTAssertEqual(polished.status, 0, polished.stdout + polished.stderr)
+    XCTAssertTrue(polished.stdout.contains("step 2/3 [full]") && polished.stdout.contains("step 3/3 [decoder-polish]"), polished.stdout)
     let wide = try morph(["train", "homointerp", "--out", "wide", "--init-from", "models/m.safetensors", "--decoder-min-channels", "8"] + tiny)
     XCTAssertEqual(wide.status, 0, wide.stdout + wide.stderr)
     XCTAssertTrue(wide.stdout.contains("decoder ≥ 8 channels"), wide.stdout)

@@ -52,9 +52,10 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     XCTAssertEqual(steps.sorted(), [5, 6])
 
     // A new run from the trained weights (fine-tuning), with full-strength edits, a wider
-    // decoder and dilated interpolator branches that see the source.
+    // decoder, dilated interpolator branches that see the source, and a last step polishing
+    // the decoder alone.
     _ = try await run([
-      "steps=3", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5",
+      "steps=3", "train.decoder_polish=1", "train.decoder_polish_lr=1e-3", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5",
       "train.group_weights=expression=3", "train.decoder_min_channels=8", "train.interpolator_dilations=1, 2, 4", "train.interpolator_context=true",
     ])
     let tuned = try HomoInterpModel.readInfo(folder.appendingPathComponent("models/tuned.json"))
@@ -70,6 +71,12 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     XCTAssertEqual(options.initialWeightsStep, 6)
     XCTAssertEqual(options.fullStrengthProbability, 0.5)
     XCTAssertEqual(options.groupWeights, ["expression": 3])
+    XCTAssertEqual(options.decoderPolishSteps, 1)
+    XCTAssertEqual(options.decoderPolishLearningRate, 1e-3)
+    let tooLong = try PipelineRun.load(recipe, overrides: tiny + ["steps=3", "checkpoint=models/long.safetensors", "train.decoder_polish=5"])
+    let refused = try await PipelineRun(graph: tooLong, baseDirectory: folder, morphVersion: "test").run()
+    XCTAssertNotEqual(refused.status, .succeeded)
+    XCTAssertTrue(refused.summary.contains("decoder polish of 5 steps does not fit"), refused.summary)
     XCTAssertThrowsError(try PipelineRun.load(recipe, overrides: tiny + ["train.group_weights=expression:3"])) {
       XCTAssertTrue("\($0)".contains("group_weights") && "\($0)".contains("GROUP=WEIGHT"), "\($0)")
     }

@@ -287,6 +287,9 @@ public final class HomoInterpTrainer {
     case .full:
       aeOptimizer.learningRate = options.learningRate
       spread = try autoencoderStep(x, z, &losses, rng: &rng, full: true)
+    case .decoderPolish:
+      aeOptimizer.learningRate = options.decoderPolishLearningRate(at: s)
+      spread = try decoderPolishStep(x, z, &losses)
     }
     step += 1
     var warning: String?
@@ -470,6 +473,44 @@ public final class HomoInterpTrainer {
     try total.backward()
     aeOptimizer.step()
     if generatorStep { interpolatorOptimizer.step() }
+    return spread
+  }
+
+  /// One step of the decoder polish: the decoder alone takes a step on the reconstruction
+  /// losses of the run (the encoder runs without gradients, so it, the interpolator, the
+  /// critic and the projection stay as they are). Returns the latent spread.
+  func decoderPolishStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float]) throws -> Float {
+    let w = options.weights
+    let (targetPerceptual, _) = try withoutGrad { try teacher.features(x) }
+    let f = try withoutGrad { try model.encoder(x) }
+    let spread = HomoInterpLosses.latentSpread(f)
+    let recon = try model.decoder(f)
+    let rec = mseLoss(recon, x)
+    var total = rec * w.reconstruction
+    losses["reconstruction"] = rec.item
+    if w.perceptual > 0 {
+      let (perceptual, _) = try teacher.features(recon)
+      var perc = Tensor(0)
+      for (a, b) in zip(perceptual, targetPerceptual) { perc = perc + mseLoss(a, b) }
+      perc = perc / Float(max(1, perceptual.count))
+      losses["perceptual"] = perc.item
+      total = total + perc * w.perceptual
+    }
+    if w.reconstructionAttribute > 0, let classifier {
+      let loss = bceWithLogitsLoss(try classifier.logits(recon), z)
+      losses["reconstruction_attribute"] = loss.item
+      total = total + loss * w.reconstructionAttribute
+    }
+    if w.reconstructionGradient > 0 {
+      let loss = try HomoInterpLosses.gradientDifference(recon, x)
+      losses["reconstruction_gradient"] = loss.item
+      total = total + loss * w.reconstructionGradient
+    }
+    losses["latent_spread"] = spread
+    try checkFinite(losses)
+    aeOptimizer.zeroGrad()
+    try total.backward()
+    aeOptimizer.step()
     return spread
   }
 

@@ -111,6 +111,15 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   /// The checkpoint whose weights a run started from (nil: He init) and its step there.
   public var initialWeights: String?
   public var initialWeightsStep: Int?
+  /// The last steps of the run that polish the decoder alone (nil or 0: none): the encoder,
+  /// interpolator, critic and projection are fixed, so the latent space and every edit in
+  /// it stay as trained, and the decoder learns to render them closer to the faces
+  /// (reconstruction, perceptual, reconstruction-gradient and reconstruction-attribute
+  /// losses) at a learning rate falling along a cosine to 0. It stands in for the
+  /// reference's pretrained decoder, as the warm-up does for the start of a run.
+  public var decoderPolishSteps: Int?
+  /// The polish's starting learning rate (nil: `learningRate`).
+  public var decoderPolishLearningRate: Float?
   /// Relative latent spread under which a collapse warning is raised.
   public var collapseThreshold: Float = 0.1
   /// Geometric jitter of the training images (nil: none).
@@ -141,6 +150,14 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
       ("reconstruction-attribute", w.reconstructionAttribute), ("reconstruction-gradient", w.reconstructionGradient),
     ] where !(v.isFinite && v >= 0) {
       throw HomoInterpError.badTraining("loss weight \(name) must be finite and ≥ 0, got \(v)")
+    }
+    guard (decoderPolishSteps ?? 0) >= 0, (decoderPolishLearningRate ?? 1) > 0, (decoderPolishLearningRate ?? 1).isFinite else {
+      throw HomoInterpError.badTraining(
+        "decoder polish: steps must be ≥ 0 (got \(decoderPolishSteps ?? 0)) and its learning rate > 0 (got \(decoderPolishLearningRate ?? 0))")
+    }
+    guard (decoderPolishSteps ?? 0) <= steps - classifierSteps - warmupSteps || (decoderPolishSteps ?? 0) == 0 else {
+      throw HomoInterpError.badTraining(
+        "decoder polish of \(decoderPolishSteps ?? 0) steps does not fit after the classifier (\(classifierSteps)) and warm-up (\(warmupSteps)) in \(steps) steps")
     }
     guard (classifierGrid ?? 1) >= 1 else { throw HomoInterpError.badTraining("classifier grid must be ≥ 1, got \(classifierGrid ?? 1)") }
     guard (0...1).contains(singleGroupProbability) else { throw HomoInterpError.badTraining("single-group probability must be in 0...1") }
@@ -191,7 +208,17 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   public func phase(at s: Int) -> HomoInterpPhase {
     if s < classifierSteps { return .classifier }
     if s < classifierSteps + warmupSteps { return .warmup }
+    if let polish = decoderPolishSteps, polish > 0, s >= steps - polish { return .decoderPolish }
     return .full
+  }
+
+  /// The decoder polish's learning rate at step `s` (0-based): from
+  /// `decoderPolishLearningRate` at its first step along a half cosine towards 0 at the
+  /// run's end. A function of the step alone, so a resumed polish continues exactly.
+  public func decoderPolishLearningRate(at s: Int) -> Float {
+    let polish = max(1, decoderPolishSteps ?? 1)
+    let progress = min(1, max(0, Double(s - (steps - polish)) / Double(polish)))
+    return (decoderPolishLearningRate ?? learningRate) * Float(0.5 * (1 + cos(Double.pi * progress)))
   }
 }
 
@@ -203,6 +230,9 @@ public enum HomoInterpPhase: String, Codable, Sendable {
   case warmup
   /// All losses of DESIGN.md §2.
   case full
+  /// The decoder alone learns to reconstruct from the fixed encoder's latents
+  /// (`HomoInterpTrainingOptions.decoderPolishSteps`).
+  case decoderPolish = "decoder-polish"
 }
 
 /// What the trainer reports after each step.

@@ -99,6 +99,13 @@ enum HomoInterpTrainStage {
           return nil
         }),
       ParameterSpec(
+        "decoder_polish", .int, default: .int(0),
+        "The run's last N steps train the decoder alone (encoder, interpolator and critic fixed, so edits stay as trained) on the reconstruction losses, at a rate falling along a cosine to 0; 0 = none.",
+        check: atLeast(0)),
+      ParameterSpec(
+        "decoder_polish_lr", .double, default: .double(0), "Starting learning rate of the decoder polish (0 = `lr`).",
+        check: nonNegative),
+      ParameterSpec(
         "init_from", .string, default: .string(""),
         "Checkpoint whose weights a new run starts from instead of He init (size, width, poolings must match it; optimisers and classifier start afresh; usually with warmup 0)."),
       ParameterSpec("jitter", .bool, default: .bool(true), "Jitter training faces (small shifts, zoom and rotation)."),
@@ -192,6 +199,10 @@ enum HomoInterpTrainStage {
     options.singleGroupProbability = context.double("single_group")
     options.fullStrengthProbability = context.double("full_strength")
     options.groupWeights = try? HomoInterpTrainingOptions.parseGroupWeights(context.string("group_weights"))  // checked above
+    let polish = context.int("decoder_polish")
+    options.decoderPolishSteps = polish > 0 ? polish : nil
+    let polishRate = context.double("decoder_polish_lr")
+    options.decoderPolishLearningRate = polishRate > 0 ? Float(polishRate) : nil
     options.jitter = context.bool("jitter")
     if !context.string("teacher").isEmpty { options.teacherVGG19 = context.url("teacher").path }
     for lambda in lambdas { options.weights[keyPath: lambda.keyPath] = Float(context.double(lambda.name)) }
