@@ -37,9 +37,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(
     help: "Start a new run from this checkpoint's weights (a training or an exported one, e.g. Fixtures/models/homointerp-demo.safetensors) instead of He init; optimisers and the classifier start afresh. --size, --width and --poolings default to its own."
   ) var initFrom: String?
-  @Option(help: "Checkpoint every K steps.") var checkpointEvery: Int = 500
-  @Option(help: "Sample sheet every K steps (0: never).") var sampleEvery: Int = 500
-  @Option(help: "Print a progress line every K steps.") var logEvery: Int = 10
+  @Option(help: "Checkpoint every K steps (default 500; with --resume, the run's).") var checkpointEvery: Int?
+  @Option(help: "Sample sheet every K steps, 0: never (default 500; with --resume, the run's).") var sampleEvery: Int?
+  @Option(help: "Print a progress line every K steps (default 10; with --resume, the run's).") var logEvery: Int?
   @Option(help: "Seed for weights, batches and strengths.") var seed: UInt64 = 1
   @Option(help: "Adam learning rate (default 2e-4).") var lr: Float?
   @Option(help: "Interpolator steps once every N critic steps (default 5).") var nCritic: Int?
@@ -176,12 +176,21 @@ struct TrainHomoInterpCommand: ParsableCommand {
         + "\(m.parameterCount) parameters, \(m.config.groups.count) groups; teacher: \(trainer.teacher.description); "
         + "\(trainer.data.records.count) training faces")
     fflush(stdout)
+    // A resumed run keeps the intervals it was started with unless told otherwise.
+    let recorded = resume ? try HomoInterpModel.readInfo(HomoInterpModel.checkpointPaths(checkpoint).metadata).metadata : [:]
+    func interval(_ given: Int?, _ key: String, _ fallback: Int) -> Int { given ?? recorded[key].flatMap { Int($0) } ?? fallback }
+    let checkpointEvery = interval(self.checkpointEvery, "checkpoint_every", 500)
+    let sampleEvery = interval(self.sampleEvery, "sample_every", 500)
+    let logEvery = interval(self.logEvery, "log_every", 10)
+    if resume {
+      print("intervals: checkpoint every \(checkpointEvery), sample sheet every \(sampleEvery), progress every \(logEvery) steps")
+    }
     let start = Date()
     let first = trainer.step
     var window: [Double] = []
     try trainer.run(
       checkpoint: checkpoint, checkpointEvery: checkpointEvery, sampleDirectory: outURL.appendingPathComponent("samples"),
-      sampleEvery: sampleEvery
+      sampleEvery: sampleEvery, extraMetadata: ["log_every": String(logEvery)]
     ) { report in
       window.append(report.seconds)
       if window.count > 50 { window.removeFirst() }

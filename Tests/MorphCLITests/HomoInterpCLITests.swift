@@ -83,6 +83,11 @@ final class HomoInterpCLITests: XCTestCase {
         + ["--data", "faces", "--batch", "2", "--steps", "3", "--classifier-steps", "1", "--sample-every", "0"])
     XCTAssertEqual(polished.status, 0, polished.stdout + polished.stderr)
     XCTAssertTrue(polished.stdout.contains("step 2/3 [full]") && polished.stdout.contains("step 3/3 [decoder-polish]"), polished.stdout)
+    // A resume keeps the run's intervals (here sample sheets never, progress every step).
+    let longer = try morph(["train", "homointerp", "--out", "polished", "--resume", "--data", "faces", "--steps", "4"])
+    XCTAssertEqual(longer.status, 0, longer.stdout + longer.stderr)
+    XCTAssertTrue(longer.stdout.contains("intervals: checkpoint every 500, sample sheet every 0, progress every 1 steps"), longer.stdout)
+    XCTAssertTrue(longer.stdout.contains("step 4/4 [decoder-polish]"), longer.stdout)
     let wide = try morph(["train", "homointerp", "--out", "wide", "--init-from", "models/m.safetensors", "--decoder-min-channels", "8"] + tiny)
     XCTAssertEqual(wide.status, 0, wide.stdout + wide.stderr)
     XCTAssertTrue(wide.stdout.contains("decoder ≥ 8 channels"), wide.stdout)

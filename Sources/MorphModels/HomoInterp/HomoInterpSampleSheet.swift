@@ -46,20 +46,25 @@ extension HomoInterpTrainer {
   /// Trains until `options.steps`, writing a checkpoint to `checkpoint` every
   /// `checkpointEvery` steps and at the end, and `samples/step-NNNNNN.png` every
   /// `sampleEvery` steps (0: never). A NaN/Inf loss throws `HomoInterpError.nonFinite`,
-  /// leaving the last good checkpoint in place.
+  /// leaving the last good checkpoint in place. The two intervals, and `extraMetadata`, are
+  /// stored in the checkpoint's metadata (`checkpoint_every`, `sample_every`), so a resume can
+  /// keep them (`recordedIntervals`).
   public func run(
-    checkpoint: URL, checkpointEvery: Int, sampleDirectory: URL?, sampleEvery: Int,
+    checkpoint: URL, checkpointEvery: Int, sampleDirectory: URL?, sampleEvery: Int, extraMetadata: [String: String] = [:],
     onStep: (HomoInterpStepReport) -> Void
   ) throws {
+    var metadata = extraMetadata
+    metadata["checkpoint_every"] = String(checkpointEvery)
+    metadata["sample_every"] = String(sampleEvery)
     if pendingClassifierSteps > 0 {
       try retrainClassifier(onStep: onStep)
-      try saveCheckpoint(to: checkpoint)
+      try saveCheckpoint(to: checkpoint, extraMetadata: metadata)
     }
     while step < options.steps {
       let report = try trainStep()
       onStep(report)
       if checkpointEvery > 0 && step % checkpointEvery == 0 || step == options.steps {
-        try saveCheckpoint(to: checkpoint)
+        try saveCheckpoint(to: checkpoint, extraMetadata: metadata)
       }
       if let dir = sampleDirectory, sampleEvery > 0, step % sampleEvery == 0 || step == options.steps,
         options.phase(at: step - 1) != .classifier
