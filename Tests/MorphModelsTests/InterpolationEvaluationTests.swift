@@ -190,7 +190,7 @@ final class InterpolationEvaluationTests: XCTestCase {
     let hair = try XCTUnwrap(lines.first { $0.hasPrefix("hair_color") }, text)
     XCTAssertEqual(
       hair.split(separator: " ", omittingEmptySubsequences: true).map(String.init),
-      ["hair_color", "29", "0.621", "0.828", "0.517", "0.931", "0.673", "Young", "0.07", "/", "Black_Hair", "0.31"])
+      ["hair_color", "29", "0.552", "0.897", "0.517", "0.931", "0.663", "Bangs", "0.03", "/", "Black_Hair", "0.44"])
     XCTAssertEqual(EvalReportWriter.groupSummary(report, method: "no-such-method"), "")
   }
 }
