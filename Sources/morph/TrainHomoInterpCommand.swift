@@ -33,6 +33,13 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Flag(
     help: "Let each interpolator branch see the source latent beside the reference − source difference (default: the difference alone, as the reference). With --init-from, the checkpoint's branches gain zero weights for it, so the run starts from what the checkpoint computes."
   ) var interpolatorContext = false
+  @Flag(
+    help: "Give each interpolator branch a term pooled over the whole latent: a 1×1 convolution of the mean of its first layer's features, added at every cell (default: none, as the reference). With --init-from, the checkpoint's branches gain it with zero weights, so the run starts from what the checkpoint computes."
+  ) var interpolatorGlobal = false
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Full steps train only the critic and the interpolator: the encoder, decoder and projection stay as they are, and so do the reconstructions (default: off; with --resume, the run's)."
+  ) var freezeAutoencoder: Bool?
   @Flag(help: "Continue from OUT/homointerp.safetensors.") var resume = false
   @Option(
     help: "Start a new run from this checkpoint's weights (a training or an exported one, e.g. Fixtures/models/homointerp-demo.safetensors) instead of He init; optimisers and the classifier start afresh. --size, --width and --poolings default to its own."
@@ -97,6 +104,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if resume && interpolatorContext {
       throw ValidationError("--interpolator-context fixes a new run's interpolator; --resume keeps the checkpoint's")
     }
+    if resume && interpolatorGlobal {
+      throw ValidationError("--interpolator-global fixes a new run's interpolator; --resume keeps the checkpoint's")
+    }
     _ = try parsedDilations()
     if let groupWeights {
       do { _ = try HomoInterpTrainingOptions.parseGroupWeights(groupWeights) } catch HomoInterpError.badTraining(let message) {
@@ -147,7 +157,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     let config = HomoInterpConfig(
       imageSize: size, width: width, poolings: poolings, groups: AttributeGroup.defaultGroups,
       decoderMinChannels: decoderMinChannels, interpolatorDilations: try parsedDilations(),
-      interpolatorContext: interpolatorContext ? true : nil)
+      interpolatorContext: interpolatorContext ? true : nil, interpolatorGlobal: interpolatorGlobal ? true : nil)
     try config.validate()
     let trainer: HomoInterpTrainer
     if resume {
@@ -225,6 +235,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let collapseThreshold { o.collapseThreshold = collapseThreshold }
     if let decoderPolish { o.decoderPolishSteps = decoderPolish }
     if let decoderPolishLr { o.decoderPolishLearningRate = decoderPolishLr }
+    if let freezeAutoencoder { o.autoencoderFrozen = freezeAutoencoder }
     if let lambdaRec { o.weights.reconstruction = lambdaRec }
     if let lambdaPerceptual { o.weights.perceptual = lambdaPerceptual }
     if let lambdaProjection { o.weights.projection = lambdaProjection }

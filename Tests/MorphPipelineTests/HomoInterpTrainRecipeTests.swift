@@ -57,18 +57,21 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     _ = try await run([
       "steps=3", "train.decoder_polish=1", "train.decoder_polish_lr=1e-3", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5",
       "train.group_weights=expression=3", "train.decoder_min_channels=8", "train.interpolator_dilations=1, 2, 4", "train.interpolator_context=true",
+      "train.interpolator_global=true", "train.freeze_autoencoder=true",
     ])
     let tuned = try HomoInterpModel.readInfo(folder.appendingPathComponent("models/tuned.json"))
     XCTAssertEqual(tuned.step, 3)
     XCTAssertEqual(tuned.config.decoderMinChannels, 8)
     XCTAssertEqual(tuned.config.interpolatorDilations, [1, 2, 4])
     XCTAssertEqual(tuned.config.interpolatorContext, true)
+    XCTAssertEqual(tuned.config.interpolatorGlobal, true)
     XCTAssertNil(trained.config.interpolatorContext)
     XCTAssertNil(trained.config.decoderMinChannels)
     XCTAssertNil(trained.config.interpolatorDilations)
     let options = try JSONDecoder().decode(HomoInterpTrainingOptions.self, from: Data((tuned.metadata["options"] ?? "").utf8))
     XCTAssertEqual(options.initialWeights, checkpoint.path)
     XCTAssertEqual(options.initialWeightsStep, 6)
+    XCTAssertTrue(options.autoencoderFrozen)
     XCTAssertEqual(options.fullStrengthProbability, 0.5)
     XCTAssertEqual(options.groupWeights, ["expression": 3])
     XCTAssertEqual(options.decoderPolishSteps, 1)

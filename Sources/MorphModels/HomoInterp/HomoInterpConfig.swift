@@ -28,10 +28,17 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
   /// what the reference has that the source lacks, not where the source's own hair or skin
   /// is: recolouring a head of hair whose shape the reference does not share needs both.
   public var interpolatorContext: Bool?
+  /// Whether each interpolator branch pools its first layer's features over the whole latent
+  /// and adds a learned 1×1 map of that mean back at every cell (nil or false: not, as the
+  /// reference). A 3×3 branch sees 7×7 cells of a 16×16 latent: where the source has hair
+  /// and the reference has none, nothing it sees says which colour the reference's hair is.
+  /// The pooled term carries the change the branch sees where both have hair to every cell.
+  public var interpolatorGlobal: Bool?
 
   public init(
     imageSize: Int, width: Double, poolings: Int, groups: [AttributeGroup], projectionChannels: Int? = nil,
-    decoderMinChannels: Int? = nil, interpolatorDilations: [Int]? = nil, interpolatorContext: Bool? = nil
+    decoderMinChannels: Int? = nil, interpolatorDilations: [Int]? = nil, interpolatorContext: Bool? = nil,
+    interpolatorGlobal: Bool? = nil
   ) {
     self.imageSize = imageSize
     self.width = width
@@ -41,6 +48,7 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
     self.decoderMinChannels = decoderMinChannels
     self.interpolatorDilations = interpolatorDilations
     self.interpolatorContext = interpolatorContext
+    self.interpolatorGlobal = interpolatorGlobal
   }
 
   /// The reference's branch convolutions, undilated.
@@ -63,6 +71,9 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 
   /// Whether the branches see the source latent beside the difference.
   public var branchesSeeSource: Bool { interpolatorContext ?? false }
+
+  /// Whether the branches add a pooled, whole-latent term to their first layer's features.
+  public var branchesPoolGlobally: Bool { interpolatorGlobal ?? false }
 
   /// Input channels of each branch's first convolution.
   public var branchInputChannels: Int { branchesSeeSource ? 2 * latentChannels : latentChannels }
@@ -118,7 +129,8 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 
 extension HomoInterpConfig {
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case imageSize, width, poolings, groups, projectionChannels, decoderMinChannels, interpolatorDilations, interpolatorContext
+    case imageSize, width, poolings, groups, projectionChannels, decoderMinChannels, interpolatorDilations, interpolatorContext,
+      interpolatorGlobal
   }
 
   private struct AnyKey: CodingKey {
@@ -147,7 +159,8 @@ extension HomoInterpConfig {
       projectionChannels: try c.decodeIfPresent(Int.self, forKey: .projectionChannels),
       decoderMinChannels: try c.decodeIfPresent(Int.self, forKey: .decoderMinChannels),
       interpolatorDilations: try c.decodeIfPresent([Int].self, forKey: .interpolatorDilations),
-      interpolatorContext: try c.decodeIfPresent(Bool.self, forKey: .interpolatorContext))
+      interpolatorContext: try c.decodeIfPresent(Bool.self, forKey: .interpolatorContext),
+      interpolatorGlobal: try c.decodeIfPresent(Bool.self, forKey: .interpolatorGlobal))
   }
 }
 
@@ -159,7 +172,9 @@ extension HomoInterpConfig: CustomStringConvertible {
     interpolatorDilations.map { "interpolator dilations \($0.map(String.init).joined(separator: ",")), " } ?? ""
   }
   /// "branches see the source, " when they do, else "": for summaries.
-  public var interpolatorContextSummary: String { branchesSeeSource ? "branches see the source, " : "" }
+  public var interpolatorContextSummary: String {
+    (branchesSeeSource ? "branches see the source, " : "") + (branchesPoolGlobally ? "branches pool globally, " : "")
+  }
 
   public var description: String {
     "\(imageSize) px, width \(width), \(poolings) poolings, projection \(projectionChannels.map(String.init) ?? "latent"), "

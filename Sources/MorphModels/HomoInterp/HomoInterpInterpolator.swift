@@ -5,8 +5,13 @@ import MorphTensor
 /// conv3×3 → ReLU → conv3×3 → ReLU → conv3×3 at latent width (dilated as
 /// `config.branchDilations` says): `F = F_a + Σ_i v_i · T_i(F_b − F_a)`, or with
 /// `config.branchesSeeSource` `F = F_a + Σ_i v_i · T_i([F_b − F_a, F_a])` (channels joined).
+/// With `config.branchesPoolGlobally` each branch adds `G_i(mean_cells(h))` at every cell to its
+/// first layer's features `h` (`G_i` a 1×1 convolution, `globals.i`).
 public final class HomoInterpInterpolator: Module {
   public let branches: ModuleList
+  /// One 1×1 convolution per branch over the branch's pooled first-layer features (nil
+  /// unless `config.branchesPoolGlobally`).
+  public let globals: ModuleList?
   public let config: HomoInterpConfig
   public var isTraining = true
 
@@ -22,10 +27,15 @@ public final class HomoInterpInterpolator: Module {
           Conv2d(c, c, kernelSize: 3, padding: d[2], dilation: d[2], rng: &rng),
         ])
       })
+    globals =
+      config.branchesPoolGlobally
+      ? ModuleList((0...config.groups.count).map { _ in Conv2d(c, c, kernelSize: 1, rng: &rng) }) : nil
   }
 
   public var localParameters: [(name: String, tensor: Tensor)] { [] }
-  public var children: [(name: String, module: any Module)] { [("branches", branches)] }
+  public var children: [(name: String, module: any Module)] {
+    [("branches", branches)] + (globals.map { [("globals", $0 as any Module)] } ?? [])
+  }
 
   /// Number of strengths a call takes: one per group plus the residual branch.
   public var branchCount: Int { config.groups.count + 1 }
@@ -47,8 +57,16 @@ public final class HomoInterpInterpolator: Module {
       if column.allSatisfy({ $0 == 0 }) && !strengths.requiresGrad { continue }
       guard let branch = branches.modules[k] as? Sequential else { continue }
       let v = strengths.narrow(axis: 1, start: k, length: 1).reshape([n, 1, 1, 1])
-      out = out + v * (try branch(input))
+      out = out + v * (try run(branch, k, input))
     }
     return out
+  }
+
+  /// Branch `k` on `input`: its layers in order, or with a pooled term after the first ReLU.
+  private func run(_ branch: Sequential, _ k: Int, _ input: Tensor) throws -> Tensor {
+    guard let globals, let pool = globals.modules[k] as? Conv2d, branch.layers.count > 2 else { return try branch(input) }
+    let h = try Sequential(Array(branch.layers[0..<2]))(input)
+    let pooled = try pool(h.mean(axes: [2, 3], keepDims: true))
+    return try Sequential(Array(branch.layers[2...]))(h + pooled)
   }
 }

@@ -48,7 +48,8 @@ public final class HomoInterpTrainer {
   /// that a larger `decoderMinChannels` widens its decoder first (`widenedDecoder`), other
   /// `interpolatorDilations` re-dilate its interpolator (`withInterpolatorDilations`),
   /// `interpolatorContext` true lets its branches see the source (`withInterpolatorSeeingSource`),
-  /// and nil (or false) keeps the checkpoint's in all three.
+  /// `interpolatorGlobal` true adds pooled terms to them (`withInterpolatorPoolingGlobally`),
+  /// and nil (or false) keeps the checkpoint's in all four.
   public convenience init(config: HomoInterpConfig, data: HomoInterpData, options: HomoInterpTrainingOptions, initialWeights url: URL) throws {
     var (model, info, _) = try HomoInterpModel.loadCheckpoint(from: url)
     try Self.checkShape(of: config, against: model.config, checkpoint: url)
@@ -69,6 +70,11 @@ public final class HomoInterpTrainer {
     } else {
       // Unasked (or asked off, which cannot take trained source weights away): the model's own.
       config.interpolatorContext = model.config.interpolatorContext
+    }
+    if config.interpolatorGlobal == true {
+      model = try model.withInterpolatorPoolingGlobally()
+    } else {
+      config.interpolatorGlobal = model.config.interpolatorGlobal
     }
     var options = options
     options.initialWeights = HomoInterpModel.checkpointPaths(url).weights.path
@@ -377,8 +383,9 @@ public final class HomoInterpTrainer {
   func autoencoderStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float], rng: inout RandomGenerator, full: Bool) throws -> Float {
     let w = options.weights
     let n = x.shape[0]
+    let frozen = full && options.autoencoderFrozen
     let (targetPerceptual, targetDeep) = try withoutGrad { try teacher.features(x) }
-    let f = try model.encoder(x)
+    let f = frozen ? try withoutGrad { try model.encoder(x) } : try model.encoder(x)
     let spread = HomoInterpLosses.latentSpread(f)
     var total: Tensor
     var generatorStep = false
@@ -420,7 +427,7 @@ public final class HomoInterpTrainer {
         let all = try model.interpolator(source: fa, reference: fa.indexSelect(perm), strengths: ones)
         extraLosses.append(("interpolate_all", w.interpolateAll, mseLoss(all, fd.indexSelect(perm))))
         if w.pixelAttribute > 0 {
-          if options.pixelAttributeTrainsDecoder {
+          if options.pixelAttributeTrainsDecoder && !frozen {
             decodedInput = Tensor.concat([f, fi], axis: 0)
           } else {
             // The decoder's weights take no step from this loss: it judges the interpolator's
@@ -433,6 +440,12 @@ public final class HomoInterpTrainer {
           }
         }
       }
+    }
+    if frozen {
+      // Encoder, decoder and projection stay as they are: only the interpolator's losses
+      // take a step, and the reconstruction is not computed at all.
+      try interpolatorOnlyStep(extraLosses, &losses, spread: spread)
+      return spread
     }
     let decoded = try model.decoder(decodedInput)
     let recon = decodedInput.shape[0] == n ? decoded : decoded.narrow(axis: 0, start: 0, length: n)
@@ -474,6 +487,23 @@ public final class HomoInterpTrainer {
     aeOptimizer.step()
     if generatorStep { interpolatorOptimizer.step() }
     return spread
+  }
+
+  /// The interpolator's step of a full step with the autoencoder frozen: its edit losses
+  /// (none on a step where it does not train) and nothing else.
+  func interpolatorOnlyStep(_ extraLosses: [(String, Float, Tensor)], _ losses: inout [String: Float], spread: Float) throws {
+    defer { setCriticTrainable(true) }
+    losses["latent_spread"] = spread
+    guard var total = extraLosses.first.map({ $0.2 * $0.1 }) else { return }
+    losses[extraLosses[0].0] = extraLosses[0].2.item
+    for (name, weight, loss) in extraLosses.dropFirst() {
+      losses[name] = loss.item
+      total = total + loss * weight
+    }
+    try checkFinite(losses)
+    interpolatorOptimizer.zeroGrad()
+    try total.backward()
+    interpolatorOptimizer.step()
   }
 
   /// One step of the decoder polish: the decoder alone takes a step on the reconstruction

@@ -120,6 +120,15 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   public var decoderPolishSteps: Int?
   /// The polish's starting learning rate (nil: `learningRate`).
   public var decoderPolishLearningRate: Float?
+  /// Whether full steps leave the encoder, decoder and projection as they are (nil or false:
+  /// they train): only the critic and the interpolator learn, so a trained model's latent
+  /// space and reconstructions stay exactly as they were while its edits are trained further.
+  public var autoencoderFrozen: Bool {
+    get { freezeAutoencoder ?? false }
+    set { freezeAutoencoder = newValue ? true : nil }
+  }
+  /// Stored form of `autoencoderFrozen` (absent in runs from before the option).
+  public var freezeAutoencoder: Bool?
   /// Relative latent spread under which a collapse warning is raised.
   public var collapseThreshold: Float = 0.1
   /// Geometric jitter of the training images (nil: none).

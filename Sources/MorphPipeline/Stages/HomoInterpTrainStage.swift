@@ -61,6 +61,12 @@ enum HomoInterpTrainStage {
       ParameterSpec(
         "interpolator_context", .bool, default: .bool(false),
         "Let each interpolator branch see the source latent beside the difference (false = the difference alone, as the reference; with init_from, false keeps the checkpoint's and true adds zero weights for the source)."),
+      ParameterSpec(
+        "interpolator_global", .bool, default: .bool(false),
+        "Give each interpolator branch a term pooled over the whole latent (false = none, as the reference; with init_from, false keeps the checkpoint's and true adds it with zero weights)."),
+      ParameterSpec(
+        "freeze_autoencoder", .bool, default: .bool(false),
+        "Full steps train only the critic and the interpolator: encoder, decoder and projection (and so the reconstructions) stay as they are."),
       ParameterSpec("groups", .string, default: .string(""), "Attribute groups to train, comma-separated (empty = the nine defaults)."),
       ParameterSpec("seed", .int, default: .int(1), "Seed for weights, batches and strengths.", check: atLeast(0)),
       ParameterSpec("lr", .double, default: .double(2e-4), "Adam learning rate.", check: { v in (v.doubleValue ?? 0) > 0 ? nil : "must be > 0" }),
@@ -125,7 +131,8 @@ enum HomoInterpTrainStage {
       imageSize: context.int("size"), width: context.double("width"), poolings: context.int("poolings"), groups: groups,
       decoderMinChannels: minChannels > 0 ? minChannels : nil,
       interpolatorDilations: dilations.isEmpty ? nil : dilations,
-      interpolatorContext: context.bool("interpolator_context") ? true : nil)
+      interpolatorContext: context.bool("interpolator_context") ? true : nil,
+      interpolatorGlobal: context.bool("interpolator_global") ? true : nil)
     do { try config.validate() } catch { throw PipelineError.stage(stage: context.stageID, message: "\(error)") }
     let checkpoint = context.url("checkpoint").standardizedFileURL
     let resume = context.bool("resume"), logEvery = context.int("log_every")
@@ -203,6 +210,7 @@ enum HomoInterpTrainStage {
     options.decoderPolishSteps = polish > 0 ? polish : nil
     let polishRate = context.double("decoder_polish_lr")
     options.decoderPolishLearningRate = polishRate > 0 ? Float(polishRate) : nil
+    options.autoencoderFrozen = context.bool("freeze_autoencoder")
     options.jitter = context.bool("jitter")
     if !context.string("teacher").isEmpty { options.teacherVGG19 = context.url("teacher").path }
     for lambda in lambdas { options.weights[keyPath: lambda.keyPath] = Float(context.double(lambda.name)) }
