@@ -32,15 +32,21 @@ public struct ChangeMask: Sendable, Equatable {
     self.feather = feather
   }
 
-  /// Throws unless `0 ≤ low < high ≤ 1` and both radii are in 0…0.5.
+  /// What is wrong with the thresholds (nil unless `0 ≤ low < high ≤ 1` fails).
+  public var thresholdProblem: String? {
+    low >= 0 && high <= 1 && low < high
+      ? nil : "change mask: thresholds must satisfy 0 ≤ low < high ≤ 1, got \(low) and \(high)"
+  }
+
+  /// What is wrong with the radii (nil unless one is outside 0…0.5).
+  public var radiusProblem: String? {
+    [smoothing, grow, feather].allSatisfy({ (0...0.5).contains($0) })
+      ? nil : "change mask: radii must be fractions of the width in 0…0.5, got \(smoothing), \(grow) and \(feather)"
+  }
+
+  /// Throws unless `0 ≤ low < high ≤ 1` and all three radii are in 0…0.5.
   public func validate() throws {
-    guard low >= 0, high <= 1, low < high else {
-      throw ImagingError.invalidArgument("change mask: thresholds must satisfy 0 ≤ low < high ≤ 1, got \(low) and \(high)")
-    }
-    guard [smoothing, grow, feather].allSatisfy({ (0...0.5).contains($0) }) else {
-      throw ImagingError.invalidArgument(
-        "change mask: radii must be fractions of the width in 0…0.5, got \(smoothing), \(grow) and \(feather)")
-    }
+    if let problem = thresholdProblem ?? radiusProblem { throw ImagingError.invalidArgument(problem) }
   }
 
   /// The mask (width × height values, row-major) of the change from `reconstruction` to

@@ -22,9 +22,7 @@ struct ChangeMaskOptions: ParsableArguments {
   }
 
   func validate() throws {
-    do { try mask.validate() } catch {
-      let flags = maskLow >= maskHigh || maskLow < 0 || maskHigh > 1 ? "--mask-low/--mask-high" : "--mask-smoothing/--mask-grow/--mask-feather"
-      throw ValidationError("\(flags): \(error)")
-    }
+    if let problem = mask.thresholdProblem { throw ValidationError("--mask-low/--mask-high: \(problem)") }
+    if let problem = mask.radiusProblem { throw ValidationError("--mask-smoothing/--mask-grow/--mask-feather: \(problem)") }
   }
 }

@@ -60,6 +60,13 @@ final class ChangeMaskTests: XCTestCase {
       XCTAssertTrue("\($0)".contains("2×2"), "\($0)")
     }
     XCTAssertThrowsError(try ChangeMask.compose(photo: [0, 0, 0], edited: [0, 0], mask: [1]))
+    XCTAssertNil(ChangeMask().thresholdProblem)
+    XCTAssertNil(ChangeMask().radiusProblem)
+    XCTAssertNotNil(ChangeMask(low: 0.2, high: 1.5).thresholdProblem)
+    XCTAssertNil(ChangeMask(low: 0.2, high: 1.5).radiusProblem, "each problem names its own fields")
+    XCTAssertNotNil(ChangeMask(feather: 0.7).radiusProblem)
+    XCTAssertNil(ChangeMask(feather: 0.7).thresholdProblem)
+    XCTAssertThrowsError(try ChangeMask(grow: -0.1).validate()) { XCTAssertTrue("\($0)".contains("radii"), "\($0)") }
   }
 
   func testDetailTransferMaskedShowsTheEditWhereItReachesAndThePhotoElsewhere() throws {
