@@ -27,11 +27,15 @@ struct EvalTeacherCommand: ParsableCommand {
     let audit = try HomoInterpTeacherAudit.measure(
       model: trainer.model, classifier: trainer.classifier, data: trainer.data, faces: faces)
     func column(_ values: [Double]?, _ a: Int) -> String { values.map { String(format: "%.3f", $0[a]) } ?? "—" }
+    func column(_ values: [Double?]?, _ a: Int) -> String { values?[a].map { String(format: "%.3f", $0) } ?? "—" }
     print("\(audit.faces) held-out faces; accuracy per attribute (label = parameter ≥ 0.5)")
-    print(tableLine("attribute", ["present", "classifier", "cls-recon", "critic"], cellWidth: 12))
+    print(
+      "edits: each face edited at strength 1 in one group towards the next face; cls-edit/critic-edit = share of the edits whose label differs that the judge reads as the reference's")
+    print(tableLine("attribute", ["present", "classifier", "cls-recon", "critic", "edits", "cls-edit", "critic-edit"], cellWidth: 12))
     for (a, name) in audit.attributes.enumerated() {
       let cells = [audit.baseRate, audit.classifierOnImages, audit.classifierOnReconstructions, audit.criticOnLatents]
-      print(tableLine(name, cells.map { column($0, a) }, cellWidth: 12))
+      let editCells = [audit.editsCounted.map { String($0[a]) } ?? "—", column(audit.classifierOnEdits, a), column(audit.criticOnEdits, a)]
+      print(tableLine(name, cells.map { column($0, a) } + editCells, cellWidth: 12))
     }
     if let json {
       let encoder = JSONEncoder()

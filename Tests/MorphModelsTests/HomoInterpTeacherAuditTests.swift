@@ -48,6 +48,28 @@ final class HomoInterpTeacherAuditTests: XCTestCase {
     }
     XCTAssertTrue(audit.baseRate.contains { $0 > 0 && $0 < 1 }, "the faces disagree on some attribute, so the check can fail")
 
+    // Edits: face i of each batch of 3 towards face i + 1 (cyclically), counted where the two
+    // labels differ; "always present" is right exactly when the reference has the attribute.
+    var differing = [Int](repeating: 0, count: 4), referencePresent = differing
+    for start in stride(from: 0, to: heldOut.count, by: 3) {
+      let batch = Array(heldOut[start..<min(heldOut.count, start + 3)])
+      guard batch.count > 1 else { continue }
+      for i in batch.indices {
+        let reference = batch[(i + 1) % batch.count]
+        for a in 0..<4 where (batch[i].targets[a] >= 0.5) != (reference.targets[a] >= 0.5) {
+          differing[a] += 1
+          if reference.targets[a] >= 0.5 { referencePresent[a] += 1 }
+        }
+      }
+    }
+    XCTAssertEqual(audit.editsCounted, differing)
+    XCTAssertTrue(differing.contains { $0 > 0 })
+    for a in 0..<4 where differing[a] > 0 {
+      let share = Double(referencePresent[a]) / Double(differing[a])
+      XCTAssertEqual(try XCTUnwrap(audit.classifierOnEdits?[a]), share, accuracy: 1e-12)
+      XCTAssertEqual(try XCTUnwrap(audit.criticOnEdits?[a]), 1 - share, accuracy: 1e-12)
+    }
+
     let limited = try HomoInterpTeacherAudit.measure(model: trainer.model, classifier: nil, data: data, faces: 2)
     XCTAssertEqual(limited.faces, 2)
     XCTAssertNil(limited.classifierOnImages)

@@ -20,6 +20,17 @@ public struct HomoInterpTeacherAudit: Codable, Sendable {
   public var classifierOnReconstructions: [Double]?
   /// Critic attribute-head accuracy on the encoder's latents.
   public var criticOnLatents: [Double]
+  /// Per attribute, among full-strength edits of its group towards a reference whose label
+  /// differs from the source's (each face edited towards the next held-out face): the share
+  /// the classifier reads as the reference's label on the decoded edit. Set against the
+  /// oracle's transfer of `morph eval interpolation`, it says whether the judge is satisfied
+  /// by edits the oracle rejects (a judge that is fooled cannot teach more). Nil without a
+  /// classifier, or (per attribute) when no pair differs in it.
+  public var classifierOnEdits: [Double?]?
+  /// The same share for the critic's attribute heads on the edited latents.
+  public var criticOnEdits: [Double?]?
+  /// Per attribute, the number of edits the two edit columns count.
+  public var editsCounted: [Int]?
 
   /// Scores `classifier` (when given) and `model`'s critic heads on up to `faces` held-out
   /// faces of `data`, in batches of `batchSize`.
@@ -32,6 +43,8 @@ public struct HomoInterpTeacherAudit: Codable, Sendable {
     let k = names.count
     var present = [Int](repeating: 0, count: k)
     var hitsImage = present, hitsRecon = present, hitsCritic = present
+    var edits = present, hitsEditClassifier = present, hitsEditCritic = present
+    let groupOf = data.groups.enumerated().flatMap { g, group in group.attributes.map { _ in g } }
     // Counts, per attribute, the faces whose label matches `probabilities` thresholded at 0.5.
     func tally(_ probabilities: Tensor, _ targets: [Float], _ hits: inout [Int]) {
       let p = probabilities.scalars
@@ -51,13 +64,35 @@ public struct HomoInterpTeacherAudit: Codable, Sendable {
         let recon = try model.decode(latents)
         tally(try withoutGrad { try classifier.logits(recon).sigmoid() }, targets, &hitsRecon)
       }
+      guard batch.count > 1 else { continue }
+      // Face i towards face i + 1 of the batch, one group at a time, at strength 1.
+      let next = (0..<batch.count).map { ($0 + 1) % batch.count }
+      let references = latents.indexSelect(next)
+      for g in data.groups.indices {
+        var strengths = [Float](repeating: 0, count: data.groups.count)
+        strengths[g] = 1
+        let edited = try model.interpolate(source: latents, reference: references, strengths: strengths)
+        let critic = try model.attributeProbabilities(edited).scalars
+        let judged = try classifier.map { c in try withoutGrad { try c.logits(try model.decode(edited)).sigmoid() }.scalars }
+        for i in 0..<batch.count {
+          for a in 0..<k where groupOf[a] == g {
+            let want = targets[next[i] * k + a] >= 0.5
+            guard want != (targets[i * k + a] >= 0.5) else { continue }
+            edits[a] += 1
+            if (critic[i * k + a] >= 0.5) == want { hitsEditCritic[a] += 1 }
+            if let judged, (judged[i * k + a] >= 0.5) == want { hitsEditClassifier[a] += 1 }
+          }
+        }
+      }
     }
     let n = Double(chosen.count)
     func share(_ counts: [Int]) -> [Double] { counts.map { Double($0) / n } }
+    func perEdit(_ hits: [Int]) -> [Double?] { zip(hits, edits).map { $1 > 0 ? Double($0) / Double($1) : nil } }
     return HomoInterpTeacherAudit(
       faces: chosen.count, attributes: names, baseRate: share(present),
       classifierOnImages: classifier == nil ? nil : share(hitsImage),
       classifierOnReconstructions: classifier == nil ? nil : share(hitsRecon),
-      criticOnLatents: share(hitsCritic))
+      criticOnLatents: share(hitsCritic), classifierOnEdits: classifier == nil ? nil : perEdit(hitsEditClassifier),
+      criticOnEdits: perEdit(hitsEditCritic), editsCounted: edits)
   }
 }
