@@ -7,7 +7,7 @@ import XCTest
 
 /// The decoder polish: the last steps of a run train the decoder alone.
 final class HomoInterpDecoderPolishTests: XCTestCase {
-  func polishOptions(steps: Int = 14, polish: Int = 10) -> HomoInterpTrainingOptions {
+  static func polishOptions(steps: Int = 14, polish: Int = 10) -> HomoInterpTrainingOptions {
     var options = HomoInterpTrainingOptions()
     options.steps = steps
     options.batchSize = 4
@@ -24,7 +24,7 @@ final class HomoInterpDecoderPolishTests: XCTestCase {
   }
 
   func testPhasesEndWithThePolishAndItsRateFallsAlongACosine() throws {
-    let o = polishOptions(steps: 14, polish: 10)
+    let o = Self.polishOptions(steps: 14, polish: 10)
     XCTAssertEqual((0..<14).map { o.phase(at: $0) }, [.classifier, .classifier, .warmup, .full] + Array(repeating: .decoderPolish, count: 10))
     XCTAssertEqual(o.decoderPolishLearningRate(at: 4), 1e-3, accuracy: 1e-9, "full rate at its first step")
     XCTAssertEqual(o.decoderPolishLearningRate(at: 9), 5e-4, accuracy: 1e-9, "half way: half")
@@ -38,14 +38,14 @@ final class HomoInterpDecoderPolishTests: XCTestCase {
   }
 
   func testAPolishThatDoesNotFitOrHasNoRateIsRefused() {
-    var long = polishOptions(steps: 14, polish: 12)
+    var long = Self.polishOptions(steps: 14, polish: 12)
     XCTAssertThrowsError(try long.validate()) { XCTAssertTrue("\($0)".contains("does not fit"), "\($0)") }
     long.decoderPolishSteps = 11
     XCTAssertNoThrow(try long.validate())
-    var rate = polishOptions()
+    var rate = Self.polishOptions()
     rate.decoderPolishLearningRate = 0
     XCTAssertThrowsError(try rate.validate()) { XCTAssertTrue("\($0)".contains("decoder polish"), "\($0)") }
-    var negative = polishOptions()
+    var negative = Self.polishOptions()
     negative.decoderPolishSteps = -1
     XCTAssertThrowsError(try negative.validate())
   }
@@ -53,7 +53,7 @@ final class HomoInterpDecoderPolishTests: XCTestCase {
   /// Polish steps lower the reconstruction losses and move the decoder only: the latents
   /// and every edit made in them are what the run trained.
   func testPolishTrainsTheDecoderAloneAndLowersReconstruction() throws {
-    let trainer = try HomoInterpTrainingTests.trainer(polishOptions(steps: 40, polish: 36))
+    let trainer = try HomoInterpTrainingTests.trainer(Self.polishOptions(steps: 40, polish: 36))
     for _ in 0..<4 { _ = try trainer.trainStep() }  // classifier, warm-up, one full step
     let m = trainer.model
     let fixed = [m.encoder.parameters, m.interpolator.parameters, m.critic.parameters, m.projection.parameters].map { $0.map(\.scalars) }
@@ -78,7 +78,7 @@ final class HomoInterpDecoderPolishTests: XCTestCase {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("polish-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }
     let url = dir.appendingPathComponent("ck.safetensors")
-    let a = try HomoInterpTrainingTests.trainer(polishOptions(steps: 12, polish: 6))
+    let a = try HomoInterpTrainingTests.trainer(Self.polishOptions(steps: 12, polish: 6))
     for _ in 0..<8 { _ = try a.trainStep() }  // two steps into the polish
     try a.saveCheckpoint(to: url)
     var expected: [[String: Float]] = []

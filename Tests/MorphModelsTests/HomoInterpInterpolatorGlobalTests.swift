@@ -28,25 +28,14 @@ final class HomoInterpInterpolatorGlobalTests: XCTestCase {
     }
     XCTAssertNil(model.stateDict()["interpolator.globals.0.weight"])
 
-    var rng = RandomGenerator(seed: 9)
-    let source = Tensor.rand([1, c, side, side], low: -1, high: 1, rng: &rng)
+    let (source, reference) = HomoInterpModelTests.spikedPair(model.config)
+    var rng = RandomGenerator(seed: 11)
     let other = Tensor.rand([1, c, side, side], low: -1, high: 1, rng: &rng)
     XCTAssertEqual(
       try pooled.interpolate(source: source, reference: other, strengths: [0.7, 0.3]).scalars,
       try model.interpolate(source: source, reference: other, strengths: [0.7, 0.3]).scalars)
-
-    var spiked = source.scalars
-    for ch in 0..<c { spiked[ch * side * side] += 2 }  // cell (0, 0)
-    let reference = Tensor(shape: source.shape, scalars: spiked)
     func change(_ m: HomoInterpModel, at cell: (Int, Int)) throws -> Float {
-      let moved = try m.interpolate(source: source, reference: reference, strengths: [1, 0]).scalars
-      let still = try m.interpolate(source: source, reference: source, strengths: [1, 0]).scalars
-      var worst: Float = 0
-      for ch in 0..<c {
-        let i = (ch * side + cell.0) * side + cell.1
-        worst = max(worst, abs(moved[i] - still[i]))
-      }
-      return worst
+      try HomoInterpModelTests.change(m, source: source, reference: reference, at: cell)
     }
     let far = (side - 1, side - 1)
     XCTAssertEqual(try change(pooled, at: far), 0, "zero pooled weights: still the plain branches' reach")
@@ -88,14 +77,8 @@ final class HomoInterpInterpolatorGlobalTests: XCTestCase {
   /// With the autoencoder frozen, full steps move the interpolator and the critic only, and
   /// report no reconstruction losses; the option survives a save and a resume.
   func testFrozenAutoencoderTrainsOnlyTheInterpolatorAndCritic() throws {
-    var options = HomoInterpTrainingOptions()
-    options.steps = 12
-    options.batchSize = 4
-    options.classifierSteps = 2
-    options.warmupSteps = 1
-    options.nCritic = 1
-    options.jitter = false
-    options.seed = 5
+    var options = HomoInterpDecoderPolishTests.polishOptions(steps: 12, polish: 0)
+    options.decoderPolishSteps = nil
     options.autoencoderFrozen = true
     let trainer = try HomoInterpTrainingTests.trainer(options)
     for _ in 0..<3 { _ = try trainer.trainStep() }  // classifier, warm-up

@@ -12,6 +12,32 @@ final class HomoInterpModelTests: XCTestCase {
     AttributeGroup(name: "age", attributes: ["Young"]),
   ]
 
+  /// A random source latent and the same latent with cell (0, 0) raised by 2 in every channel.
+  static func spikedPair(_ config: HomoInterpConfig) -> (source: Tensor, reference: Tensor) {
+    let (c, side) = (config.latentChannels, config.latentSide)
+    var rng = RandomGenerator(seed: 9)
+    let source = Tensor.rand([1, c, side, side], low: -1, high: 1, rng: &rng)
+    var spiked = source.scalars
+    for ch in 0..<c { spiked[ch * side * side] += 2 }
+    return (source, Tensor(shape: source.shape, scalars: spiked))
+  }
+
+  /// The largest change, over channels at `cell`, that moving the reference makes to the first
+  /// group's full-strength edit: nonzero only where the branch reads the changed cell.
+  static func change(_ m: HomoInterpModel, source: Tensor, reference: Tensor, at cell: (Int, Int)) throws -> Float {
+    let (c, side) = (m.config.latentChannels, m.config.latentSide)
+    var strengths = [Float](repeating: 0, count: m.config.groups.count)
+    strengths[0] = 1
+    let moved = try m.interpolate(source: source, reference: reference, strengths: strengths).scalars
+    let still = try m.interpolate(source: source, reference: source, strengths: strengths).scalars
+    var worst: Float = 0
+    for ch in 0..<c {
+      let i = (ch * side + cell.0) * side + cell.1
+      worst = max(worst, abs(moved[i] - still[i]))
+    }
+    return worst
+  }
+
   func images(_ n: Int, side: Int, seed: UInt64) -> Tensor {
     var rng = RandomGenerator(seed: seed)
     return Tensor.rand([n, 3, side, side], low: -1, high: 1, rng: &rng)
@@ -215,21 +241,9 @@ final class HomoInterpModelTests: XCTestCase {
     XCTAssertEqual(Set(before.keys), Set(after.keys))
     for (k, v) in before { XCTAssertEqual(after[k]?.scalars, v.scalars, k) }
 
-    let (c, side) = (model.config.latentChannels, model.config.latentSide)
-    var rng = RandomGenerator(seed: 9)
-    let source = Tensor.rand([1, c, side, side], low: -1, high: 1, rng: &rng)
-    var spiked = source.scalars
-    for ch in 0..<c { spiked[ch * side * side] += 2 }  // cell (0, 0)
-    let reference = Tensor(shape: source.shape, scalars: spiked)
+    let (source, reference) = Self.spikedPair(model.config)
     func change(_ m: HomoInterpModel, at cell: (Int, Int)) throws -> Float {
-      let moved = try m.interpolate(source: source, reference: reference, strengths: [1, 0]).scalars
-      let still = try m.interpolate(source: source, reference: source, strengths: [1, 0]).scalars
-      var worst: Float = 0
-      for ch in 0..<c {
-        let i = (ch * side + cell.0) * side + cell.1
-        worst = max(worst, abs(moved[i] - still[i]))
-      }
-      return worst
+      try Self.change(m, source: source, reference: reference, at: cell)
     }
     XCTAssertGreaterThan(try change(model, at: (2, 3)), 0)
     XCTAssertEqual(try change(model, at: (6, 6)), 0)
