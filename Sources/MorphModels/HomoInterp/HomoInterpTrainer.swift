@@ -384,7 +384,6 @@ public final class HomoInterpTrainer {
     let w = options.weights
     let n = x.shape[0]
     let frozen = full && options.autoencoderFrozen
-    let (targetPerceptual, targetDeep) = try withoutGrad { try teacher.features(x) }
     let f = frozen ? try withoutGrad { try model.encoder(x) } : try model.encoder(x)
     let spread = HomoInterpLosses.latentSpread(f)
     var total: Tensor
@@ -447,6 +446,8 @@ public final class HomoInterpTrainer {
       try interpolatorOnlyStep(extraLosses, &losses, spread: spread)
       return spread
     }
+    // The teacher's targets serve the reconstruction losses only, so a frozen step skips them.
+    let (targetPerceptual, targetDeep) = try withoutGrad { try teacher.features(x) }
     let decoded = try model.decoder(decodedInput)
     let recon = decodedInput.shape[0] == n ? decoded : decoded.narrow(axis: 0, start: 0, length: n)
     let rec = mseLoss(recon, x)
@@ -494,12 +495,12 @@ public final class HomoInterpTrainer {
   func interpolatorOnlyStep(_ extraLosses: [(String, Float, Tensor)], _ losses: inout [String: Float], spread: Float) throws {
     defer { setCriticTrainable(true) }
     losses["latent_spread"] = spread
-    guard var total = extraLosses.first.map({ $0.2 * $0.1 }) else { return }
-    losses[extraLosses[0].0] = extraLosses[0].2.item
-    for (name, weight, loss) in extraLosses.dropFirst() {
+    var sum: Tensor?
+    for (name, weight, loss) in extraLosses {
       losses[name] = loss.item
-      total = total + loss * weight
+      sum = sum.map { $0 + loss * weight } ?? loss * weight
     }
+    guard let total = sum else { return }
     try checkFinite(losses)
     interpolatorOptimizer.zeroGrad()
     try total.backward()
