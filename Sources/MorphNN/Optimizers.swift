@@ -48,6 +48,16 @@ public final class Adam {
     }
   }
 
+  /// Forgets the moment estimates and the step count, as a new optimiser over the same
+  /// parameters would start (for parameters that start afresh mid-run).
+  public func reset() {
+    stepCount = 0
+    for i in m.indices {
+      for j in m[i].indices { m[i][j] = 0 }
+      for j in v[i].indices { v[i][j] = 0 }
+    }
+  }
+
   /// Clears the gradients of the optimised parameters.
   public func zeroGrad() { for p in parameters { p.tensor.grad = nil } }
 

@@ -56,6 +56,12 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(
     help: "With --resume: start the attribute classifier afresh and train it this many steps before continuing (the encoder, decoder, interpolator and critic are kept)."
   ) var retrainClassifier: Int = 0
+  @Option(
+    help: "Seed of the attribute classifier's weights and retraining batches (default: --seed; with --resume, the run's). With --retrain-classifier, another seed trains a different judge."
+  ) var classifierSeed: UInt64?
+  @Option(
+    help: "Every K full steps, start the attribute classifier afresh from a new seed and retrain it (--retrain-classifier's steps, else --classifier-steps) before going on, so the pixel-attribute judge cannot be learned (default 0: never; with --resume, the run's)."
+  ) var refreshClassifierEvery: Int?
   @Option(help: "Reconstruction warm-up steps after the classifier (default 2000; with --init-from 0).") var warmup: Int?
   @Option(help: "Learning rate of the warm-up phase (default: --lr).") var warmupLr: Float?
   @Option(help: "VGG19 safetensors with torchvision keys (features.0.weight …) as teacher.") var teacher: String?
@@ -95,6 +101,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let decoderPolish, decoderPolish < 0 { throw ValidationError("--decoder-polish must be ≥ 0, got \(decoderPolish)") }
     if let decoderPolishLr, !(decoderPolishLr > 0) { throw ValidationError("--decoder-polish-lr must be > 0, got \(decoderPolishLr)") }
     guard retrainClassifier >= 0 else { throw ValidationError("--retrain-classifier must be ≥ 0") }
+    if let refreshClassifierEvery, refreshClassifierEvery < 0 {
+      throw ValidationError("--refresh-classifier-every must be ≥ 0 (0: never), got \(refreshClassifierEvery)")
+    }
     if retrainClassifier > 0 && !resume { throw ValidationError("--retrain-classifier only applies with --resume") }
     if resume && initFrom != nil { throw ValidationError("--init-from starts a new run; --resume continues OUT's: give one") }
     if resume && decoderMinChannels != nil { throw ValidationError("--decoder-min-channels fixes a new run's decoder; --resume keeps the checkpoint's") }
@@ -222,7 +231,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
   }
 
   /// Applies the training-dynamics options given on the command line (learning rate, nCritic,
-  /// loss weights, single-group chance, collapse threshold): on a new run over the defaults,
+  /// loss weights, single-group chance, collapse threshold, classifier seed and refresh): on a new run over the defaults,
   /// with --resume over the checkpoint's values (adjusting a run that does not edit).
   func adjust(_ o: inout HomoInterpTrainingOptions) {
     if let decoderLosses { o.pixelAttributeReachesDecoder = decoderLosses == "pixel" }
@@ -236,6 +245,8 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let decoderPolish { o.decoderPolishSteps = decoderPolish }
     if let decoderPolishLr { o.decoderPolishLearningRate = decoderPolishLr }
     if let freezeAutoencoder { o.autoencoderFrozen = freezeAutoencoder }
+    if let classifierSeed { o.classifierSeed = classifierSeed }
+    if let refreshClassifierEvery { o.classifierRefreshEvery = refreshClassifierEvery > 0 ? refreshClassifierEvery : nil }
     if let lambdaRec { o.weights.reconstruction = lambdaRec }
     if let lambdaPerceptual { o.weights.perceptual = lambdaPerceptual }
     if let lambdaProjection { o.weights.projection = lambdaProjection }

@@ -45,6 +45,15 @@ final class ModuleTests: XCTestCase {
     adam2.step()
     XCTAssertEqual(p.scalars, q.scalars)
     XCTAssertThrowsError(try Adam([("other", q)]).load(state: state))
+    // Reset: the next step is a first step again (bias-corrected m̂ = g, so lr·sign(g)),
+    // whatever the moments had gathered.
+    adam.reset()
+    XCTAssertEqual(adam.stepCount, 0)
+    let before = p.scalars
+    p.grad = Tensor(shape: [2], scalars: [-0.001, 5])
+    adam.step()
+    XCTAssertEqual(p.scalars[0], before[0] + 0.1, accuracy: 1e-5)
+    XCTAssertEqual(p.scalars[1], before[1] - 0.1, accuracy: 1e-5)
   }
 
   func testAdamSplitOverCoresMatchesHandComputation() throws {

@@ -57,7 +57,7 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     _ = try await run([
       "steps=3", "train.decoder_polish=1", "train.decoder_polish_lr=1e-3", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5",
       "train.group_weights=expression=3", "train.decoder_min_channels=8", "train.interpolator_dilations=1, 2, 4", "train.interpolator_context=true",
-      "train.interpolator_global=true", "train.freeze_autoencoder=true",
+      "train.interpolator_global=true", "train.freeze_autoencoder=true", "train.classifier_seed=4", "train.refresh_classifier_every=2",
     ])
     let tuned = try HomoInterpModel.readInfo(folder.appendingPathComponent("models/tuned.json"))
     XCTAssertEqual(tuned.step, 3)
@@ -76,6 +76,9 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     XCTAssertEqual(options.groupWeights, ["expression": 3])
     XCTAssertEqual(options.decoderPolishSteps, 1)
     XCTAssertEqual(options.decoderPolishLearningRate, 1e-3)
+    XCTAssertEqual(options.classifierSeed, 4)
+    XCTAssertEqual(options.classifierRefreshEvery, 2)
+    XCTAssertNil(options.classifierRetrainedAtStep, "no full step to refresh before (classifier, warm-up, polish)")
     let tooLong = try PipelineRun.load(recipe, overrides: tiny + ["steps=3", "checkpoint=models/long.safetensors", "train.decoder_polish=5"])
     let refused = try await PipelineRun(graph: tooLong, baseDirectory: folder, morphVersion: "test").run()
     XCTAssertNotEqual(refused.status, .succeeded)

@@ -48,7 +48,9 @@ extension HomoInterpTrainer {
   /// `sampleEvery` steps (0: never). A NaN/Inf loss throws `HomoInterpError.nonFinite`,
   /// leaving the last good checkpoint in place. The two intervals, and `extraMetadata`, are
   /// stored in the checkpoint's metadata (`checkpoint_every`, `sample_every`), so a resume can
-  /// keep them (`recordedIntervals`).
+  /// keep them (`recordedIntervals`). A refreshing run (`classifierRefreshEvery`) retrains
+  /// its classifier afresh on the interval, reporting those steps in the classifier phase,
+  /// and checkpoints right after.
   public func run(
     checkpoint: URL, checkpointEvery: Int, sampleDirectory: URL?, sampleEvery: Int, extraMetadata: [String: String] = [:],
     onStep: (HomoInterpStepReport) -> Void
@@ -61,6 +63,10 @@ extension HomoInterpTrainer {
       try saveCheckpoint(to: checkpoint, extraMetadata: metadata)
     }
     while step < options.steps {
+      if options.classifierRefreshDue(at: step) {
+        try refreshClassifier(onStep: onStep)
+        try saveCheckpoint(to: checkpoint, extraMetadata: metadata)
+      }
       let report = try trainStep()
       onStep(report)
       if checkpointEvery > 0 && step % checkpointEvery == 0 || step == options.steps {

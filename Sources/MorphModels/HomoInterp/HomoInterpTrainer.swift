@@ -105,7 +105,7 @@ public final class HomoInterpTrainer {
     try options.validate()
     self.data = data
     self.options = options
-    var rng = RandomGenerator(seed: modelSeed ^ 0xC1A5_51F1)
+    var rng = RandomGenerator(seed: (options.classifierSeed ?? modelSeed) ^ 0xC1A5_51F1)
     let needClassifier = options.needsClassifier
     let totalAttributes = data.groups.reduce(0) { $0 + $1.attributes.count }
     let grid = options.classifierGrid ?? 1
@@ -322,10 +322,36 @@ public final class HomoInterpTrainer {
   /// Runs the pending classifier retraining (see `resume`), reporting each step as
   /// `step i of N` in the classifier phase. Its batches come from their own seeded stream.
   public func retrainClassifier(onStep: (HomoInterpStepReport) -> Void) throws {
+    try retrainClassifier(seed: options.classifierSeed ?? options.seed, onStep: onStep)
+  }
+
+  /// Starts the classifier afresh from the seed of a refresh at the current step
+  /// (`HomoInterpTrainingOptions.classifierSeed(refreshedAt:)`): new weights, a new
+  /// optimiser state, then `refreshedClassifierSteps` of training reported as `retrainClassifier`
+  /// does. Recorded in the options (`classifierRetrainedAtStep`).
+  public func refreshClassifier(onStep: (HomoInterpStepReport) -> Void) throws {
+    guard let classifier, let opt = classifierOptimizer else {
+      throw HomoInterpError.badTraining("this run has no attribute classifier to refresh (VGG19 teacher without the pixel-attribute loss)")
+    }
+    let seed = options.classifierSeed(refreshedAt: step)
+    var rng = RandomGenerator(seed: seed ^ 0xC1A5_51F1)
+    let fresh = HomoInterpAttributeClassifier(
+      imageSize: model.config.imageSize, poolings: model.config.poolings, attributes: classifier.head.weight.shape[0],
+      grid: classifier.grid, rng: &rng)
+    try classifier.load(stateDict: fresh.stateDict())
+    classifier.setFrozen(true)
+    opt.reset()
+    options.classifierRetrainedAtStep = step
+    pendingClassifierSteps = options.refreshedClassifierSteps
+    try retrainClassifier(seed: seed, onStep: onStep)
+  }
+
+  /// Trains the classifier `pendingClassifierSteps` on batches drawn from `seed`'s own stream.
+  func retrainClassifier(seed: UInt64, onStep: (HomoInterpStepReport) -> Void) throws {
     let total = pendingClassifierSteps
     for i in 0..<total {
       let start = Date()
-      var rng = RandomGenerator(seed: options.seed ^ (UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15) ^ 0xC1A5_5EED)
+      var rng = RandomGenerator(seed: seed ^ (UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15) ^ 0xC1A5_5EED)
       let (x, z) = try drawBatch(&rng, number: i)
       var losses: [String: Float] = [:]
       classifierOptimizer?.learningRate = options.classifierLearningRate * Self.classifierDecay(progress: Double(i) / Double(total))

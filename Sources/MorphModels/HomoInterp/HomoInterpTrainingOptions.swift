@@ -77,6 +77,15 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   /// classifier steps it took.
   public var classifierRetrainedAtStep: Int?
   public var classifierRetrainSteps: Int?
+  /// Seed of the attribute classifier's initial weights and of its retraining batches (nil:
+  /// the run's `seed`). A retrained judge from another seed is a different judge: one the
+  /// interpolator has not yet learned to satisfy with edits the faces do not show.
+  public var classifierSeed: UInt64?
+  /// Every this many full steps (nil or 0: never) the classifier starts afresh from a new seed
+  /// (`classifierSeed(refreshedAt:)`) and retrains for `classifierRetrainSteps` (or
+  /// `classifierSteps`) before training goes on, so the pixel-attribute judge never stays
+  /// the same long enough to be learned.
+  public var classifierRefreshEvery: Int?
   /// Reconstruction warm-up steps after the classifier: encoder + decoder + projection only
   /// (stands in for the reference's pretrained encoder/decoder).
   public var warmupSteps = 2_000
@@ -169,6 +178,12 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
         "decoder polish of \(decoderPolishSteps ?? 0) steps does not fit after the classifier (\(classifierSteps)) and warm-up (\(warmupSteps)) in \(steps) steps")
     }
     guard (classifierGrid ?? 1) >= 1 else { throw HomoInterpError.badTraining("classifier grid must be ≥ 1, got \(classifierGrid ?? 1)") }
+    guard (classifierRefreshEvery ?? 0) >= 0 else {
+      throw HomoInterpError.badTraining("classifier refresh interval must be ≥ 0 (0: never), got \(classifierRefreshEvery ?? 0)")
+    }
+    if (classifierRefreshEvery ?? 0) > 0 && refreshedClassifierSteps == 0 {
+      throw HomoInterpError.badTraining("a refreshed classifier needs training steps: set classifier steps (or its retraining steps) > 0")
+    }
     guard (0...1).contains(singleGroupProbability) else { throw HomoInterpError.badTraining("single-group probability must be in 0...1") }
     guard (0...1).contains(fullStrengthProbability ?? 0) else {
       throw HomoInterpError.badTraining("full-strength probability must be in 0...1, got \(fullStrengthProbability ?? 0)")
@@ -211,6 +226,25 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
       weights[parts[0]] = weight
     }
     return weights.isEmpty ? nil : weights
+  }
+
+  /// Steps a refreshed classifier trains (`classifierRefreshEvery`): the last retraining's,
+  /// else the first training's.
+  public var refreshedClassifierSteps: Int { classifierRetrainSteps ?? classifierSteps }
+
+  /// Seed of the classifier that starts afresh at step `s` of a refreshing run: the
+  /// classifier's seed moved on by the step, so every refresh draws a different judge and a
+  /// resumed run draws the same one again.
+  public func classifierSeed(refreshedAt s: Int) -> UInt64 {
+    (classifierSeed ?? seed) &+ UInt64(s) &* 0x9E37_79B9
+  }
+
+  /// Whether a refreshing run starts its classifier afresh before step `s` (0-based): a full
+  /// step on the interval, past the first full step (the classifier is new there anyway),
+  /// and not already done at `s` (a run resumed right after a refresh does not repeat it).
+  public func classifierRefreshDue(at s: Int) -> Bool {
+    guard let every = classifierRefreshEvery, every > 0, s % every == 0, s > 0 else { return false }
+    return phase(at: s) == .full && phase(at: s - 1) == .full && classifierRetrainedAtStep != s
   }
 
   /// Which phase step `s` (0-based) is in.

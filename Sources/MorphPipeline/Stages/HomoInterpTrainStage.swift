@@ -75,6 +75,12 @@ enum HomoInterpTrainStage {
       ParameterSpec(
         "classifier_grid", .int, default: .int(0),
         "Cells per side of the classifier's pooling grid (0 = 4, 2 or 1, whichever divides the latent side).", check: atLeast(0)),
+      ParameterSpec(
+        "classifier_seed", .int, default: .int(-1), "Seed of the attribute classifier's weights (-1 = the run's seed).", check: atLeast(-1)),
+      ParameterSpec(
+        "refresh_classifier_every", .int, default: .int(0),
+        "Every K full steps, start the attribute classifier afresh from a new seed and retrain it classifier_steps before going on (0 = never).",
+        check: atLeast(0)),
       ParameterSpec("warmup", .int, default: .int(2_000), "Reconstruction warm-up steps after the classifier.", check: atLeast(0)),
       ParameterSpec("teacher", .string, default: .string(""), "VGG19 safetensors (torchvision keys) as teacher; empty = the trained classifier."),
       ParameterSpec(
@@ -203,6 +209,10 @@ enum HomoInterpTrainStage {
     options.classifierGrid =
       grid > 0 ? grid : HomoInterpTrainingOptions.defaultClassifierGrid(latentSide: context.int("size") >> context.int("poolings"))
     options.seed = UInt64(max(0, context.int("seed")))
+    let classifierSeed = context.int("classifier_seed")
+    options.classifierSeed = classifierSeed >= 0 ? UInt64(classifierSeed) : nil
+    let refresh = context.int("refresh_classifier_every")
+    options.classifierRefreshEvery = refresh > 0 ? refresh : nil
     options.singleGroupProbability = context.double("single_group")
     options.fullStrengthProbability = context.double("full_strength")
     options.groupWeights = try? HomoInterpTrainingOptions.parseGroupWeights(context.string("group_weights"))  // checked above
