@@ -62,6 +62,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(
     help: "Every K full steps, start the attribute classifier afresh from a new seed and retrain it (--retrain-classifier's steps, else --classifier-steps) before going on, so the pixel-attribute judge cannot be learned (default 0: never; with --resume, the run's)."
   ) var refreshClassifierEvery: Int?
+  @Option(
+    help: "Chance that a face the attribute classifier trains on is blended with another, labelled with the same blend (mixup), so the judge reads part-way edits by their share (default 0; with --resume, the run's)."
+  ) var classifierMixup: Double?
   @Option(help: "Reconstruction warm-up steps after the classifier (default 2000; with --init-from 0).") var warmup: Int?
   @Option(help: "Learning rate of the warm-up phase (default: --lr).") var warmupLr: Float?
   @Option(help: "VGG19 safetensors with torchvision keys (features.0.weight …) as teacher.") var teacher: String?
@@ -101,6 +104,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let decoderPolish, decoderPolish < 0 { throw ValidationError("--decoder-polish must be ≥ 0, got \(decoderPolish)") }
     if let decoderPolishLr, !(decoderPolishLr > 0) { throw ValidationError("--decoder-polish-lr must be > 0, got \(decoderPolishLr)") }
     guard retrainClassifier >= 0 else { throw ValidationError("--retrain-classifier must be ≥ 0") }
+    if let classifierMixup, !(0...1).contains(classifierMixup) {
+      throw ValidationError("--classifier-mixup is a chance in 0...1, got \(classifierMixup)")
+    }
     if let refreshClassifierEvery, refreshClassifierEvery < 0 {
       throw ValidationError("--refresh-classifier-every must be ≥ 0 (0: never), got \(refreshClassifierEvery)")
     }
@@ -246,6 +252,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let decoderPolishLr { o.decoderPolishLearningRate = decoderPolishLr }
     if let freezeAutoencoder { o.autoencoderFrozen = freezeAutoencoder }
     if let classifierSeed { o.classifierSeed = classifierSeed }
+    if let classifierMixup { o.classifierMixup = classifierMixup > 0 ? classifierMixup : nil }
     if let refreshClassifierEvery { o.classifierRefreshEvery = refreshClassifierEvery > 0 ? refreshClassifierEvery : nil }
     if let lambdaRec { o.weights.reconstruction = lambdaRec }
     if let lambdaPerceptual { o.weights.perceptual = lambdaPerceptual }

@@ -286,7 +286,7 @@ public final class HomoInterpTrainer {
     case .classifier:
       classifierOptimizer?.learningRate =
         options.classifierLearningRate * Self.classifierDecay(progress: Double(s) / Double(max(1, options.classifierSteps)))
-      try classifierStep(x, z, &losses)
+      try classifierStep(x, z, &losses, rng: &rng)
     case .warmup:
       aeOptimizer.learningRate = options.warmupLearningRate ?? options.learningRate
       spread = try autoencoderStep(x, z, &losses, rng: &rng, full: false)
@@ -355,7 +355,7 @@ public final class HomoInterpTrainer {
       let (x, z) = try drawBatch(&rng, number: i)
       var losses: [String: Float] = [:]
       classifierOptimizer?.learningRate = options.classifierLearningRate * Self.classifierDecay(progress: Double(i) / Double(total))
-      try classifierStep(x, z, &losses)
+      try classifierStep(x, z, &losses, rng: &rng)
       pendingClassifierSteps = total - i - 1
       onStep(
         HomoInterpStepReport(
@@ -370,10 +370,16 @@ public final class HomoInterpTrainer {
     progress >= 0.9 ? 0.1 : progress >= 0.7 ? 0.3 : 1
   }
 
-  func classifierStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float]) throws {
+  /// One classifier step on the batch, blended by `ClassifierMixup` when the options ask
+  /// (drawing from `rng` only then, so runs without it keep their streams).
+  func classifierStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float], rng: inout RandomGenerator) throws {
     guard let classifier, let opt = classifierOptimizer else { return }
     classifier.setFrozen(false)
     defer { classifier.setFrozen(true) }
+    var (x, z) = (x, z)
+    if let chance = options.classifierMixup, chance > 0 {
+      (x, z) = try ClassifierMixup.mix(images: x, targets: z, probability: chance, rng: &rng)
+    }
     let loss = bceWithLogitsLoss(try classifier.logits(x), z)
     losses["classifier"] = loss.item
     try checkFinite(losses)

@@ -86,6 +86,10 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   /// `classifierSteps`) before training goes on, so the pixel-attribute judge never stays
   /// the same long enough to be learned.
   public var classifierRefreshEvery: Int?
+  /// Chance that a face the classifier trains on is a blend with another face, labelled with
+  /// the same blend of their targets (`ClassifierMixup`; nil or 0: never). A judge trained on
+  /// blends reads part-way edits by their share, so edits at strength v move v of the way.
+  public var classifierMixup: Double?
   /// Reconstruction warm-up steps after the classifier: encoder + decoder + projection only
   /// (stands in for the reference's pretrained encoder/decoder).
   public var warmupSteps = 2_000
@@ -178,6 +182,9 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
         "decoder polish of \(decoderPolishSteps ?? 0) steps does not fit after the classifier (\(classifierSteps)) and warm-up (\(warmupSteps)) in \(steps) steps")
     }
     guard (classifierGrid ?? 1) >= 1 else { throw HomoInterpError.badTraining("classifier grid must be ≥ 1, got \(classifierGrid ?? 1)") }
+    guard (0...1).contains(classifierMixup ?? 0) else {
+      throw HomoInterpError.badTraining("classifier mixup chance must be in 0...1, got \(classifierMixup ?? 0)")
+    }
     guard (classifierRefreshEvery ?? 0) >= 0 else {
       throw HomoInterpError.badTraining("classifier refresh interval must be ≥ 0 (0: never), got \(classifierRefreshEvery ?? 0)")
     }

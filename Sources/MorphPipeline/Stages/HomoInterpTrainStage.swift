@@ -81,6 +81,10 @@ enum HomoInterpTrainStage {
         "refresh_classifier_every", .int, default: .int(0),
         "Every K full steps, start the attribute classifier afresh from a new seed and retrain it classifier_steps before going on (0 = never).",
         check: atLeast(0)),
+      ParameterSpec(
+        "classifier_mixup", .double, default: .double(0),
+        "Chance that a face the attribute classifier trains on is blended with another, labelled with the same blend (0 = never).",
+        check: { v in (0...1).contains(v.doubleValue ?? -1) ? nil : "must be a chance in 0...1, got \(v)" }),
       ParameterSpec("warmup", .int, default: .int(2_000), "Reconstruction warm-up steps after the classifier.", check: atLeast(0)),
       ParameterSpec("teacher", .string, default: .string(""), "VGG19 safetensors (torchvision keys) as teacher; empty = the trained classifier."),
       ParameterSpec(
@@ -213,6 +217,8 @@ enum HomoInterpTrainStage {
     options.classifierSeed = classifierSeed >= 0 ? UInt64(classifierSeed) : nil
     let refresh = context.int("refresh_classifier_every")
     options.classifierRefreshEvery = refresh > 0 ? refresh : nil
+    let mixup = context.double("classifier_mixup")
+    options.classifierMixup = mixup > 0 ? mixup : nil
     options.singleGroupProbability = context.double("single_group")
     options.fullStrengthProbability = context.double("full_strength")
     options.groupWeights = try? HomoInterpTrainingOptions.parseGroupWeights(context.string("group_weights"))  // checked above
