@@ -1,11 +1,22 @@
 // Implementation of the non-variadic libvips wrappers declared in cvips.h.
 #include "cvips.h"
 #include "warp_kernel.h"
+#include <vips/vector.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
-int cvips_init(const char *argv0) { return VIPS_INIT(argv0 ? argv0 : "morph"); }
+int cvips_init(const char *argv0) {
+  int result = VIPS_INIT(argv0 ? argv0 : "morph");
+  // Orc, the run-time SIMD code generator libvips 8.14 uses, crashed the test process once
+  // (a bad pointer inside liborc while training threads loaded faces); sharp, bimg and imagor
+  // turn it off for the same kind of crash. Morph's images are small, so the plain C paths cost
+  // little.
+  if (result == 0) vips_vector_set_enabled(FALSE);
+  return result;
+}
+
+int cvips_vector_enabled(void) { return vips_vector_isenabled() ? 1 : 0; }
 
 void cvips_configure(int concurrency, int cache_max_ops, size_t cache_max_mem_bytes) {
   if (concurrency > 0) vips_concurrency_set(concurrency);

@@ -10,6 +10,12 @@ public enum Vips {
     if initResult != 0 { throw ImagingError.vips("libvips failed to initialise: \(takeError())") }
   }
 
+  /// Whether libvips runs its run-time generated SIMD code (Orc). Morph turns it off when it
+  /// starts libvips: it crashed a test process once inside liborc.
+  public static var vectorised: Bool {
+    (try? ensureInitialised()) != nil && cvips_vector_enabled() != 0
+  }
+
   /// Sets libvips' worker threads per image pipeline and its operation-cache limits.
   ///
   /// When Morph processes several items in parallel itself, one libvips thread per item

@@ -62,9 +62,18 @@ final class LoadedModelsTests: XCTestCase {
       let aligned = try Align.celebaCrop(ImageLoader().load(folder.appendingPathComponent("faces/img_align_celeba/000001.jpg")), size: 32)
       let batch = try ImageBatchBuffer(images: [aligned], normalisation: .symmetric)
       let y = try model.decode(model.encode(Tensor(shape: batch.shape, scalars: batch.data)))
-      XCTAssertEqual(saved, try ImageBatchBuffer(shape: y.shape, data: y.scalars).image(at: 0, normalisation: .symmetric).pixels(), out)
+      // The pipeline and this direct call round the same floats through different batches and
+      // image paths: a level either way (one pixel of 3,072 seen), never more.
+      let direct = try ImageBatchBuffer(shape: y.shape, data: y.scalars).image(at: 0, normalisation: .symmetric).pixels()
+      XCTAssertEqual(saved.count, direct.count, out)
+      XCTAssertLessThanOrEqual(Self.largestDifference(saved, direct), 1, out)
       outputs.append(saved)
     }
-    XCTAssertNotEqual(outputs[0], outputs[1])
+    // A stale model would be far off: the two models' outputs differ by much more than a level.
+    XCTAssertGreaterThan(Self.largestDifference(outputs[0], outputs[1]), 8)
+  }
+
+  static func largestDifference(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    zip(a, b).map { abs(Int($0) - Int($1)) }.max() ?? 0
   }
 }

@@ -14,6 +14,8 @@
 int cvips_init(const char *argv0);
 /// Set the libvips worker-thread count and operation-cache limits.
 void cvips_configure(int concurrency, int cache_max_ops, size_t cache_max_mem_bytes);
+/// Whether libvips runs its Orc-generated SIMD code (off after cvips_init: see cvips.c).
+int cvips_vector_enabled(void);
 
 /// Copy and clear the libvips error buffer. The caller frees the result with g_free.
 char *cvips_error_take(void);
