@@ -105,7 +105,6 @@ public final class HomoInterpTrainer {
     try options.validate()
     self.data = data
     self.options = options
-    var rng = RandomGenerator(seed: (options.classifierSeed ?? modelSeed) ^ 0xC1A5_51F1)
     let needClassifier = options.needsClassifier
     let totalAttributes = data.groups.reduce(0) { $0 + $1.attributes.count }
     let grid = options.classifierGrid ?? 1
@@ -114,8 +113,7 @@ public final class HomoInterpTrainer {
         "classifier grid \(grid) does not divide the \(config.latentSide)×\(config.latentSide) feature map")
     }
     let cls = needClassifier
-      ? HomoInterpAttributeClassifier(
-        imageSize: config.imageSize, poolings: config.poolings, attributes: totalAttributes, grid: grid, rng: &rng)
+      ? Self.freshClassifier(config, attributes: totalAttributes, grid: grid, seed: options.classifierSeed ?? modelSeed)
       : nil
     classifier = cls
     if let path = options.teacherVGG19 {
@@ -334,16 +332,20 @@ public final class HomoInterpTrainer {
       throw HomoInterpError.badTraining("this run has no attribute classifier to refresh (VGG19 teacher without the pixel-attribute loss)")
     }
     let seed = options.classifierSeed(refreshedAt: step)
-    var rng = RandomGenerator(seed: seed ^ 0xC1A5_51F1)
-    let fresh = HomoInterpAttributeClassifier(
-      imageSize: model.config.imageSize, poolings: model.config.poolings, attributes: classifier.head.weight.shape[0],
-      grid: classifier.grid, rng: &rng)
+    let fresh = Self.freshClassifier(model.config, attributes: classifier.head.weight.shape[0], grid: classifier.grid, seed: seed)
     try classifier.load(stateDict: fresh.stateDict())
     classifier.setFrozen(true)
     opt.reset()
     options.classifierRetrainedAtStep = step
     pendingClassifierSteps = options.refreshedClassifierSteps
     try retrainClassifier(seed: seed, onStep: onStep)
+  }
+
+  /// A classifier with the initial weights `seed` gives, for a model of `config`'s image size
+  /// and poolings: the one rule for a run's first classifier and every refreshed one.
+  static func freshClassifier(_ config: HomoInterpConfig, attributes: Int, grid: Int, seed: UInt64) -> HomoInterpAttributeClassifier {
+    var rng = RandomGenerator(seed: seed ^ 0xC1A5_51F1)
+    return HomoInterpAttributeClassifier(imageSize: config.imageSize, poolings: config.poolings, attributes: attributes, grid: grid, rng: &rng)
   }
 
   /// Trains the classifier `pendingClassifierSteps` on batches drawn from `seed`'s own stream.
