@@ -6,6 +6,8 @@
 /// is edited. Masked composition instead shows the model's edited face wherever the edit
 /// reaches (`ChangeMask`) and the photo elsewhere: an edit that removes something the photo
 /// shows sharper than the model draws it (fine lines, thin brows) then removes all of it.
+/// Redrawn composition keeps the photo plus the change where the edit is slight and shows the
+/// edited face only where it redraws (`ChangeMask.redraw`): sharp recolourings, clean removals.
 public enum DetailTransfer {
   /// How an edit meets the photo.
   public enum Composition: Sendable, Equatable {
@@ -13,6 +15,9 @@ public enum DetailTransfer {
     case change
     /// `m · up(edited) + (1 − m) · photo`, `m` the change mask of reconstruction → edit.
     case masked(ChangeMask)
+    /// `m · up(edited) + (1 − m) · (photo + up(edited − reconstruction))`, `m` the change
+    /// mask of reconstruction → edit (usually `ChangeMask.redraw`).
+    case redraw(ChangeMask)
   }
 
   /// `photo` (RGB) plus `edited − reconstruction`, the two resized to the photo's size with
@@ -40,15 +45,21 @@ public enum DetailTransfer {
     let from = try reconstruction.resized(width: w, height: h).pixels()
     return try edits.map { edited in
       let to = try edited.resized(width: w, height: h).pixels()
-      if case .masked(let changeMask) = composition {
+      switch composition {
+      case .masked(let changeMask):
         let mask = try changeMask.mask(reconstruction: from, edited: to, width: w, height: h)
         return try VipsImage(pixels: try ChangeMask.compose(photo: base, edited: to, mask: mask), width: w, height: h)
+      case .redraw(let changeMask):
+        let mask = try changeMask.mask(reconstruction: from, edited: to, width: w, height: h)
+        let pixels = try ChangeMask.composeRedrawn(photo: base, reconstruction: from, edited: to, mask: mask)
+        return try VipsImage(pixels: pixels, width: w, height: h)
+      case .change:
+        var out = [UInt8](repeating: 0, count: base.count)
+        for i in 0..<base.count {
+          out[i] = UInt8(clamping: Int(base[i]) + Int(to[i]) - Int(from[i]))
+        }
+        return try VipsImage(pixels: out, width: w, height: h)
       }
-      var out = [UInt8](repeating: 0, count: base.count)
-      for i in 0..<base.count {
-        out[i] = UInt8(clamping: Int(base[i]) + Int(to[i]) - Int(from[i]))
-      }
-      return try VipsImage(pixels: out, width: w, height: h)
     }
   }
 }

@@ -1,28 +1,41 @@
 import ArgumentParser
 import MorphImaging
+import MorphModels
 
-/// `--mask-low` … `--mask-feather`: the change mask of `homointerp-masked` (defaults: `ChangeMask()`),
-/// so settings can be compared on the same pairs as the stage's `mask_*` parameters are set.
+/// `--mask-low` … `--mask-feather`: the change mask of `homointerp-masked` and
+/// `homointerp-redraw`, so settings can be compared on the same pairs as the stage's `mask_*`
+/// parameters are set. Each option left out keeps the method's own default (`ChangeMask()`
+/// for masked, `ChangeMask.redraw` for redraw).
 struct ChangeMaskOptions: ParsableArguments {
-  private static let defaults = ChangeMask()
+  @Option(help: "homointerp-masked/-redraw: change (largest channel difference, 0…1) below which a pixel keeps the photo (default 0.01 masked, 0.05 redraw).")
+  var maskLow: Float?
+  @Option(help: "homointerp-masked/-redraw: change from which a pixel is wholly the edited face (default 0.04 masked, 0.15 redraw).")
+  var maskHigh: Float?
+  @Option(help: "homointerp-masked/-redraw: blur radius before thresholding, as a fraction of the width (default 0.01).")
+  var maskSmoothing: Double?
+  @Option(help: "homointerp-masked/-redraw: how far the mask grows past a change, as a fraction of the width (default 0.03 masked, 0.02 redraw).")
+  var maskGrow: Double?
+  @Option(help: "homointerp-masked/-redraw: blur radius of the mask's edge, as a fraction of the width (default 0.03).")
+  var maskFeather: Double?
 
-  @Option(help: "homointerp-masked: change (largest channel difference, 0…1) below which a pixel keeps the photo.")
-  var maskLow: Float = defaults.low
-  @Option(help: "homointerp-masked: change from which a pixel is wholly the edited face.")
-  var maskHigh: Float = defaults.high
-  @Option(help: "homointerp-masked: blur radius before thresholding, as a fraction of the width.")
-  var maskSmoothing: Double = defaults.smoothing
-  @Option(help: "homointerp-masked: how far the mask grows past a change, as a fraction of the width.")
-  var maskGrow: Double = defaults.grow
-  @Option(help: "homointerp-masked: blur radius of the mask's edge, as a fraction of the width.")
-  var maskFeather: Double = defaults.feather
+  /// The mask of the method named `name`: its default with the options given laid over it.
+  func mask(for name: String) -> ChangeMask {
+    mask(over: HomoInterpEvalMethod.Mode(rawValue: name)?.defaultMask ?? ChangeMask())
+  }
 
-  var mask: ChangeMask {
-    ChangeMask(low: maskLow, high: maskHigh, smoothing: maskSmoothing, grow: maskGrow, feather: maskFeather)
+  /// `defaults` with the options given laid over it.
+  func mask(over defaults: ChangeMask) -> ChangeMask {
+    ChangeMask(
+      low: maskLow ?? defaults.low, high: maskHigh ?? defaults.high, smoothing: maskSmoothing ?? defaults.smoothing,
+      grow: maskGrow ?? defaults.grow, feather: maskFeather ?? defaults.feather)
   }
 
   func validate() throws {
-    if let problem = mask.thresholdProblem { throw ValidationError("--mask-low/--mask-high: \(problem)") }
-    if let problem = mask.radiusProblem { throw ValidationError("--mask-smoothing/--mask-grow/--mask-feather: \(problem)") }
+    // Both defaults are valid, so a problem is always the options' own.
+    for defaults in [ChangeMask(), ChangeMask.redraw] {
+      let mask = mask(over: defaults)
+      if let problem = mask.thresholdProblem { throw ValidationError("--mask-low/--mask-high: \(problem)") }
+      if let problem = mask.radiusProblem { throw ValidationError("--mask-smoothing/--mask-grow/--mask-feather: \(problem)") }
+    }
   }
 }

@@ -31,12 +31,12 @@ struct EvalInterpolationCommand: ParsableCommand {
   @Option(help: "Number of pairs shown in the sample sheet.") var samples: Int = 4
   @Option(help: "Oracle checkpoint from 'morph train oracle' (without it, oracle metrics are not computed).")
   var oracle: String?
-  @Option(help: "Model checkpoint for --model homointerp, homointerp-detail, homointerp-masked or latent-lerp (.safetensors with its .json).")
+  @Option(help: "Model checkpoint for --model homointerp, homointerp-detail, homointerp-masked, homointerp-redraw or latent-lerp (.safetensors with its .json).")
   var checkpoint: String?
   @OptionGroup var changeMask: ChangeMaskOptions
 
   func run() throws {
-    guard let method = try BuiltinMethods.named(model, checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }, mask: changeMask.mask) else {
+    guard let method = try BuiltinMethods.named(model, checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }, mask: changeMask.mask(for: model)) else {
       throw ToyFaceError.badOption("unknown --model '\(model)' (known: \(BuiltinMethods.names.joined(separator: ", ")))")
     }
     guard pairs > 0 else { throw ToyFaceError.badOption("--pairs must be positive, got \(pairs)") }

@@ -43,7 +43,7 @@ struct EvalCompareCommand: ParsableCommand {
     // Refuse before any work: unknown names and methods whose checkpoint is missing.
     let factory = CompareMethods(
       cyclegan: cyclegan.map { $0.split(separator: ",").map { URL(fileURLWithPath: String($0)) } },
-      checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }, mask: changeMask.mask)
+      checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }, mask: changeMask.mask(for:))
     try factory.check(names)
     let translators = names.contains("cyclegan") ? try factory.translators() : []
 
@@ -92,7 +92,8 @@ struct CompareMethods {
   static let names = BuiltinMethods.names + ["cyclegan", "truth"]
   var cyclegan: [URL]?
   var checkpoint: URL?
-  var mask = ChangeMask()
+  /// The change mask of a method by name (nil: the method's own default).
+  var mask: (String) -> ChangeMask? = { _ in nil }
 
   func check(_ names: [String]) throws {
     for name in names {
@@ -118,7 +119,7 @@ struct CompareMethods {
     case "cyclegan": return try .cycleGAN(translators: translators, pairs: pairs)
     case "truth": return .truthPath(pairs: pairs, renderer: renderer)
     default:
-      guard let method = try BuiltinMethods.named(name, checkpoint: checkpoint, mask: mask) else {
+      guard let method = try BuiltinMethods.named(name, checkpoint: checkpoint, mask: mask(name)) else {
         throw ToyFaceError.badOption("unknown method '\(name)'")
       }
       return method

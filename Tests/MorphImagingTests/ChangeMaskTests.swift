@@ -79,4 +79,51 @@ final class ChangeMaskTests: XCTestCase {
     XCTAssertEqual(out[(16 * 32 + 1) * 3], 30)
     XCTAssertEqual(out[(16 * 32 + 30) * 3], 200)
   }
+
+  func testRedrawnCompositionAddsSlightChangesAndShowsRedrawnParts() throws {
+    let w = 64, h = 64
+    let recon = bytes(w, h) { _, _, _ in 100 }
+    // Left block: a slight change (+10/255, under the redraw mask's 0.05); right block: a
+    // redraw (+120/255).
+    let edited = bytes(w, h) { x, y, _ in
+      guard (20..<44).contains(y) else { return 100 }
+      if (4..<24).contains(x) { return 110 }
+      if (40..<60).contains(x) { return 220 }
+      return 100
+    }
+    let photo = bytes(w, h) { x, y, c in UInt8(40 + (x * 3 + y + c * 20) % 60) }
+    let mask = try ChangeMask.redraw.mask(reconstruction: recon, edited: edited, width: w, height: h)
+    XCTAssertEqual(mask[32 * w + 14], 0, "a slight change is not a redraw")
+    XCTAssertEqual(mask[32 * w + 50], 1, accuracy: 1e-6)
+    let out = try ChangeMask.composeRedrawn(photo: photo, reconstruction: recon, edited: edited, mask: mask)
+    let at = { (x: Int, y: Int, c: Int) in (y * w + x) * 3 + c }
+    for c in 0..<3 {
+      // Slight change: photo + change, the photo's pattern kept.
+      XCTAssertEqual(out[at(14, 32, c)], photo[at(14, 32, c)] + 10)
+      // Redraw: the edited face, the photo's pattern gone.
+      XCTAssertEqual(out[at(50, 32, c)], 220)
+      // Untouched: the photo.
+      XCTAssertEqual(out[at(30, 5, c)], photo[at(30, 5, c)])
+    }
+    // Nothing edited: an empty mask and the photo, exactly.
+    let none = try ChangeMask.redraw.mask(reconstruction: recon, edited: recon, width: w, height: h)
+    XCTAssertEqual(none.max(), 0)
+    XCTAssertEqual(try ChangeMask.composeRedrawn(photo: photo, reconstruction: recon, edited: recon, mask: none), photo)
+    XCTAssertThrowsError(try ChangeMask.composeRedrawn(photo: photo, reconstruction: [0], edited: edited, mask: mask)) {
+      XCTAssertTrue("\($0)".contains("reconstruction 1 bytes"), "\($0)")
+    }
+  }
+
+  func testDetailTransferRedrawIsDetailTransferWhereTheEditIsSlight() throws {
+    let photo = try VipsImage(pixels: bytes(32, 32) { x, y, _ in UInt8(60 + (x + y) % 7 * 10) }, width: 32, height: 32)
+    let recon = try VipsImage(pixels: bytes(16, 16) { _, _, _ in 100 }, width: 16, height: 16)
+    let slight = try VipsImage(pixels: bytes(16, 16) { _, _, _ in 104 }, width: 16, height: 16)
+    let redrawn = try DetailTransfer.apply(photo: photo, reconstruction: recon, edits: [slight], composition: .redraw(.redraw))[0]
+    let added = try DetailTransfer.apply(photo: photo, reconstruction: recon, edits: [slight], composition: .change)[0]
+    XCTAssertEqual(try redrawn.pixels(), try added.pixels())
+    // Masked composition keeps only part of the same slight change (4/255 lies between its
+    // thresholds): the two compositions differ.
+    let masked = try DetailTransfer.apply(photo: photo, reconstruction: recon, edits: [slight], composition: .masked(ChangeMask()))[0]
+    XCTAssertNotEqual(try masked.pixels(), try redrawn.pixels())
+  }
 }

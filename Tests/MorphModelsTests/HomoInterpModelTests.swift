@@ -273,7 +273,7 @@ final class HomoInterpEvalMethodTests: XCTestCase {
   static let reference = EvalImage(renderer.render(ToyFaceSampler().parameters(seed: 5, index: 1)))
 
   /// Two named methods over one saved tiny checkpoint (removed when the test ends).
-  func methods(_ first: String, _ second: String, mask: ChangeMask = ChangeMask()) throws -> (InterpolationMethod, InterpolationMethod) {
+  func methods(_ first: String, _ second: String, mask: ChangeMask? = nil) throws -> (InterpolationMethod, InterpolationMethod) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("homointerp-eval-\(UUID().uuidString)")
     addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
     let url = dir.appendingPathComponent("m.safetensors")
@@ -326,13 +326,6 @@ final class HomoInterpEvalMethodTests: XCTestCase {
     let out = try masked.interpolate(request(1))
     let side = Align.celebaCropSide
     let (left, top) = HomoInterpEvalMethod.cropOrigin(width: 178, height: 218)
-    func crop(_ image: EvalImage) -> [UInt8] {
-      var bytes = [UInt8](repeating: 0, count: side * side * 3)
-      for y in 0..<side { for x in 0..<side { for c in 0..<3 {
-        bytes[(y * side + x) * 3 + c] = UInt8((image.pixels[((top + y) * 178 + left + x) * 3 + c] * 255).rounded())
-      } } }
-      return bytes
-    }
     let (reconBytes, editBytes) = (crop(recon), crop(edit))
     let mask = try ChangeMask().mask(reconstruction: reconBytes, edited: editBytes, width: side, height: side)
     XCTAssertGreaterThan(mask.max() ?? 0, 0.1, "the untrained interpolator changes the face at strength 1")
@@ -344,6 +337,55 @@ final class HomoInterpEvalMethodTests: XCTestCase {
     } } }
     XCTAssertLessThan(worst, 1e-5)
     XCTAssertEqual(Array(out.pixels[0..<(178 * 3)]), Array(source.pixels[0..<(178 * 3)]))
+  }
+
+  /// The crop of a 178×218 evaluation image as bytes (what the methods' masks are made from).
+  func crop(_ image: EvalImage) -> [UInt8] {
+    let side = Align.celebaCropSide
+    let (left, top) = HomoInterpEvalMethod.cropOrigin(width: 178, height: 218)
+    var bytes = [UInt8](repeating: 0, count: side * side * 3)
+    for y in 0..<side { for x in 0..<side { for c in 0..<3 {
+      bytes[(y * side + x) * 3 + c] = UInt8((image.pixels[((top + y) * 178 + left + x) * 3 + c] * 255).rounded())
+    } } }
+    return bytes
+  }
+
+  /// Redrawn composition: the plain method's edit where the redraw mask (of its reconstruction
+  /// → edit) reaches, detail transfer's photo + change elsewhere; the photo at strength 0, and
+  /// detail transfer exactly when the mask reaches nowhere.
+  func testRedrawnCompositionIsDetailTransferWhereTheEditIsSlight() throws {
+    let (plain, _) = try methods("homointerp", "homointerp")
+    let recon = try plain.interpolate(request(0)), edit = try plain.interpolate(request(1))
+    let (reconBytes, editBytes) = (crop(recon), crop(edit))
+    // The untrained model's change is faint: thresholds at a quarter and a half of its largest
+    // change make a mask that redraws part of the face and not all of it.
+    let largest = Float(zip(reconBytes, editBytes).map { abs(Int($0) - Int($1)) }.max() ?? 0) / 255
+    XCTAssertGreaterThan(largest, 0.01, "the untrained interpolator changes the face at strength 1")
+    let partial = ChangeMask(low: largest / 4, high: largest / 2, smoothing: 0.01, grow: 0.01, feather: 0.01)
+    let (_, redraw) = try methods("homointerp", "homointerp-redraw", mask: partial)
+    let source = Self.source
+    XCTAssertEqual(try redraw.interpolate(request(0)).pixels, source.pixels)
+
+    let out = try redraw.interpolate(request(1))
+    let side = Align.celebaCropSide
+    let (left, top) = HomoInterpEvalMethod.cropOrigin(width: 178, height: 218)
+    let mask = try partial.mask(reconstruction: reconBytes, edited: editBytes, width: side, height: side)
+    XCTAssertGreaterThan(mask.max() ?? 0, 0.5, "part of the face is redrawn")
+    XCTAssertLessThan(mask.min() ?? 1, 0.5, "and not all of it")
+    var worst: Float = 0
+    for y in 0..<side { for x in 0..<side { for c in 0..<3 {
+      let o = ((top + y) * 178 + left + x) * 3 + c, i = (y * side + x) * 3 + c, m = mask[y * side + x]
+      let e = Float(editBytes[i]) / 255
+      let detail = min(max(source.pixels[o] + e - Float(reconBytes[i]) / 255, 0), 1)
+      worst = max(worst, abs(out.pixels[o] - (m * e + (1 - m) * detail)))
+    } } }
+    XCTAssertLessThan(worst, 1e-5)
+    XCTAssertEqual(Array(out.pixels[0..<(178 * 3)]), Array(source.pixels[0..<(178 * 3)]))
+
+    let never = ChangeMask(low: 0.999, high: 1, smoothing: 0, grow: 0, feather: 0)
+    let (detail, unreached) = try methods("homointerp-detail", "homointerp-redraw", mask: never)
+    let a = try detail.interpolate(request(1)).pixels, b = try unreached.interpolate(request(1)).pixels
+    XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max() ?? 1, 1e-5)
   }
 
   /// The mask of homointerp-masked is the caller's: thresholds no change reaches keep the photo

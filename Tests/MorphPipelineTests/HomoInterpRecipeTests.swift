@@ -118,17 +118,28 @@ final class HomoInterpRecipeTests: XCTestCase {
     XCTAssertEqual(stage(stronger, "latents")?.cached, 3, stronger.summary)
     XCTAssertNotEqual(try image("out/t2/edited/000001.png").pixels(), try edited.pixels())
     XCTAssertNotEqual(try image("out/t2/edited-detail/000001.png").pixels(), try detail.pixels(), "the edit reaches the photo")
-    // The other composition of the same edit (photo + change instead of masked) differs.
+    // The other compositions of the same edit differ: masked from redrawn (the default) and
+    // from photo + change; the tiny model's change is too faint for the redraw mask, so redrawn
+    // is photo + change until its thresholds are lowered.
     let added = try await run("translate-folder.yaml", overrides + ["strength.expression=1", "output=out/t3", "detail_compose=change"])
     XCTAssertEqual(added.status, .succeeded, added.summary)
-    XCTAssertNotEqual(
-      try image("out/t3/edited-detail/000001.png").pixels(), try image("out/t2/edited-detail/000001.png").pixels())
+    let addedPixels = try image("out/t3/edited-detail/000001.png").pixels()
+    let masked = try await run("translate-folder.yaml", overrides + ["strength.expression=1", "output=out/t3m", "detail_compose=masked"])
+    XCTAssertEqual(masked.status, .succeeded, masked.summary)
+    let maskedPixels = try image("out/t3m/edited-detail/000001.png").pixels()
+    XCTAssertNotEqual(maskedPixels, try image("out/t2/edited-detail/000001.png").pixels())
+    XCTAssertNotEqual(maskedPixels, addedPixels)
+    let redrawn = try await run(
+      "translate-folder.yaml",
+      overrides + ["strength.expression=1", "output=out/t3r", "edited_detail.mask_low=0.002", "edited_detail.mask_high=0.01"])
+    XCTAssertEqual(redrawn.status, .succeeded, redrawn.summary)
+    XCTAssertNotEqual(try image("out/t3r/edited-detail/000001.png").pixels(), addedPixels)
     // The mask's parameters reach the stage: a mask that does not grow composes another image,
     // and thresholds the wrong way round are a clear error naming the stage.
-    let tight = try await run("translate-folder.yaml", overrides + ["strength.expression=1", "output=out/t4", "edited_detail.mask_grow=0"])
+    let tight = try await run(
+      "translate-folder.yaml", overrides + ["strength.expression=1", "output=out/t4", "detail_compose=masked", "edited_detail.mask_grow=0"])
     XCTAssertEqual(tight.status, .succeeded, tight.summary)
-    XCTAssertNotEqual(
-      try image("out/t4/edited-detail/000001.png").pixels(), try image("out/t2/edited-detail/000001.png").pixels())
+    XCTAssertNotEqual(try image("out/t4/edited-detail/000001.png").pixels(), maskedPixels)
     let reversed = try await run(
       "translate-folder.yaml", overrides + ["output=out/t5", "edited_detail.mask_low=0.2", "edited_detail.mask_high=0.1"])
     XCTAssertEqual(reversed.status, .failed)

@@ -53,14 +53,14 @@ public struct InterpolationMethod: Sendable {
 
 /// The built-in methods `morph eval interpolation --model` accepts by name.
 public enum BuiltinMethods {
-  public static let names = ["pixel-lerp", "identity", "resample-64", "resample-128", "homointerp", "homointerp-detail", "homointerp-masked", "latent-lerp"]
+  public static let names = ["pixel-lerp", "identity", "resample-64", "resample-128", "homointerp", "homointerp-detail", "homointerp-masked", "homointerp-redraw", "latent-lerp"]
   /// Methods that need a trained checkpoint (`--checkpoint`).
-  public static let needingCheckpoint: Set<String> = ["homointerp", "homointerp-detail", "homointerp-masked", "latent-lerp"]
+  public static let needingCheckpoint: Set<String> = ["homointerp", "homointerp-detail", "homointerp-masked", "homointerp-redraw", "latent-lerp"]
 
   /// The method `name`, loading `checkpoint` for the model-backed ones (homointerp,
-  /// latent-lerp in the same model's latent space; `mask` for homointerp-masked); nil for an
-  /// unknown name.
-  public static func named(_ name: String, checkpoint: URL?, mask: ChangeMask = ChangeMask()) throws -> InterpolationMethod? {
+  /// latent-lerp in the same model's latent space; `mask` for homointerp-masked and
+  /// homointerp-redraw, nil for the mode's own default); nil for an unknown name.
+  public static func named(_ name: String, checkpoint: URL?, mask: ChangeMask? = nil) throws -> InterpolationMethod? {
     guard needingCheckpoint.contains(name), let mode = HomoInterpEvalMethod.Mode(rawValue: name) else { return named(name) }
     guard let checkpoint else {
       throw ToyFaceError.badOption("--model \(name) needs --checkpoint PATH (a HomoInterp .safetensors)")

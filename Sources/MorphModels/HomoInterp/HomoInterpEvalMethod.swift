@@ -24,14 +24,23 @@ public enum HomoInterpEvalMethod {
     /// transfer the output at strength 0 is the photo; unlike it, an edit that removes
     /// something the photo draws sharper than the decoder removes all of it.
     case masked = "homointerp-masked"
+    /// Detail transfer where the edit is slight, the decoded edit where it redraws the face:
+    /// `m · D(F_edit) + (1 − m) · (x + D(F_edit) − D(F_a))`, `m` the change mask. Keeps the
+    /// photo's sharpness through a recolouring, and lets an edit that removes something the
+    /// photo draws sharply remove all of it.
+    case redraw = "homointerp-redraw"
 
     /// Whether the output at strength 0 is the photo itself rather than its reconstruction.
-    var keepsPhoto: Bool { self == .detail || self == .masked }
+    var keepsPhoto: Bool { self == .detail || self == .masked || self == .redraw }
+
+    /// The change mask the mode uses unless told otherwise (`ChangeMask.redraw` for redraw).
+    public var defaultMask: ChangeMask { self == .redraw ? .redraw : ChangeMask() }
   }
 
   /// A method named after `mode` backed by the checkpoint at `url`; `mask` is the change mask
-  /// of `.masked` (the others ignore it).
-  public static func method(_ mode: Mode, checkpoint url: URL, mask: ChangeMask = ChangeMask()) throws -> InterpolationMethod {
+  /// of `.masked` and `.redraw` (nil: the mode's `defaultMask`; the others ignore it).
+  public static func method(_ mode: Mode, checkpoint url: URL, mask: ChangeMask? = nil) throws -> InterpolationMethod {
+    let mask = mask ?? mode.defaultMask
     try mask.validate()
     let model = try HomoInterpModel.load(from: url)
     model.eval()
@@ -61,7 +70,7 @@ public enum HomoInterpEvalMethod {
       }
       let edited: Tensor
       switch mode {
-      case .homointerp, .detail, .masked:
+      case .homointerp, .detail, .masked, .redraw:
         var strengths = [Float](repeating: 0, count: groups.count)
         strengths[g] = min(max(v, 0), 2)
         edited = try model.interpolate(source: pair.source, reference: pair.reference, strengths: strengths)
@@ -72,6 +81,7 @@ public enum HomoInterpEvalMethod {
       switch mode {
       case .detail: return pasteChange(from: pair.reconstruction, to: decoded, into: request.source)
       case .masked: return try pasteMasked(from: pair.reconstruction, to: decoded, into: request.source, mask: mask)
+      case .redraw: return try pasteRedrawn(from: pair.reconstruction, to: decoded, into: request.source, mask: mask)
       case .homointerp, .latentLerp: break
       }
       return paste(decoded, into: request.source)
@@ -120,6 +130,21 @@ public enum HomoInterpEvalMethod {
     return overwriteCrop(of: frame) { i, old in
       let m = mask[i / 3]
       return m * Float(edited[i]) / 255 + (1 - m) * old
+    }
+  }
+
+  /// `frame` with detail transfer's `old + edited − reconstruction` where the change mask is 0,
+  /// `edited` where it is 1, blended between.
+  static func pasteRedrawn(
+    from reconstruction: [UInt8], to edited: [UInt8], into frame: EvalImage, mask changeMask: ChangeMask
+  ) throws -> EvalImage {
+    let side = Align.celebaCropSide
+    let mask = try changeMask.mask(reconstruction: reconstruction, edited: edited, width: side, height: side)
+    return overwriteCrop(of: frame) { i, old in
+      let m = mask[i / 3]
+      let e = Float(edited[i]) / 255
+      let detail = min(max(old + e - Float(reconstruction[i]) / 255, 0), 1)
+      return m * e + (1 - m) * detail
     }
   }
 

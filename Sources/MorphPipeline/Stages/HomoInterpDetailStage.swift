@@ -5,9 +5,11 @@ import MorphModels
 /// `homointerp.detail`: decoded edits → the same edits on each face's own photo at `size`
 /// (detail transfer, `DetailTransfer`): the photo plus what the model changed, so what the
 /// edit does not reach keeps the photo's resolution instead of the model's. By default
-/// (`compose: masked`) that is the model's edited face where the edit reaches and the photo
-/// elsewhere (`ChangeMask`); `compose: change` adds the model's change (edit − reconstruction)
-/// to the photo everywhere, sharper but with ghosts where the edit moves an edge.
+/// (`compose: redraw`) the photo plus the model's change where the edit is slight and the
+/// model's edited face where it redraws (`ChangeMask.redraw`); `compose: masked` is the edited
+/// face wherever the edit reaches and the photo elsewhere (`ChangeMask()`); `compose: change`
+/// adds the model's change (edit − reconstruction) to the photo everywhere, sharpest but with
+/// ghosts where the edit removes or moves an edge.
 ///
 /// Reads each item's photo again from its file (the item's origin, so the items must come
 /// from a `load` stage) and aligns it twice like the recipe's `align` stage: at the model's
@@ -16,7 +18,7 @@ import MorphModels
 enum HomoInterpDetailStage {
   static let descriptor = StageDescriptor(
     name: "homointerp.detail",
-    summary: "Apply decoded edits to each face's photo at a higher resolution (masked, or photo + edit − reconstruction).",
+    summary: "Apply decoded edits to each face's photo at a higher resolution (redrawn, masked, or photo + edit − reconstruction).",
     shape: .map, input: .images, output: .images,
     parameters: [
       HomoInterpCheckpoint.parameter,
@@ -26,16 +28,17 @@ enum HomoInterpDetailStage {
       .alignmentMode(
         "mode", default: .celebaCrop, "Alignment of the photos, as in the recipe's align stage: celeba-crop, centre-crop or landmarks."),
       ParameterSpec(
-        "compose", .string, default: .string("masked"),
-        "masked (the edited face where the edit reaches, the photo elsewhere) or change (photo + edit − reconstruction).",
-        check: { v in ["masked", "change"].contains(v.stringValue ?? "") ? nil : "must be masked or change, got \(v)" }),
+        "compose", .string, default: .string("redraw"),
+        "redraw (photo + edit − reconstruction where the edit is slight, the edited face where it redraws), "
+          + "masked (the edited face where the edit reaches, the photo elsewhere) or change (photo + edit − reconstruction).",
+        check: { v in compositions.contains(v.stringValue ?? "") ? nil : "must be redraw, masked or change, got \(v)" }),
     ] + maskParameters,
     concurrency: 1, batch: 4, modelHash: HomoInterpCheckpoint.modelHash
   ) { context in
     let checkpoint = try HomoInterpCheckpoint.load(context)
     let size = context.int("size"), modelSize = checkpoint.imageSize
     let mode = AlignmentMode(rawValue: context.string("mode")) ?? .celebaCrop
-    let composition: DetailTransfer.Composition = context.string("compose") == "masked" ? .masked(try changeMask(context)) : .change
+    let composition = try composition(context)
     let loader = ImageLoader()
     return .map { items in
       // Per item: its photo at both sizes; items whose photo cannot be used fail alone.
@@ -79,42 +82,66 @@ enum HomoInterpDetailStage {
     }
   }
 
-  /// The `ChangeMask` fields as parameters (`mask_low` …), defaults from `ChangeMask()`.
+  static let compositions = ["redraw", "masked", "change"]
+
+  /// The composition `compose` names, with its mask.
+  static func composition(_ context: StageContext) throws -> DetailTransfer.Composition {
+    switch context.string("compose") {
+    case "masked": return .masked(try changeMask(context, defaults: ChangeMask()))
+    case "change": return .change
+    default: return .redraw(try changeMask(context, defaults: .redraw))
+    }
+  }
+
+  /// The `ChangeMask` fields as parameters (`mask_low` …); -1, their default, keeps the
+  /// composition's own value (`ChangeMask.redraw` for redraw, `ChangeMask()` for masked).
   static let maskParameters: [ParameterSpec] = {
-    let defaults = ChangeMask()
+    let masked = ChangeMask(), redraw = ChangeMask.redraw
+    let both = { (a: Double, b: Double) in a == b ? "\(a)" : "\(b) redraw, \(a) masked" }
     // Through the shortest decimal of the Float (0.01, not 0.009999999776…), as `morph stages` prints it.
     let decimal = { (value: Float) in Double("\(value)") ?? Double(value) }
     let fraction: @Sendable (ParameterValue) -> String? = { v in
-      (0...1).contains(v.doubleValue ?? -1) ? nil : "must be within 0…1, got \(v)"
+      v.doubleValue == -1 || (0...1).contains(v.doubleValue ?? -2) ? nil : "must be -1 (the composition's default) or within 0…1, got \(v)"
     }
     let radius: @Sendable (ParameterValue) -> String? = { v in
-      (0...0.5).contains(v.doubleValue ?? -1) ? nil : "must be a fraction of the width within 0…0.5, got \(v)"
+      v.doubleValue == -1 || (0...0.5).contains(v.doubleValue ?? -2)
+        ? nil : "must be -1 (the composition's default) or a fraction of the width within 0…0.5, got \(v)"
     }
     return [
       ParameterSpec(
-        "mask_low", .double, default: .double(decimal(defaults.low)),
-        "masked: change (largest channel difference, 0…1) below which a pixel keeps the photo.", check: fraction),
+        "mask_low", .double, default: .double(-1),
+        "redraw/masked: change (largest channel difference, 0…1) below which a pixel keeps the photo (+ change for redraw); "
+          + "-1: \(both(decimal(masked.low), decimal(redraw.low))).", check: fraction),
       ParameterSpec(
-        "mask_high", .double, default: .double(decimal(defaults.high)),
-        "masked: change from which a pixel is wholly the edited face (above mask_low).", check: fraction),
+        "mask_high", .double, default: .double(-1),
+        "redraw/masked: change from which a pixel is wholly the edited face (above mask_low); "
+          + "-1: \(both(decimal(masked.high), decimal(redraw.high))).", check: fraction),
       ParameterSpec(
-        "mask_smoothing", .double, default: .double(defaults.smoothing),
-        "masked: blur radius before thresholding, as a fraction of the width (ignores isolated decoder noise).", check: radius),
+        "mask_smoothing", .double, default: .double(-1),
+        "redraw/masked: blur radius before thresholding, as a fraction of the width (ignores isolated decoder noise); "
+          + "-1: \(both(masked.smoothing, redraw.smoothing)).", check: radius),
       ParameterSpec(
-        "mask_grow", .double, default: .double(defaults.grow),
-        "masked: how far the mask grows past a change, as a fraction of the width (covers thin edits with a margin).",
+        "mask_grow", .double, default: .double(-1),
+        "redraw/masked: how far the mask grows past a change, as a fraction of the width (covers thin edits with a margin); "
+          + "-1: \(both(masked.grow, redraw.grow)).", check: radius),
+      ParameterSpec(
+        "mask_feather", .double, default: .double(-1),
+        "redraw/masked: blur radius of the mask's edge, as a fraction of the width; -1: \(both(masked.feather, redraw.feather)).",
         check: radius),
-      ParameterSpec(
-        "mask_feather", .double, default: .double(defaults.feather),
-        "masked: blur radius of the mask's edge, as a fraction of the width.", check: radius),
     ]
   }()
 
-  /// The change mask the parameters describe; a stage error when mask_low ≥ mask_high.
-  static func changeMask(_ context: StageContext) throws -> ChangeMask {
+  /// The change mask the parameters describe over `defaults` (-1 keeps the default's field); a
+  /// stage error when mask_low ≥ mask_high.
+  static func changeMask(_ context: StageContext, defaults: ChangeMask) throws -> ChangeMask {
+    let given = { (name: String) -> Double? in
+      let value = context.double(name)
+      return value == -1 ? nil : value
+    }
     let mask = ChangeMask(
-      low: Float(context.double("mask_low")), high: Float(context.double("mask_high")),
-      smoothing: context.double("mask_smoothing"), grow: context.double("mask_grow"), feather: context.double("mask_feather"))
+      low: given("mask_low").map(Float.init) ?? defaults.low, high: given("mask_high").map(Float.init) ?? defaults.high,
+      smoothing: given("mask_smoothing") ?? defaults.smoothing, grow: given("mask_grow") ?? defaults.grow,
+      feather: given("mask_feather") ?? defaults.feather)
     do { try mask.validate() } catch { throw PipelineError.stage(stage: context.stageID, message: "mask_low/mask_high: \(error)") }
     return mask
   }
