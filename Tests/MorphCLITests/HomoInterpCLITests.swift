@@ -95,6 +95,15 @@ final class HomoInterpCLITests: XCTestCase {
       ["train", "homointerp", "--out", "dilated", "--init-from", "models/m.safetensors", "--interpolator-dilations", "1,2,4"] + tiny)
     XCTAssertEqual(dilated.status, 0, dilated.stdout + dilated.stderr)
     XCTAssertTrue(dilated.stdout.contains("interpolator dilations 1,2,4"), dilated.stdout)
+    // Two checkpoints of one model export as their average; another architecture is refused.
+    let averaged = try morph(["export", "models/m.safetensors", "warm/homointerp.safetensors", "--out", "avg.safetensors"])
+    XCTAssertEqual(averaged.status, 0, averaged.stdout + averaged.stderr)
+    XCTAssertTrue(averaged.stdout.contains("avg.safetensors") && averaged.stdout.contains("F16"), averaged.stdout)
+    let averagedInfo = try String(contentsOf: folder.appendingPathComponent("avg.json"), encoding: .utf8)
+    XCTAssertTrue(averagedInfo.contains("mean of the weights of 2 checkpoints (steps 2, 2)"), averagedInfo)
+    let mixed = try morph(["export", "models/m.safetensors", "wide/homointerp.safetensors", "--out", "mixed.safetensors"])
+    XCTAssertTrue(
+      mixed.status != 0 && mixed.stderr.contains("homointerp.safetensors has another configuration than m.safetensors"), mixed.stderr)
     let other = try morph(["train", "homointerp", "--out", "other", "--init-from", "models/m.safetensors", "--poolings", "1"] + tiny)
     XCTAssertTrue(
       other.status != 0 && other.stderr.contains("models/m.safetensors: a run seeded by this checkpoint")
