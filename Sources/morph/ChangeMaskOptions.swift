@@ -18,9 +18,17 @@ struct ChangeMaskOptions: ParsableArguments {
   @Option(help: "homointerp-masked/-redraw: blur radius of the mask's edge, as a fraction of the width (default 0.03).")
   var maskFeather: Double?
 
-  /// The mask of the method named `name`: its default with the options given laid over it.
-  func mask(for name: String) -> ChangeMask {
-    mask(over: HomoInterpEvalMethod.Mode(rawValue: name)?.defaultMask ?? ChangeMask())
+  /// The mask of the method named `name`: its default with the options given laid over it;
+  /// a usage error when the result is not a valid mask (naming the defaults that filled in).
+  func mask(for name: String) throws -> ChangeMask {
+    let mode = HomoInterpEvalMethod.Mode(rawValue: name)
+    let mask = mask(over: mode?.defaultMask ?? ChangeMask())
+    // Only the composed methods read a mask; the others ignore it.
+    guard mode == .masked || mode == .redraw else { return mask }
+    let filled = "options not given keep \(name)'s defaults"
+    if let problem = mask.thresholdProblem { throw ValidationError("--mask-low/--mask-high: \(problem) (\(filled))") }
+    if let problem = mask.radiusProblem { throw ValidationError("--mask-smoothing/--mask-grow/--mask-feather: \(problem) (\(filled))") }
+    return mask
   }
 
   /// `defaults` with the options given laid over it.
@@ -28,14 +36,5 @@ struct ChangeMaskOptions: ParsableArguments {
     ChangeMask(
       low: maskLow ?? defaults.low, high: maskHigh ?? defaults.high, smoothing: maskSmoothing ?? defaults.smoothing,
       grow: maskGrow ?? defaults.grow, feather: maskFeather ?? defaults.feather)
-  }
-
-  func validate() throws {
-    // Both defaults are valid, so a problem is always the options' own.
-    for defaults in [ChangeMask(), ChangeMask.redraw] {
-      let mask = mask(over: defaults)
-      if let problem = mask.thresholdProblem { throw ValidationError("--mask-low/--mask-high: \(problem)") }
-      if let problem = mask.radiusProblem { throw ValidationError("--mask-smoothing/--mask-grow/--mask-feather: \(problem)") }
-    }
   }
 }

@@ -36,7 +36,7 @@ struct EvalInterpolationCommand: ParsableCommand {
   @OptionGroup var changeMask: ChangeMaskOptions
 
   func run() throws {
-    guard let method = try BuiltinMethods.named(model, checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }, mask: changeMask.mask(for: model)) else {
+    guard let method = try BuiltinMethods.named(model, checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }, mask: try changeMask.mask(for: model)) else {
       throw ToyFaceError.badOption("unknown --model '\(model)' (known: \(BuiltinMethods.names.joined(separator: ", ")))")
     }
     guard pairs > 0 else { throw ToyFaceError.badOption("--pairs must be positive, got \(pairs)") }

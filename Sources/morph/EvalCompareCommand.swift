@@ -41,9 +41,11 @@ struct EvalCompareCommand: ParsableCommand {
     guard pairs > 0 else { throw ToyFaceError.badOption("--pairs must be positive, got \(pairs)") }
     let values = try EvalStrengths.parse(strengths)
     // Refuse before any work: unknown names and methods whose checkpoint is missing.
+    var masks: [String: ChangeMask] = [:]
+    for name in names { masks[name] = try changeMask.mask(for: name) }
     let factory = CompareMethods(
       cyclegan: cyclegan.map { $0.split(separator: ",").map { URL(fileURLWithPath: String($0)) } },
-      checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }, mask: changeMask.mask(for:))
+      checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }, masks: masks)
     try factory.check(names)
     let translators = names.contains("cyclegan") ? try factory.translators() : []
 
@@ -92,8 +94,8 @@ struct CompareMethods {
   static let names = BuiltinMethods.names + ["cyclegan", "truth"]
   var cyclegan: [URL]?
   var checkpoint: URL?
-  /// The change mask of a method by name (nil: the method's own default).
-  var mask: (String) -> ChangeMask? = { _ in nil }
+  /// The change mask of a method by name (absent: the method's own default).
+  var masks: [String: ChangeMask] = [:]
 
   func check(_ names: [String]) throws {
     for name in names {
@@ -119,7 +121,7 @@ struct CompareMethods {
     case "cyclegan": return try .cycleGAN(translators: translators, pairs: pairs)
     case "truth": return .truthPath(pairs: pairs, renderer: renderer)
     default:
-      guard let method = try BuiltinMethods.named(name, checkpoint: checkpoint, mask: mask(name)) else {
+      guard let method = try BuiltinMethods.named(name, checkpoint: checkpoint, mask: masks[name]) else {
         throw ToyFaceError.badOption("unknown method '\(name)'")
       }
       return method

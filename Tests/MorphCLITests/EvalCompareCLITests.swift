@@ -48,5 +48,18 @@ final class EvalCompareCLITests: XCTestCase {
     let unknown = try MorphProcess.run(["eval", "compare", "--methods", "pixel-lerpp", "--data", faces, "--out", out.path])
     XCTAssertNotEqual(unknown.status, 0)
     XCTAssertTrue(unknown.stderr.contains("unknown method 'pixel-lerpp'"), unknown.stderr)
+
+    // Mask options lie over each composed method's own defaults: a low threshold of 0.1 is
+    // below redraw's high one (0.15) but above masked composition's (0.04).
+    let maskedLow = try MorphProcess.run(
+      ["eval", "compare", "--methods", "pixel-lerp,homointerp-masked", "--mask-low", "0.1", "--data", faces, "--out", out.path])
+    XCTAssertNotEqual(maskedLow.status, 0)
+    XCTAssertTrue(
+      maskedLow.stderr.contains("--mask-low/--mask-high") && maskedLow.stderr.contains("homointerp-masked's defaults"), maskedLow.stderr)
+    let redrawLow = try MorphProcess.run(["eval", "interpolation", "--model", "homointerp-redraw", "--mask-low", "0.1", "--data", faces])
+    XCTAssertNotEqual(redrawLow.status, 0)
+    XCTAssertTrue(redrawLow.stderr.contains("needs --checkpoint"), "the mask passes, the missing checkpoint stops it: \(redrawLow.stderr)")
+    let redrawHigh = try MorphProcess.run(["eval", "interpolation", "--model", "homointerp-redraw", "--mask-low", "0.2", "--data", faces])
+    XCTAssertTrue(redrawHigh.stderr.contains("homointerp-redraw's defaults"), redrawHigh.stderr)
   }
 }
