@@ -110,12 +110,18 @@ public struct ChangeMask: Sendable, Equatable {
     }
     var out = [UInt8](repeating: 0, count: photo.count)
     for i in 0..<photo.count {
-      let m = mask[i / 3]
-      let e = Float(edited[i])
-      let detail = min(max(Float(photo[i]) + e - Float(reconstruction[i]), 0), 255)
-      out[i] = UInt8(clamping: Int((m * e + (1 - m) * detail).rounded()))
+      let value = redrawn(photo: Float(photo[i]), reconstruction: Float(reconstruction[i]), edited: Float(edited[i]), mask: mask[i / 3], ceiling: 255)
+      out[i] = UInt8(clamping: Int(value.rounded()))
     }
     return out
+  }
+
+  /// One value of redrawn composition: `m · edited + (1 − m) · clamp(photo + edited −
+  /// reconstruction, 0, ceiling)`, all on the same scale (bytes with ceiling 255, or 0…1).
+  @inlinable
+  public static func redrawn(photo: Float, reconstruction: Float, edited: Float, mask m: Float, ceiling: Float) -> Float {
+    let detail = min(max(photo + edited - reconstruction, 0), ceiling)
+    return m * edited + (1 - m) * detail
   }
 
   /// A fraction of the width as a whole radius in pixels (at least 1 when the fraction is

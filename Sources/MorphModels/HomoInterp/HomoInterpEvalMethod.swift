@@ -141,10 +141,8 @@ public enum HomoInterpEvalMethod {
     let side = Align.celebaCropSide
     let mask = try changeMask.mask(reconstruction: reconstruction, edited: edited, width: side, height: side)
     return overwriteCrop(of: frame) { i, old in
-      let m = mask[i / 3]
-      let e = Float(edited[i]) / 255
-      let detail = min(max(old + e - Float(reconstruction[i]) / 255, 0), 1)
-      return m * e + (1 - m) * detail
+      ChangeMask.redrawn(
+        photo: old, reconstruction: Float(reconstruction[i]) / 255, edited: Float(edited[i]) / 255, mask: mask[i / 3], ceiling: 1)
     }
   }
 
