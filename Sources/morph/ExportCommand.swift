@@ -17,12 +17,22 @@ struct ExportCommand: ParsableCommand {
 
       Given several checkpoints of one model (snapshots of a run), it writes the mean of their \
       weights, tensor by tensor, with the last one's step; the metadata lists the sources.
+
+      '--branch GROUP=CHECKPOINT' (repeatable) replaces the interpolator branch of one attribute \
+      group by that checkpoint's: snapshots of a run whose autoencoder was frozen share one \
+      latent space, and an edit of one group runs only its own branch, so the best branch of \
+      each group can be chosen separately (on faces neither trained nor tested on). A donor \
+      with another encoder or decoder is refused.
       """)
 
   @Argument(help: "Training checkpoint (.safetensors, with its .json beside it); several are averaged.")
   var checkpoints: [String]
   @Option(help: "Output checkpoint path (.safetensors; the .json is written beside it).") var out: String
   @Option(help: "Stored precision: f32 or f16.") var dtype: String = "f16"
+  @Option(
+    name: .customLong("branch"),
+    help: "GROUP=CHECKPOINT: take that group's interpolator branch from another checkpoint of the same run (repeatable).")
+  var branches: [String] = []
 
   func run() throws {
     guard let storage = Safetensors.DType(rawValue: dtype.uppercased()) else {
@@ -35,20 +45,46 @@ struct ExportCommand: ParsableCommand {
     let model =
       loaded.count == 1
       ? loaded[0].model : try HomoInterpModel.averaging(loaded.map(\.model), names: sources.map(\.lastPathComponent))
+    let donors = try parseBranches()
+    let grafted =
+      donors.isEmpty
+      ? model
+      : try HomoInterpModel.grafting(
+        model, branches: try donors.mapValues { try HomoInterpModel.loadCheckpoint(from: URL(fileURLWithPath: $0)).model },
+        names: donors.mapValues { URL(fileURLWithPath: $0).lastPathComponent })
     var metadata = info.metadata
     metadata["exported_from"] = sources.map(\.lastPathComponent).joined(separator: ", ")
     if loaded.count > 1 {
       metadata["averaged"] = "mean of the weights of \(loaded.count) checkpoints (steps \(loaded.map { String($0.info.step) }.joined(separator: ", ")))"
     }
+    if !donors.isEmpty {
+      metadata["grafted_branches"] = donors.sorted { $0.key < $1.key }
+        .map { "\($0.key) from \(URL(fileURLWithPath: $0.value).lastPathComponent)" }.joined(separator: ", ")
+    }
     metadata["exported_dtype"] = storage.rawValue
     metadata["resumable"] = "no (optimiser state dropped by morph export)"
     let target = URL(fileURLWithPath: out)
-    try model.save(to: target, step: info.step, metadata: metadata, extra: [:], dtype: storage)
+    try grafted.save(to: target, step: info.step, metadata: metadata, extra: [:], dtype: storage)
     let (weights, json) = HomoInterpModel.checkpointPaths(target)
     let bytes = (try? FileManager.default.attributesOfItem(atPath: weights.path)[.size] as? Int) ?? 0
     print(
       String(
         format: "wrote %@ (%.1f MB, %@, step %d) and %@", weights.path, Double(bytes) / 1e6, storage.rawValue,
         info.step, json.lastPathComponent))
+  }
+
+  /// `--branch` values as group → checkpoint path; a group named twice or a value without
+  /// `=` is a usage error naming the value.
+  func parseBranches() throws -> [String: String] {
+    var out: [String: String] = [:]
+    for value in branches {
+      let parts = value.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+      guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+        throw ValidationError("--branch '\(value)': expected GROUP=CHECKPOINT, e.g. hair_color=run/c26000.safetensors")
+      }
+      guard out[parts[0]] == nil else { throw ValidationError("--branch names group '\(parts[0])' twice") }
+      out[parts[0]] = parts[1]
+    }
+    return out
   }
 }

@@ -104,6 +104,19 @@ final class HomoInterpCLITests: XCTestCase {
     let mixed = try morph(["export", "models/m.safetensors", "wide/homointerp.safetensors", "--out", "mixed.safetensors"])
     XCTAssertTrue(
       mixed.status != 0 && mixed.stderr.contains("homointerp.safetensors has another configuration than m.safetensors"), mixed.stderr)
+    // A run with the autoencoder frozen shares the checkpoint's latent space: one group's branch
+    // can come from it. A run that trained the encoder cannot give a branch.
+    let frozen = try morph(["train", "homointerp", "--out", "frozen", "--init-from", "models/m.safetensors", "--freeze-autoencoder"] + tiny)
+    XCTAssertEqual(frozen.status, 0, frozen.stdout + frozen.stderr)
+    let grafted = try morph(["export", "models/m.safetensors", "--branch", "age=frozen/homointerp.safetensors", "--out", "graft.safetensors"])
+    XCTAssertEqual(grafted.status, 0, grafted.stdout + grafted.stderr)
+    let graftedInfo = try String(contentsOf: folder.appendingPathComponent("graft.json"), encoding: .utf8)
+    XCTAssertTrue(graftedInfo.contains("age from homointerp.safetensors"), graftedInfo)
+    let foreign = try morph(["export", "models/m.safetensors", "--branch", "age=warm/homointerp.safetensors", "--out", "bad.safetensors"])
+    XCTAssertTrue(
+      foreign.status != 0 && foreign.stderr.contains("homointerp.safetensors has another encoder or decoder than the base"), foreign.stderr)
+    let malformed = try morph(["export", "models/m.safetensors", "--branch", "age", "--out", "bad.safetensors"])
+    XCTAssertTrue(malformed.status != 0 && malformed.stderr.contains("--branch 'age': expected GROUP=CHECKPOINT"), malformed.stderr)
     let other = try morph(["train", "homointerp", "--out", "other", "--init-from", "models/m.safetensors", "--poolings", "1"] + tiny)
     XCTAssertTrue(
       other.status != 0 && other.stderr.contains("models/m.safetensors: a run seeded by this checkpoint")
