@@ -46,6 +46,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
   ) var initFrom: String?
   @Option(help: "Checkpoint every K steps (default 500; with --resume, the run's).") var checkpointEvery: Int?
   @Option(help: "Sample sheet every K steps, 0: never (default 500; with --resume, the run's).") var sampleEvery: Int?
+  @Option(
+    help: "Also keep the checkpoint of every K-th step as OUT/snapshots/step-N.safetensors, to average or take branches from later (default 0: never; with --resume, the run's)."
+  ) var keepEvery: Int?
   @Option(help: "Print a progress line every K steps (default 10; with --resume, the run's).") var logEvery: Int?
   @Option(help: "Seed for weights, batches and strengths.") var seed: UInt64 = 1
   @Option(help: "Adam learning rate (default 2e-4).") var lr: Float?
@@ -104,6 +107,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let decoderPolish, decoderPolish < 0 { throw ValidationError("--decoder-polish must be ≥ 0, got \(decoderPolish)") }
     if let decoderPolishLr, !(decoderPolishLr > 0) { throw ValidationError("--decoder-polish-lr must be > 0, got \(decoderPolishLr)") }
     guard retrainClassifier >= 0 else { throw ValidationError("--retrain-classifier must be ≥ 0") }
+    if let keepEvery, keepEvery < 0 { throw ValidationError("--keep-every must be ≥ 0 (0: never), got \(keepEvery)") }
     if let classifierMixup, !(0...1).contains(classifierMixup) {
       throw ValidationError("--classifier-mixup is a chance in 0...1, got \(classifierMixup)")
     }
@@ -207,15 +211,18 @@ struct TrainHomoInterpCommand: ParsableCommand {
     let checkpointEvery = interval(self.checkpointEvery, "checkpoint_every", 500)
     let sampleEvery = interval(self.sampleEvery, "sample_every", 500)
     let logEvery = interval(self.logEvery, "log_every", 10)
+    let keepEvery = interval(self.keepEvery, "keep_every", 0)
     if resume {
-      print("intervals: checkpoint every \(checkpointEvery), sample sheet every \(sampleEvery), progress every \(logEvery) steps")
+      print(
+        "intervals: checkpoint every \(checkpointEvery), sample sheet every \(sampleEvery), progress every \(logEvery) steps"
+          + (keepEvery > 0 ? ", snapshot kept every \(keepEvery)" : ""))
     }
     let start = Date()
     let first = trainer.step
     var window: [Double] = []
     try trainer.run(
       checkpoint: checkpoint, checkpointEvery: checkpointEvery, sampleDirectory: outURL.appendingPathComponent("samples"),
-      sampleEvery: sampleEvery, extraMetadata: ["log_every": String(logEvery)]
+      sampleEvery: sampleEvery, keepEvery: keepEvery, extraMetadata: ["log_every": String(logEvery)]
     ) { report in
       window.append(report.seconds)
       if window.count > 50 { window.removeFirst() }

@@ -433,6 +433,30 @@ final class HomoInterpTrainingTests: XCTestCase {
     XCTAssertEqual(c.pendingClassifierSteps, 0)
   }
 
+  /// `keepEvery` keeps the checkpoint of every K-th step under snapshots/, each the run as it
+  /// stood then (a resume from one continues from that step), and records the interval.
+  func testKeptSnapshotsAreTheCheckpointsOfTheirSteps() throws {
+    let url = checkpointURL("run.safetensors")
+    let a = try makeTrainer(steps: 7)
+    var weightsAt: [Int: [Float]] = [:]
+    try a.run(checkpoint: url, checkpointEvery: 0, sampleDirectory: nil, sampleEvery: 0, keepEvery: 3) { report in
+      weightsAt[report.step] = a.model.interpolator.parameters[0].scalars
+    }
+    let folder = url.deletingLastPathComponent().appendingPathComponent("snapshots")
+    let kept = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+    XCTAssertEqual(kept, ["step-000003.json", "step-000003.safetensors", "step-000006.json", "step-000006.safetensors"])
+    for step in [3, 6] {
+      let snapshot = HomoInterpTrainer.snapshotURL(of: url, step: step)
+      let b = try HomoInterpTrainer.resume(from: snapshot, data: a.data)
+      XCTAssertEqual(b.step, step)
+      XCTAssertEqual(b.model.interpolator.parameters[0].scalars, weightsAt[step], "step \(step)")
+    }
+    XCTAssertNotEqual(weightsAt[3], weightsAt[6], "the two snapshots hold different weights, so the test can tell them apart")
+    let info = try HomoInterpModel.readInfo(HomoInterpModel.checkpointPaths(url).metadata)
+    XCTAssertEqual(info.metadata["keep_every"], "3")
+    XCTAssertEqual(info.step, 7)
+  }
+
   /// A new run can start from a checkpoint's weights, an F16 export too: the model as saved,
   /// step 0, optimisers and classifier afresh, the source recorded; it trains through its
   /// own phases. A checkpoint of another architecture is refused, naming the file.

@@ -42,42 +42,4 @@ extension HomoInterpTrainer {
       model: model, source: x.narrow(axis: 0, start: 0, length: 1), reference: x.narrow(axis: 0, start: 1, length: 1),
       title: "step \(step)")
   }
-
-  /// Trains until `options.steps`, writing a checkpoint to `checkpoint` every
-  /// `checkpointEvery` steps and at the end, and `samples/step-NNNNNN.png` every
-  /// `sampleEvery` steps (0: never). A NaN/Inf loss throws `HomoInterpError.nonFinite`,
-  /// leaving the last good checkpoint in place. The two intervals, and `extraMetadata`, are
-  /// stored in the checkpoint's metadata (`checkpoint_every`, `sample_every`), so a resume can
-  /// keep them (`recordedIntervals`). A refreshing run (`classifierRefreshEvery`) retrains
-  /// its classifier afresh on the interval, reporting those steps in the classifier phase,
-  /// and checkpoints right after.
-  public func run(
-    checkpoint: URL, checkpointEvery: Int, sampleDirectory: URL?, sampleEvery: Int, extraMetadata: [String: String] = [:],
-    onStep: (HomoInterpStepReport) -> Void
-  ) throws {
-    var metadata = extraMetadata
-    metadata["checkpoint_every"] = String(checkpointEvery)
-    metadata["sample_every"] = String(sampleEvery)
-    if pendingClassifierSteps > 0 {
-      try retrainClassifier(onStep: onStep)
-      try saveCheckpoint(to: checkpoint, extraMetadata: metadata)
-    }
-    while step < options.steps {
-      if options.classifierRefreshDue(at: step) {
-        try refreshClassifier(onStep: onStep)
-        try saveCheckpoint(to: checkpoint, extraMetadata: metadata)
-      }
-      let report = try trainStep()
-      onStep(report)
-      if checkpointEvery > 0 && step % checkpointEvery == 0 || step == options.steps {
-        try saveCheckpoint(to: checkpoint, extraMetadata: metadata)
-      }
-      if let dir = sampleDirectory, sampleEvery > 0, step % sampleEvery == 0 || step == options.steps,
-        options.phase(at: step - 1) != .classifier
-      {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try sampleSheet().save(to: dir.appendingPathComponent(String(format: "step-%06d.png", step)))
-      }
-    }
-  }
 }

@@ -126,6 +126,9 @@ enum HomoInterpTrainStage {
         "Checkpoint whose weights a new run starts from instead of He init (size, width, poolings must match it; optimisers and classifier start afresh; usually with warmup 0)."),
       ParameterSpec("jitter", .bool, default: .bool(true), "Jitter training faces (small shifts, zoom and rotation)."),
       ParameterSpec("checkpoint_every", .int, default: .int(500), "Write the checkpoint every K steps (and at the end).", check: atLeast(1)),
+      ParameterSpec(
+        "keep_every", .int, default: .int(0),
+        "Also keep the checkpoint of every K-th step as snapshots/step-N.safetensors beside it (0: never).", check: atLeast(0)),
       ParameterSpec("sample_every", .int, default: .int(500), "Sample sheet (rows = groups, columns = strengths) every K steps; 0 = never.", check: atLeast(0)),
       ParameterSpec("resume", .bool, default: .bool(false), "Continue the checkpoint's run exactly (model, optimisers, step; its options and seed); only `steps` changes."),
       ParameterSpec("log_every", .int, default: .int(50), "Print a progress line (it/s, ETA, losses) to stderr every K steps; 0 = quiet.", check: atLeast(0)),
@@ -151,6 +154,7 @@ enum HomoInterpTrainStage {
       throw PipelineError.stage(stage: context.stageID, message: "init_from starts a new run and resume continues the checkpoint's: set one")
     }
     let checkpointEvery = context.int("checkpoint_every"), sampleEvery = context.int("sample_every")
+    let keepEvery = context.int("keep_every")
     return .reduce { items in
       let folder = try dataFolder(items, stage: context.stageID)
       let trainer: HomoInterpTrainer
@@ -177,7 +181,8 @@ enum HomoInterpTrainStage {
       var warnings: [String] = []
       try trainer.run(
         checkpoint: checkpoint, checkpointEvery: checkpointEvery,
-        sampleDirectory: checkpoint.deletingLastPathComponent().appendingPathComponent("samples"), sampleEvery: sampleEvery
+        sampleDirectory: checkpoint.deletingLastPathComponent().appendingPathComponent("samples"), sampleEvery: sampleEvery,
+        keepEvery: keepEvery
       ) { report in
         last = report
         recorder.add(report)
