@@ -115,6 +115,31 @@ final class HomoInterpCLITests: XCTestCase {
     let foreign = try morph(["export", "models/m.safetensors", "--branch", "age=warm/homointerp.safetensors", "--out", "bad.safetensors"])
     XCTAssertTrue(
       foreign.status != 0 && foreign.stderr.contains("homointerp.safetensors has another encoder or decoder than the base"), foreign.stderr)
+    // Branches chosen by edit success on rendered faces: the base and the frozen run's snapshot.
+    XCTAssertEqual(try morph(["fixtures", "toyfaces", "--count", "24", "--seed", "99", "--out", "toy"]).status, 0)
+    let oracle = MorphProcess.packageRoot.appendingPathComponent("Fixtures/models/oracle.safetensors").path
+    let chose = try morph([
+      "eval", "branches", "models/m.safetensors", "frozen/homointerp.safetensors", "--data", "toy", "--oracle", oracle,
+      "--pairs", "2", "--groups", "age,skin", "--strengths", "0,1", "--out", "picked.safetensors", "--report", "scores.json",
+    ])
+    XCTAssertEqual(chose.status, 0, chose.stdout + chose.stderr)
+    XCTAssertTrue(chose.stdout.contains("| candidate | age | skin | mean |") && chose.stdout.contains("wrote"), chose.stdout)
+    let choice = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("scores.json"))) as? [String: Any]
+    XCTAssertEqual(choice?["candidates"] as? [String], ["m.safetensors", "homointerp.safetensors"])
+    XCTAssertEqual((choice?["picks"] as? [Int])?.count, 2)
+    XCTAssertEqual((choice?["editSuccess"] as? [[Double]])?.count, 2)
+    let pickedMeta = try String(contentsOf: folder.appendingPathComponent("picked.json"), encoding: .utf8)
+    XCTAssertTrue(pickedMeta.contains("edit success on 2 pairs per group"), pickedMeta)
+    let clash = try morph([
+      "eval", "branches", "models/m.safetensors", "frozen/homointerp.safetensors", "--data", "toy", "--oracle", oracle,
+      "--out", "picked.safetensors", "--report", "picked.json",
+    ])
+    XCTAssertTrue(clash.status != 0 && clash.stderr.contains("--report picked.json is where the checkpoint's JSON goes"), clash.stderr)
+    let foreignCandidate = try morph([
+      "eval", "branches", "models/m.safetensors", "warm/homointerp.safetensors", "--data", "toy", "--oracle", oracle, "--out", "bad.safetensors",
+    ])
+    XCTAssertTrue(
+      foreignCandidate.status != 0 && foreignCandidate.stderr.contains("has another encoder or decoder than the base"), foreignCandidate.stderr)
     let malformed = try morph(["export", "models/m.safetensors", "--branch", "age", "--out", "bad.safetensors"])
     XCTAssertTrue(malformed.status != 0 && malformed.stderr.contains("--branch 'age': expected GROUP=CHECKPOINT"), malformed.stderr)
     let other = try morph(["train", "homointerp", "--out", "other", "--init-from", "models/m.safetensors", "--poolings", "1"] + tiny)
