@@ -18,7 +18,9 @@ struct EvalInterpolationCommand: ParsableCommand {
     discussion: """
       The method under test runs beside two reference methods: identity (output = source, the \
       floor) and truth (the true path, the ceiling the oracle allows). Writes metrics.json, \
-      metrics.csv, PNG plots and samples.png to --out, and prints a summary.
+      metrics.csv, PNG plots and samples.png to --out, with an oracle also pairs.csv (per pair \
+      and method, the attributes not transferred and not preserved at strength 1: the failed \
+      edits to look at), and prints a summary.
       """)
 
   @Option(help: "Method to evaluate: \(BuiltinMethods.names.joined(separator: ", ")).") var model: String
@@ -59,6 +61,9 @@ struct EvalInterpolationCommand: ParsableCommand {
       report, samples: run.samples, sources: run.sources, references: run.references, to: URL(fileURLWithPath: out))
     print(EvalReportWriter.summary(report), terminator: "")
     if report.oracle != nil { print(EvalReportWriter.groupSummary(report, method: method.name), terminator: "") }
-    print(String(format: "wrote %@/metrics.json, metrics.csv, plots, samples.png (%.1f s)", out, Date().timeIntervalSince(start)))
+    print(
+      String(
+        format: "wrote %@/metrics.json, metrics.csv, %@plots, samples.png (%.1f s)", out, oracle == nil ? "" : "pairs.csv, ",
+        Date().timeIntervalSince(start)))
   }
 }

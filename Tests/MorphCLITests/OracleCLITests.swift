@@ -25,6 +25,22 @@ final class OracleCLITests: XCTestCase {
     XCTAssertEqual((held?["roundTrip"] as? [String: Any])?["size"] as? Int, 40)
     XCTAssertEqual(held?["faces"] as? Int, 8)
 
+    // With an oracle the evaluation lists every pair's outcome, one row per pair and method.
+    let faces = dir.appendingPathComponent("faces").path, evalOut = dir.appendingPathComponent("eval")
+    XCTAssertEqual(try MorphProcess.run(["fixtures", "toyfaces", "--count", "24", "--seed", "3", "--out", faces]).status, 0)
+    let evaluated = try MorphProcess.run([
+      "eval", "interpolation", "--model", "pixel-lerp", "--data", faces, "--oracle", out, "--pairs", "7", "--strengths", "0,1",
+      "--out", evalOut.path,
+    ])
+    XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
+    XCTAssertTrue(evaluated.stdout.contains("pairs.csv"), evaluated.stdout)
+    let rows = try String(contentsOf: evalOut.appendingPathComponent("pairs.csv"), encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(rows.first, "method,pair,group,source,reference,edit_success,not_transferred,not_preserved")
+    XCTAssertEqual(rows.count, 1 + 3 * 7, "pixel-lerp, identity and truth, seven pairs each")
+    // (This one-epoch oracle misreads some faces, so which edits fail is not asserted here;
+    // InterpolationEvaluationTests checks the outcomes under an exact oracle.)
+    XCTAssertEqual(rows.filter { $0.hasPrefix("identity,") }.map { $0.split(separator: ",", omittingEmptySubsequences: false).count }, Array(repeating: 8, count: 7))
+
     let bad = try MorphProcess.run(["train", "oracle", "--out", out, "--round-trip-share", "2"])
     XCTAssertNotEqual(bad.status, 0)
     XCTAssertTrue(bad.stderr.contains("--round-trip-share"), bad.stderr)

@@ -92,6 +92,30 @@ final class InterpolationEvaluationTests: XCTestCase {
     XCTAssertEqual(identity.preservationByAttribute?.values.allSatisfy { $0 == 1 }, true)
     XCTAssertEqual(Set(try XCTUnwrap(identity.reconByAttribute).keys), Set(ToyFaceAttribute.allCases.map(\.rawValue)))
     XCTAssertEqual(identity.reconByAttribute?.values.allSatisfy { $0 == 1 }, true)
+    // Per pair: the identity transfers none of the pair's changed attributes, the truth all,
+    // and pixel lerp loses exactly the other attributes where the reference differs.
+    let identityPairs = try XCTUnwrap(run.reports[0].pairs), truthPairs = try XCTUnwrap(run.reports[1].pairs)
+    let lerpPairs = try XCTUnwrap(run.reports[2].pairs)
+    XCTAssertEqual(identityPairs.map(\.pair), Array(0..<7))
+    for (k, pair) in pairs.enumerated() {
+      XCTAssertEqual(identityPairs[k].notTransferred, pair.changedAttributes.map(\.rawValue))
+      XCTAssertEqual(identityPairs[k].notPreserved, [])
+      XCTAssertEqual(identityPairs[k].editSuccess, false)
+      XCTAssertEqual(identityPairs[k].source, pair.sourceName)
+      XCTAssertEqual(truthPairs[k].editSuccess, true)
+      XCTAssertEqual(truthPairs[k].notTransferred + truthPairs[k].notPreserved, [])
+      XCTAssertEqual(
+        lerpPairs[k].notPreserved, pair.otherAttributes.filter { pair.reference.label($0) != pair.source.label($0) }.map(\.rawValue))
+    }
+    let table = EvalReportWriter.pairsCSV(
+      EvaluationReport(data: "d", pairs: 7, strengths: strengths, size: [36, 44], oracle: "o", methods: run.reports))
+    let lines = table.split(separator: "\n")
+    XCTAssertEqual(lines.count, 1 + 3 * 7)
+    XCTAssertEqual(lines[0], "method,pair,group,source,reference,edit_success,not_transferred,not_preserved")
+    XCTAssertTrue(
+      lines[1].hasPrefix("identity,0,\(pairs[0].group.name),\(pairs[0].sourceName),\(pairs[0].referenceName),0,"
+        + pairs[0].changedAttributes.map(\.rawValue).joined(separator: " ") + ","), String(lines[1]))
+
     // Per-attribute transfer: none for the identity, all for pixel lerp, over the same
     // attributes (those some pair changes).
     let changed = Set(pairs.flatMap { $0.changedAttributes.map(\.rawValue) })

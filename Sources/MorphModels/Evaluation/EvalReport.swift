@@ -58,6 +58,25 @@ public struct MethodReport: Codable, Sendable {
   public var method: String
   public var overall: GroupMetrics
   public var groups: [GroupMetrics]
+  /// Each pair's outcome at strength 1, in pair order (nil without an oracle, and in reports
+  /// written before it was kept).
+  public var pairs: [PairOutcome]?
+}
+
+/// What the oracle read on one pair at strength 1: the pair to look at when an edit fails.
+public struct PairOutcome: Codable, Sendable, Equatable {
+  /// Index of the pair in the evaluation (the sample sheet shows the first ones).
+  public var pair: Int
+  public var group: String
+  public var source: String
+  public var reference: String
+  /// Group attributes that differ between source and reference but kept the source's label.
+  public var notTransferred: [String]
+  /// Attributes of other groups that lost the source's label.
+  public var notPreserved: [String]
+  /// Every differing group attribute transferred and every other attribute preserved (nil when
+  /// no group attribute differs).
+  public var editSuccess: Bool?
 }
 
 /// The result of `morph eval interpolation`: the method under test beside the reference methods.

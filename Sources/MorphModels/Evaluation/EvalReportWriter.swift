@@ -1,6 +1,7 @@
 import Foundation
 
-/// Writes an `EvaluationReport` as `metrics.json`, `metrics.csv`, PNG plots and a sample sheet.
+/// Writes an `EvaluationReport` as `metrics.json`, `metrics.csv`, `pairs.csv` (with an oracle),
+/// PNG plots and a sample sheet.
 public enum EvalReportWriter {
   public static func write(
     _ report: EvaluationReport, samples: InterpolationEvaluation.Samples, sources: [EvalImage], references: [EvalImage],
@@ -11,6 +12,9 @@ public enum EvalReportWriter {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try encoder.encode(report).write(to: directory.appendingPathComponent("metrics.json"))
     try csv(report).write(to: directory.appendingPathComponent("metrics.csv"), atomically: true, encoding: .utf8)
+    if report.methods.contains(where: { $0.pairs != nil }) {
+      try pairsCSV(report).write(to: directory.appendingPathComponent("pairs.csv"), atomically: true, encoding: .utf8)
+    }
 
     let s = report.strengths
     // Capped PSNRs (identical images) are left out so they do not flatten the curves.
@@ -40,6 +44,21 @@ public enum EvalReportWriter {
       for outputs in perMethod { rows.append([sources[k]] + outputs + [references[k]]) }
     }
     try SampleSheet.write(rows, to: directory.appendingPathComponent("samples.png"))
+  }
+
+  /// One row per (method, pair): what the oracle read at strength 1, so failed edits can be
+  /// found and looked at: `method,pair,group,source,reference,edit_success,not_transferred,not_preserved`
+  /// (attribute lists joined by spaces; edit_success empty when no group attribute differs).
+  public static func pairsCSV(_ report: EvaluationReport) -> String {
+    var out = "method,pair,group,source,reference,edit_success,not_transferred,not_preserved\n"
+    for method in report.methods {
+      for p in method.pairs ?? [] {
+        let success = p.editSuccess.map { $0 ? "1" : "0" } ?? ""
+        out += "\(method.method),\(p.pair),\(p.group),\(p.source),\(p.reference),\(success),"
+        out += p.notTransferred.joined(separator: " ") + "," + p.notPreserved.joined(separator: " ") + "\n"
+      }
+    }
+    return out
   }
 
   /// One row per (method, group, metric, strength): `method,group,metric,strength,value`.

@@ -58,7 +58,8 @@ public struct InterpolationEvaluation: Sendable {
         let subset = zip(pairs, mine).filter { $0.0.group.name == group.name }.map(\.1)
         return subset.isEmpty ? nil : aggregate(subset, name: group.name)
       }
-      return MethodReport(method: method.name, overall: aggregate(mine, name: "overall"), groups: groups)
+      let outcomes = oracle == nil ? nil : zip(pairs, mine).enumerated().map { k, item in Self.outcome(item.1, pair: item.0, index: k) }
+      return MethodReport(method: method.name, overall: aggregate(mine, name: "overall"), groups: groups, pairs: outcomes)
     }
     let kept = (0..<samples.count).map { samples[$0] ?? [] }
     let sources = (0..<ends.count).compactMap { ends[$0]?.0 }
@@ -178,6 +179,18 @@ public struct InterpolationEvaluation: Sendable {
   }
 
   // MARK: - Aggregation
+
+  /// One pair's oracle outcome at strength 1, attributes by name.
+  static func outcome(_ r: PairResult, pair: EvalPair, index: Int) -> PairOutcome {
+    let names = ToyFaceAttribute.allCases
+    func missed(_ list: [(Int, Bool)]) -> [String] {
+      list.filter { !$0.1 }.compactMap { i, _ in names.first { $0.index == i }?.rawValue }
+    }
+    return PairOutcome(
+      pair: index, group: pair.group.name, source: pair.sourceName, reference: pair.referenceName,
+      notTransferred: missed(r.transferredAttributes), notPreserved: missed(r.preservedAttributes),
+      editSuccess: r.transferCount > 0 ? r.transferHits == r.transferCount && r.preserveHits == r.preserveCount : nil)
+  }
 
   func aggregate(_ results: [PairResult], name: String) -> GroupMetrics {
     func mean(_ values: [Double?]) -> Double? {
