@@ -48,8 +48,10 @@ struct EvalBranchesCommand: ParsableCommand {
       throw ValidationError("--report \(report) is where the checkpoint's JSON goes (beside --out): name another file")
     }
     let urls = checkpoints.map { URL(fileURLWithPath: $0) }
-    let names = urls.map(\.lastPathComponent)
-    guard Set(checkpoints).count == checkpoints.count else { throw ValidationError("a checkpoint is named twice") }
+    guard Set(urls.map(\.standardizedFileURL.path)).count == urls.count else { throw ValidationError("a checkpoint is named twice") }
+    // File names label the table, unless two share one (run1/homointerp…, run2/homointerp…).
+    let short = urls.map(\.lastPathComponent)
+    let names = Set(short).count == short.count ? short : checkpoints
     // Load everything first: a mismatched configuration or latent space stops before the hours of scoring.
     let models = try urls.map { try HomoInterpModel.loadCheckpoint(from: $0) }
     let base = models[0].model
@@ -80,8 +82,9 @@ struct EvalBranchesCommand: ParsableCommand {
     print(selection.markdown, terminator: "")
 
     let donors = selection.grafts
-    let grafted = try HomoInterpModel.grafting(
-      base, branches: donors.mapValues { name in models[names.firstIndex(of: name)!].model }, names: donors)
+    var branches: [String: HomoInterpModel] = [:]
+    for (g, c) in selection.picks.enumerated() where c != 0 { branches[chosenGroups[g]] = models[c].model }
+    let grafted = try HomoInterpModel.grafting(base, branches: branches, names: donors)
     var metadata = models[0].info.metadata
     metadata["grafted_branches"] =
       donors.isEmpty ? "none (the base scored best in every group)" : donors.sorted { $0.key < $1.key }.map { "\($0.key) from \($0.value)" }.joined(separator: ", ")

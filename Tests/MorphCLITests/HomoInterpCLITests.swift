@@ -135,6 +135,11 @@ final class HomoInterpCLITests: XCTestCase {
       "--out", "picked.safetensors", "--report", "picked.json",
     ])
     XCTAssertTrue(clash.status != 0 && clash.stderr.contains("--report picked.json is where the checkpoint's JSON goes"), clash.stderr)
+    let twice = try morph([
+      "eval", "branches", "models/m.safetensors", "frozen/homointerp.safetensors", "./frozen/homointerp.safetensors", "--data", "toy",
+      "--oracle", oracle, "--out", "bad.safetensors",
+    ])
+    XCTAssertTrue(twice.status != 0 && twice.stderr.contains("a checkpoint is named twice"), twice.stderr)
     let foreignCandidate = try morph([
       "eval", "branches", "models/m.safetensors", "warm/homointerp.safetensors", "--data", "toy", "--oracle", oracle, "--out", "bad.safetensors",
     ])
