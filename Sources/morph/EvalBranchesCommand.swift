@@ -85,9 +85,9 @@ struct EvalBranchesCommand: ParsableCommand {
     var branches: [String: HomoInterpModel] = [:]
     for (g, c) in selection.picks.enumerated() where c != 0 { branches[chosenGroups[g]] = models[c].model }
     let grafted = try HomoInterpModel.grafting(base, branches: branches, names: donors)
+    let summary = donors.sorted { $0.key < $1.key }.map { "\($0.key) from \($0.value)" }.joined(separator: ", ")
     var metadata = models[0].info.metadata
-    metadata["grafted_branches"] =
-      donors.isEmpty ? "none (the base scored best in every group)" : donors.sorted { $0.key < $1.key }.map { "\($0.key) from \($0.value)" }.joined(separator: ", ")
+    metadata["grafted_branches"] = donors.isEmpty ? "none (the base scored best in every group)" : summary
     metadata["branch_selection"] = "edit success on \(pairs) pairs per group of \(data) (seed \(seed)); candidates \(names.joined(separator: ", "))"
     metadata["exported_dtype"] = storage.rawValue
     metadata["resumable"] = "no (written by morph eval branches)"
@@ -100,8 +100,7 @@ struct EvalBranchesCommand: ParsableCommand {
     }
     print(
       String(
-        format: "wrote %@ (%@) in %.0f s", target.path,
-        donors.isEmpty ? "the base's branches" : donors.sorted { $0.key < $1.key }.map { "\($0.key) from \($0.value)" }.joined(separator: ", "),
+        format: "wrote %@ (%@) in %.0f s", target.path, donors.isEmpty ? "the base's branches" : summary,
         Date().timeIntervalSince(start)))
   }
 }
