@@ -63,16 +63,14 @@ struct EvalBranchesCommand: ParsableCommand {
     for name in chosenGroups where !base.config.groups.contains(where: { $0.name == name }) {
       throw ValidationError("group '\(name)' is not one of the base's (\(base.config.groups.map(\.name).joined(separator: ", ")))")
     }
-    for (i, loaded) in models.enumerated().dropFirst() {
-      _ = try HomoInterpModel.grafting(base, branches: [chosenGroups[0]: loaded.model], names: [chosenGroups[0]: names[i]])
-    }
+    for (i, loaded) in models.enumerated().dropFirst() { try HomoInterpModel.checkDonor(loaded.model, of: base, label: names[i]) }
 
     let start = Date()
     let records = try ToyFaceSetReader.read(URL(fileURLWithPath: data))
     let evaluation = try InterpolationEvaluation(
       renderer: ToyFaceRenderer(width: 178, height: 218), strengths: try EvalStrengths.parse(strengths),
       oracle: try AttributeOracle.load(URL(fileURLWithPath: oracle)), samplePairs: 0)
-    let methods = try urls.map { try HomoInterpEvalMethod.method(.homointerp, checkpoint: $0) }
+    let methods = try models.map { try HomoInterpEvalMethod.method(.homointerp, model: $0.model) }
     let selection = try BranchSelection.run(
       candidates: methods, names: names, groups: chosenGroups, records: records, pairs: pairs, seed: seed, evaluation: evaluation
     ) { name, group, score in
@@ -85,7 +83,7 @@ struct EvalBranchesCommand: ParsableCommand {
     var branches: [String: HomoInterpModel] = [:]
     for (g, c) in selection.picks.enumerated() where c != 0 { branches[chosenGroups[g]] = models[c].model }
     let grafted = try HomoInterpModel.grafting(base, branches: branches, names: donors)
-    let summary = donors.sorted { $0.key < $1.key }.map { "\($0.key) from \($0.value)" }.joined(separator: ", ")
+    let summary = HomoInterpModel.graftSummary(donors)
     var metadata = models[0].info.metadata
     metadata["grafted_branches"] = donors.isEmpty ? "none (the base scored best in every group)" : summary
     metadata["branch_selection"] = "edit success on \(pairs) pairs per group of \(data) (seed \(seed)); candidates \(names.joined(separator: ", "))"

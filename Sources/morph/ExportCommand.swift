@@ -58,8 +58,7 @@ struct ExportCommand: ParsableCommand {
       metadata["averaged"] = "mean of the weights of \(loaded.count) checkpoints (steps \(loaded.map { String($0.info.step) }.joined(separator: ", ")))"
     }
     if !donors.isEmpty {
-      metadata["grafted_branches"] = donors.sorted { $0.key < $1.key }
-        .map { "\($0.key) from \(URL(fileURLWithPath: $0.value).lastPathComponent)" }.joined(separator: ", ")
+      metadata["grafted_branches"] = HomoInterpModel.graftSummary(donors.mapValues { URL(fileURLWithPath: $0).lastPathComponent })
     }
     metadata["exported_dtype"] = storage.rawValue
     metadata["resumable"] = "no (optimiser state dropped by morph export)"

@@ -182,10 +182,9 @@ public struct InterpolationEvaluation: Sendable {
 
   /// One pair's oracle outcome at strength 1, attributes by name.
   static func outcome(_ r: PairResult, pair: EvalPair, index: Int) -> PairOutcome {
+    // Indices come from `ToyFaceAttribute.index`, the position in `allCases`.
     let names = ToyFaceAttribute.allCases
-    func missed(_ list: [(Int, Bool)]) -> [String] {
-      list.filter { !$0.1 }.compactMap { i, _ in names.first { $0.index == i }?.rawValue }
-    }
+    func missed(_ list: [(Int, Bool)]) -> [String] { list.filter { !$0.1 }.map { names[$0.0].rawValue } }
     return PairOutcome(
       pair: index, group: pair.group.name, source: pair.sourceName, reference: pair.referenceName,
       notTransferred: missed(r.transferredAttributes), notPreserved: missed(r.preservedAttributes),

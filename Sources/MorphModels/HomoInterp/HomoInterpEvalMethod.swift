@@ -40,9 +40,16 @@ public enum HomoInterpEvalMethod {
   /// A method named after `mode` backed by the checkpoint at `url`; `mask` is the change mask
   /// of `.masked` and `.redraw` (nil: the mode's `defaultMask`; the others ignore it).
   public static func method(_ mode: Mode, checkpoint url: URL, mask: ChangeMask? = nil) throws -> InterpolationMethod {
+    // A bad mask is reported before the checkpoint is read.
+    try (mask ?? mode.defaultMask).validate()
+    return try method(mode, model: try HomoInterpModel.load(from: url), mask: mask)
+  }
+
+  /// The same, backed by a model already loaded (the method puts it in inference mode and
+  /// owns it from then on: its calls must be the model's only use).
+  public static func method(_ mode: Mode, model: HomoInterpModel, mask: ChangeMask? = nil) throws -> InterpolationMethod {
     let mask = mask ?? mode.defaultMask
     try mask.validate()
-    let model = try HomoInterpModel.load(from: url)
     model.eval()
     let lock = NSLock()
     let shared = UncheckedBox(model)

@@ -20,23 +20,12 @@ extension HomoInterpModel {
     let baseState = base.stateDict()
     var state = baseState
     for (group, donor) in branches.sorted(by: { $0.key < $1.key }) {
-      let label = names[group] ?? "the model for '\(group)'"
       guard let k = groups.firstIndex(of: group) else {
         throw HomoInterpError.badConfig(
           "branch graft: the model has no group '\(group)' (it has \(groups.joined(separator: ", ")))")
       }
-      guard donor.config == base.config else {
-        throw HomoInterpError.badConfig(
-          "branch graft: \(label) has another configuration than the base (only snapshots of one model can be combined)")
-      }
+      try checkDonor(donor, of: base, label: names[group] ?? "the model for '\(group)'")
       let donorState = donor.stateDict()
-      for (name, tensor) in baseState where name.hasPrefix("encoder.") || name.hasPrefix("decoder.") {
-        guard let other = donorState[name], other.shape == tensor.shape, other.scalars == tensor.scalars else {
-          throw HomoInterpError.badConfig(
-            "branch graft: \(label) has another encoder or decoder than the base ('\(name)' differs): "
-              + "its branches edit another latent space (graft only from a run whose autoencoder was frozen)")
-        }
-      }
       let prefixes = ["interpolator.branches.\(k).", "interpolator.globals.\(k)."]
       for (name, tensor) in donorState where prefixes.contains(where: { name.hasPrefix($0) }) {
         state[name] = tensor
@@ -46,5 +35,27 @@ extension HomoInterpModel {
     try grafted.load(stateDict: state, strict: true)
     grafted.eval()
     return grafted
+  }
+
+  /// Throws unless `donor` can give `base` a branch: the same configuration, and the same
+  /// encoder and decoder to the bit (one latent space). `label` names the donor in the error.
+  public static func checkDonor(_ donor: HomoInterpModel, of base: HomoInterpModel, label: String) throws {
+    guard donor.config == base.config else {
+      throw HomoInterpError.badConfig(
+        "branch graft: \(label) has another configuration than the base (only snapshots of one model can be combined)")
+    }
+    let donorState = donor.stateDict()
+    for (name, tensor) in base.stateDict() where name.hasPrefix("encoder.") || name.hasPrefix("decoder.") {
+      guard let other = donorState[name], other.shape == tensor.shape, other.scalars == tensor.scalars else {
+        throw HomoInterpError.badConfig(
+          "branch graft: \(label) has another encoder or decoder than the base ('\(name)' differs): "
+            + "its branches edit another latent space (graft only from a run whose autoencoder was frozen)")
+      }
+    }
+  }
+
+  /// "group from donor, …" in group order: how checkpoint metadata records a graft.
+  public static func graftSummary(_ donors: [String: String]) -> String {
+    donors.sorted { $0.key < $1.key }.map { "\($0.key) from \($0.value)" }.joined(separator: ", ")
   }
 }
