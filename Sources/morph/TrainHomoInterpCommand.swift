@@ -84,6 +84,8 @@ struct TrainHomoInterpCommand: ParsableCommand {
   var lambdaReconAttribute: Float?
   @Option(help: "λ reconstruction gradient, MSE of the reconstruction error's finite differences (edges, fine lines); 0 = off (default 0).")
   var lambdaReconGradient: Float?
+  @Option(help: "λ polish edit, during --decoder-polish: the classifier on decoded edits of the fixed interpolator; 0 = off (default 0).")
+  var lambdaPolishEdit: Float?
   @Option(help: "Comma-separated interpolator losses that also train the encoder: edits, all.") var encoderLosses: String = ""
   @Option(
     help: "Whether the pixel-attribute loss also trains the decoder: pixel (yes) or none (new runs: none; with --resume, the checkpoint's unless given)."
@@ -272,6 +274,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let lambdaPixel { o.weights.pixelAttribute = lambdaPixel }
     if let lambdaReconAttribute { o.weights.reconstructionAttribute = lambdaReconAttribute }
     if let lambdaReconGradient { o.weights.reconstructionGradient = lambdaReconGradient }
+    if let lambdaPolishEdit { o.weights.polishEdit = lambdaPolishEdit }
   }
 
   static func duration(_ seconds: Double) -> String {

@@ -74,6 +74,42 @@ final class HomoInterpDecoderPolishTests: XCTestCase {
     XCTAssertNotEqual(m.decoder.parameters.map(\.scalars), decoder)
   }
 
+  /// The edit term: the judge's reading of decoded edits trains the decoder alone, lowers
+  /// over the polish, and leaves the batch-norm statistics to the reconstructions.
+  func testPolishEditTrainsTheDecoderOnEditsAndKeepsItsStatisticsOfFaces() throws {
+    var options = Self.polishOptions(steps: 40, polish: 36)
+    options.weights.polishEdit = 50
+    let trainer = try HomoInterpTrainingTests.trainer(options)
+    let plain = try HomoInterpTrainingTests.trainer(Self.polishOptions(steps: 40, polish: 36))
+    for _ in 0..<4 {
+      _ = try trainer.trainStep()
+      _ = try plain.trainStep()
+    }
+    let m = trainer.model
+    let fixed = [m.encoder.parameters, m.interpolator.parameters, m.critic.parameters, m.projection.parameters].map { $0.map(\.scalars) }
+    let first = try trainer.trainStep()
+    _ = try plain.trainStep()
+    XCTAssertEqual(Set(first.losses.keys), ["reconstruction", "perceptual", "reconstruction_gradient", "reconstruction_attribute", "polish_edit", "latent_spread"])
+    XCTAssertEqual(
+      m.decoder.namedBuffers().map(\.tensor.scalars), plain.model.decoder.namedBuffers().map(\.tensor.scalars),
+      "running statistics as if the edits had not passed")
+    XCTAssertNotEqual(m.decoder.parameters.map(\.scalars), plain.model.decoder.parameters.map(\.scalars), "the edit term moves the weights")
+    // The same faces and edits before and after the polish: their loss falls.
+    func probe() throws -> Float {
+      var rng = RandomGenerator(seed: 99)
+      let (x, z) = try trainer.drawBatch(&rng, number: 0)
+      let f = try withoutGrad { try m.encoder(x) }
+      return try withoutGrad { try trainer.polishEditLoss(f, z, classifier: try XCTUnwrap(trainer.classifier), rng: &rng) }.item
+    }
+    let before = try probe()
+    for _ in 0..<35 { XCTAssertNotNil(try trainer.trainStep().losses["polish_edit"]) }
+    let after = try probe()
+    XCTAssertLessThan(after, before)
+    XCTAssertEqual(
+      [m.encoder.parameters, m.interpolator.parameters, m.critic.parameters, m.projection.parameters].map { $0.map(\.scalars) }, fixed,
+      "the edits are the run's: only the decoder learns to draw them")
+  }
+
   func testAResumedPolishContinuesIdentically() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("polish-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }

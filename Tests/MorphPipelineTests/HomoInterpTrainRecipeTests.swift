@@ -55,7 +55,7 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     // decoder, dilated interpolator branches that see the source, and a last step polishing
     // the decoder alone.
     _ = try await run([
-      "steps=3", "train.decoder_polish=1", "train.decoder_polish_lr=1e-3", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5",
+      "steps=3", "train.decoder_polish=1", "train.decoder_polish_lr=1e-3", "train.lambda_polish_edit=2", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5",
       "train.group_weights=expression=3", "train.decoder_min_channels=8", "train.interpolator_dilations=1, 2, 4", "train.interpolator_context=true",
       "train.interpolator_global=true", "train.freeze_autoencoder=true", "train.classifier_seed=4", "train.refresh_classifier_every=2",
     ])
@@ -76,6 +76,7 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     XCTAssertEqual(options.groupWeights, ["expression": 3])
     XCTAssertEqual(options.decoderPolishSteps, 1)
     XCTAssertEqual(options.decoderPolishLearningRate, 1e-3)
+    XCTAssertEqual(options.weights.polishEdit, 2)
     XCTAssertEqual(options.classifierSeed, 4)
     XCTAssertEqual(options.classifierRefreshEvery, 2)
     XCTAssertNil(options.classifierRetrainedAtStep, "no full step to refresh before (classifier, warm-up, polish)")

@@ -293,7 +293,7 @@ public final class HomoInterpTrainer {
       spread = try autoencoderStep(x, z, &losses, rng: &rng, full: true)
     case .decoderPolish:
       aeOptimizer.learningRate = options.decoderPolishLearningRate(at: s)
-      spread = try decoderPolishStep(x, z, &losses)
+      spread = try decoderPolishStep(x, z, &losses, rng: &rng)
     }
     step += 1
     var warning: String?
@@ -543,8 +543,10 @@ public final class HomoInterpTrainer {
 
   /// One step of the decoder polish: the decoder alone takes a step on the reconstruction
   /// losses of the run (the encoder runs without gradients, so it, the interpolator, the
-  /// critic and the projection stay as they are). Returns the latent spread.
-  func decoderPolishStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float]) throws -> Float {
+  /// critic and the projection stay as they are) and, when `polishEdit` is on, on the
+  /// judge's reading of the fixed interpolator's edits of the same faces. Returns the latent
+  /// spread.
+  func decoderPolishStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float], rng: inout RandomGenerator) throws -> Float {
     let w = options.weights
     let (targetPerceptual, _) = try withoutGrad { try teacher.features(x) }
     let f = try withoutGrad { try model.encoder(x) }
@@ -571,12 +573,31 @@ public final class HomoInterpTrainer {
       losses["reconstruction_gradient"] = loss.item
       total = total + loss * w.reconstructionGradient
     }
+    if w.polishEdit > 0, let classifier {
+      let loss = try polishEditLoss(f, z, classifier: classifier, rng: &rng)
+      losses["polish_edit"] = loss.item
+      total = total + loss * w.polishEdit
+    }
     losses["latent_spread"] = spread
     try checkFinite(losses)
     aeOptimizer.zeroGrad()
     try total.backward()
     aeOptimizer.step()
     return spread
+  }
+
+  /// The judge's BCE on the decoder's drawing of edits of the faces `f` (strengths and
+  /// partners drawn as in a full step) made by the fixed interpolator. The edits pass the
+  /// decoder in a batch of their own, and its batch-norm running statistics are put back
+  /// afterwards: what it uses at inference stays the statistics of real faces' latents.
+  func polishEditLoss(_ f: Tensor, _ z: Tensor, classifier: HomoInterpAttributeClassifier, rng: inout RandomGenerator) throws -> Tensor {
+    let n = f.shape[0]
+    let perm = rng.permutation(n)
+    let (v, targets) = sampleStrengths(n: n, z: z, perm: perm, rng: &rng)
+    let edited = try withoutGrad { try model.interpolator(source: f, reference: f.indexSelect(perm), strengths: v) }
+    let statistics = model.decoder.namedBuffers().map { ($0.tensor, $0.tensor.detached()) }
+    defer { for (buffer, kept) in statistics { buffer.assign(kept) } }
+    return bceWithLogitsLoss(try classifier.logits(try model.decoder(edited)), targets)
   }
 
   /// Per-sample strengths [N, groups + 1] (residual = smallest group strength) and the

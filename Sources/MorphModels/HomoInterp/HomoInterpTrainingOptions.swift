@@ -32,6 +32,11 @@ public struct HomoInterpLossWeights: Codable, Equatable, Sendable {
   /// — fine lines (age) and clean skin where pixel MSE settles for blur and speckle
   /// (0 turns it off; not part of the reference).
   public var reconstructionGradient: Float = 0
+  /// Decoder polish: BCE(C(D(F_interp)), z_interp) on edits made by the run's fixed
+  /// interpolator — reconstruction alone never shows the decoder an edited latent, and
+  /// the edits it draws wrong (a beard left grey under blond hair, lines lost) fail where
+  /// the latent heads read them right (0 turns it off; not part of the reference).
+  public var polishEdit: Float = 0
 
   public init() {}
 
@@ -52,6 +57,7 @@ public struct HomoInterpLossWeights: Codable, Equatable, Sendable {
     try read(.pixelAttribute, &pixelAttribute)
     try read(.reconstructionAttribute, &reconstructionAttribute)
     try read(.reconstructionGradient, &reconstructionGradient)
+    try read(.polishEdit, &polishEdit)
   }
 }
 

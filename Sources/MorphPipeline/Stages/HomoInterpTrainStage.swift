@@ -32,6 +32,7 @@ enum HomoInterpTrainStage {
     ("lambda_pixel", "λ pixel attribute (classifier on decoded edits; 0 = off).", \.pixelAttribute, 1),
     ("lambda_recon_attribute", "λ reconstruction attribute (classifier on reconstructions; 0 = off).", \.reconstructionAttribute, 0),
     ("lambda_recon_gradient", "λ reconstruction gradient (finite differences of the reconstruction error; 0 = off).", \.reconstructionGradient, 0),
+    ("lambda_polish_edit", "λ polish edit (classifier on decoded edits during the decoder polish; 0 = off).", \.polishEdit, 0),
   ]
 
   static let descriptor = StageDescriptor(
