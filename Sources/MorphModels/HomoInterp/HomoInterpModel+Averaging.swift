@@ -29,9 +29,6 @@ extension HomoInterpModel {
       }
       mean[name] = Tensor(shape: tensor.shape, scalars: sum.map { Float($0 * scale) })
     }
-    let averaged = HomoInterpModel(config: first.config, seed: 0, initialise: false)
-    try averaged.load(stateDict: mean, strict: true)
-    averaged.eval()
-    return averaged
+    return try assembled(config: first.config, state: mean, training: false)
   }
 }

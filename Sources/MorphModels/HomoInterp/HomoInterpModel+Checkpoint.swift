@@ -36,22 +36,29 @@ extension HomoInterpModel {
     do { contents = try Safetensors.read(weights) } catch {
       throw HomoInterpError.badCheckpoint(file: weights.path, message: "\(error)")
     }
-    let model = HomoInterpModel(config: info.config, seed: 0, initialise: false)
     let own = contents.tensors.filter { !$0.key.hasPrefix("optimizer.") && !$0.key.hasPrefix("trainer.") }
-    do { try model.load(stateDict: own, strict: true) } catch {
+    let model: HomoInterpModel
+    do { model = try assembled(config: info.config, state: own, training: false) } catch {
       throw HomoInterpError.badCheckpoint(file: weights.path, message: "\(error)")
     }
-    model.eval()
     return (model, info, contents.tensors)
+  }
+
+  /// A model of `config` holding exactly `state` (every parameter and buffer and nothing
+  /// else), in training mode if `training`, else in inference mode: how every copy,
+  /// conversion, average and graft of a model is built. Throws, naming the tensor, when
+  /// `state` does not fit the configuration.
+  public static func assembled(config: HomoInterpConfig, state: [String: Tensor], training: Bool) throws -> HomoInterpModel {
+    let model = HomoInterpModel(config: config, seed: 0, initialise: false)
+    try model.load(stateDict: state, strict: true)
+    model.train(training)
+    return model
   }
 
   /// An independent model with the same weights (shared until either is changed: tensors
   /// copy on write) and mode: for several users of one loaded checkpoint.
   public func copy() throws -> HomoInterpModel {
-    let twin = HomoInterpModel(config: config, seed: 0, initialise: false)
-    try twin.load(stateDict: stateDict(), strict: true)
-    twin.train(isTraining)
-    return twin
+    try Self.assembled(config: config, state: stateDict(), training: isTraining)
   }
 
   /// Reads and decodes a checkpoint's JSON metadata.

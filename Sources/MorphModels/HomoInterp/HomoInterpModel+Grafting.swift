@@ -31,10 +31,7 @@ extension HomoInterpModel {
         state[name] = tensor
       }
     }
-    let grafted = HomoInterpModel(config: base.config, seed: 0, initialise: false)
-    try grafted.load(stateDict: state, strict: true)
-    grafted.eval()
-    return grafted
+    return try assembled(config: base.config, state: state, training: false)
   }
 
   /// Throws unless `donor` can give `base` a branch: the same configuration, and the same

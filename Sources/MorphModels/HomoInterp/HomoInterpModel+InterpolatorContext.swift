@@ -13,7 +13,6 @@ extension HomoInterpModel {
     var target = config
     target.interpolatorContext = true
     try target.validate()
-    let model = HomoInterpModel(config: target, seed: 0, initialise: false)
     var state = stateDict()
     let c = config.latentChannels
     for k in 0..<interpolator.branchCount {
@@ -23,9 +22,7 @@ extension HomoInterpModel {
       }
       state[name] = Self.appendingZeroInputs(old, count: c)
     }
-    try model.load(stateDict: state, strict: true)
-    model.train(isTraining)
-    return model
+    return try Self.assembled(config: target, state: state, training: isTraining)
   }
 
   /// A convolution weight [O, I, k, k] with `count` more input channels whose weights are 0.

@@ -11,9 +11,6 @@ extension HomoInterpModel {
     var target = config
     target.interpolatorDilations = dilations
     try target.validate()
-    let model = HomoInterpModel(config: target, seed: 0, initialise: false)
-    try model.load(stateDict: stateDict(), strict: true)
-    model.train(isTraining)
-    return model
+    return try Self.assembled(config: target, state: stateDict(), training: isTraining)
   }
 }

@@ -12,15 +12,12 @@ extension HomoInterpModel {
     var target = config
     target.interpolatorGlobal = true
     try target.validate()
-    let model = HomoInterpModel(config: target, seed: 0, initialise: false)
     var state = stateDict()
     let c = config.latentChannels
     for k in 0..<interpolator.branchCount {
       state["interpolator.globals.\(k).weight"] = Tensor.zeros([c, c, 1, 1])
       state["interpolator.globals.\(k).bias"] = Tensor.zeros([c])
     }
-    try model.load(stateDict: state, strict: true)
-    model.train(isTraining)
-    return model
+    return try Self.assembled(config: target, state: state, training: isTraining)
   }
 }
