@@ -84,6 +84,9 @@ public struct InterpolationEvaluation: Sendable {
     var preservedAttributes: [(Int, Bool)] = []
     var preserveHits: Int { preservedAttributes.filter(\.1).count }
     var preserveCount: Int { preservedAttributes.count }
+    /// Every differing group attribute transferred and every other attribute preserved (nil
+    /// when no group attribute differs: such a pair has no edit to succeed at).
+    var editSuccess: Bool? { transferCount > 0 ? transferHits == transferCount && preserveHits == preserveCount : nil }
     /// Attribute index → strength-0 label equals the source's, for every `ToyFaceAttribute`.
     var reconAttributes: [(Int, Bool)] = []
     var reconHits: Int { reconAttributes.filter(\.1).count }
@@ -188,7 +191,7 @@ public struct InterpolationEvaluation: Sendable {
     return PairOutcome(
       pair: index, group: pair.group.name, source: pair.sourceName, reference: pair.referenceName,
       notTransferred: missed(r.transferredAttributes), notPreserved: missed(r.preservedAttributes),
-      editSuccess: r.transferCount > 0 ? r.transferHits == r.transferCount && r.preserveHits == r.preserveCount : nil)
+      editSuccess: r.editSuccess)
   }
 
   func aggregate(_ results: [PairResult], name: String) -> GroupMetrics {
@@ -206,10 +209,7 @@ public struct InterpolationEvaluation: Sendable {
       preservation: hasOracle ? ratio(results.reduce(0) { $0 + $1.preserveHits }, results.reduce(0) { $0 + $1.preserveCount }) : nil,
       transferPairs: hasOracle ? ratio(transferPairs.filter { $0.transferHits == $0.transferCount }.count, transferPairs.count) : nil,
       preservationPairs: hasOracle ? ratio(results.filter { $0.preserveHits == $0.preserveCount }.count, results.count) : nil,
-      editSuccess: hasOracle
-        ? ratio(
-          transferPairs.filter { $0.transferHits == $0.transferCount && $0.preserveHits == $0.preserveCount }.count,
-          transferPairs.count) : nil,
+      editSuccess: hasOracle ? ratio(transferPairs.filter { $0.editSuccess == true }.count, transferPairs.count) : nil,
       linearityR2: mean(results.map(\.r2)), lineDeviation: mean(results.map(\.lineDeviation)),
       reach: mean(results.map(\.reach)), pps: mean(results.map { $0.smoothness?.pps }),
       ppsEfficiency: mean(results.map { $0.smoothness?.efficiency }),

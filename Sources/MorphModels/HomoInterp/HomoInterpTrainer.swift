@@ -486,11 +486,7 @@ public final class HomoInterpTrainer {
     let recon = decodedInput.shape[0] == n ? decoded : decoded.narrow(axis: 0, start: 0, length: n)
     let rec = mseLoss(recon, x)
     var perc = Tensor(0)
-    if w.perceptual > 0 {
-      let (perceptual, _) = try teacher.features(recon)
-      for (a, b) in zip(perceptual, targetPerceptual) { perc = perc + mseLoss(a, b) }
-      perc = perc / Float(max(1, perceptual.count))
-    }
+    if w.perceptual > 0 { perc = try perceptualLoss(recon, targetPerceptual) }
     let proj = mseLoss(try model.projection(f), targetDeep)
     if w.reconstructionAttribute > 0, let classifier {
       extraLosses.append(("reconstruction_attribute", w.reconstructionAttribute, bceWithLogitsLoss(try classifier.logits(recon), z)))
@@ -556,10 +552,7 @@ public final class HomoInterpTrainer {
     var total = rec * w.reconstruction
     losses["reconstruction"] = rec.item
     if w.perceptual > 0 {
-      let (perceptual, _) = try teacher.features(recon)
-      var perc = Tensor(0)
-      for (a, b) in zip(perceptual, targetPerceptual) { perc = perc + mseLoss(a, b) }
-      perc = perc / Float(max(1, perceptual.count))
+      let perc = try perceptualLoss(recon, targetPerceptual)
       losses["perceptual"] = perc.item
       total = total + perc * w.perceptual
     }
@@ -584,6 +577,15 @@ public final class HomoInterpTrainer {
     try total.backward()
     aeOptimizer.step()
     return spread
+  }
+
+  /// The perceptual loss: MSE between the teacher's features of `recon` and `target` (the
+  /// features of the faces it reconstructs), averaged over the feature levels.
+  func perceptualLoss(_ recon: Tensor, _ target: [Tensor]) throws -> Tensor {
+    let (features, _) = try teacher.features(recon)
+    var loss = Tensor(0)
+    for (a, b) in zip(features, target) { loss = loss + mseLoss(a, b) }
+    return loss / Float(max(1, features.count))
   }
 
   /// The judge's BCE on the decoder's drawing of edits of the faces `f` (strengths and
