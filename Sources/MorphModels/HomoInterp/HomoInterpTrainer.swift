@@ -420,11 +420,10 @@ public final class HomoInterpTrainer {
     let frozen = full && options.autoencoderFrozen
     let f = frozen ? try withoutGrad { try model.encoder(x) } : try model.encoder(x)
     let spread = HomoInterpLosses.latentSpread(f)
-    var total: Tensor
     var generatorStep = false
     var decodedInput = f
     var zInterp: Tensor?
-    var extraLosses: [(String, Float, Tensor)] = []
+    var terms: [(String, Float, Tensor)] = []
     if full {
       let perm = rng.permutation(n)
       let (v, zi) = sampleStrengths(n: n, z: z, perm: perm, rng: &rng)
@@ -453,12 +452,12 @@ public final class HomoInterpTrainer {
         let fe = options.editLossesReachEncoder ? f : fd
         let fi = try model.interpolator(source: fe, reference: fe.indexSelect(perm), strengths: v)
         let h = try model.critic.features(fi)
-        extraLosses.append(("adversarial", w.adversarial, -(try model.critic.score(features: h)).mean()))
-        extraLosses.append(("attribute", w.attribute, bceWithLogitsLoss(try model.critic.attributeLogits(features: h), zi)))
+        terms.append(("adversarial", w.adversarial, -(try model.critic.score(features: h)).mean()))
+        terms.append(("attribute", w.attribute, bceWithLogitsLoss(try model.critic.attributeLogits(features: h), zi)))
         let fa = options.interpolateAllReachesEncoder ? f : fd
         let ones = Tensor.ones([n, model.interpolator.branchCount])
         let all = try model.interpolator(source: fa, reference: fa.indexSelect(perm), strengths: ones)
-        extraLosses.append(("interpolate_all", w.interpolateAll, mseLoss(all, fd.indexSelect(perm))))
+        terms.append(("interpolate_all", w.interpolateAll, mseLoss(all, fd.indexSelect(perm))))
         if w.pixelAttribute > 0 {
           if options.pixelAttributeTrainsDecoder && !frozen {
             decodedInput = Tensor.concat([f, fi], axis: 0)
@@ -468,7 +467,7 @@ public final class HomoInterpTrainer {
             // how to reconstruct (the loss 0.02 -> 0.08 within 200 steps at weight 3).
             let edited = try frozenDecoder()(fi)
             if let zi = zInterp, let classifier {
-              extraLosses.append(("pixel_attribute", w.pixelAttribute, bceWithLogitsLoss(try classifier.logits(edited), zi)))
+              terms.append(("pixel_attribute", w.pixelAttribute, bceWithLogitsLoss(try classifier.logits(edited), zi)))
             }
           }
         }
@@ -477,35 +476,20 @@ public final class HomoInterpTrainer {
     if frozen {
       // Encoder, decoder and projection stay as they are: only the interpolator's losses
       // take a step, and the reconstruction is not computed at all.
-      try interpolatorOnlyStep(extraLosses, &losses, spread: spread)
+      try interpolatorOnlyStep(terms, &losses, spread: spread)
       return spread
     }
     // The teacher's targets serve the reconstruction losses only, so a frozen step skips them.
     let (targetPerceptual, targetDeep) = try withoutGrad { try teacher.features(x) }
     let decoded = try model.decoder(decodedInput)
     let recon = decodedInput.shape[0] == n ? decoded : decoded.narrow(axis: 0, start: 0, length: n)
-    let rec = mseLoss(recon, x)
-    var perc = Tensor(0)
-    if w.perceptual > 0 { perc = try perceptualLoss(recon, targetPerceptual) }
-    let proj = mseLoss(try model.projection(f), targetDeep)
-    if w.reconstructionAttribute > 0, let classifier {
-      extraLosses.append(("reconstruction_attribute", w.reconstructionAttribute, bceWithLogitsLoss(try classifier.logits(recon), z)))
-    }
-    if w.reconstructionGradient > 0 {
-      extraLosses.append(("reconstruction_gradient", w.reconstructionGradient, try HomoInterpLosses.gradientDifference(recon, x)))
-    }
-    losses["reconstruction"] = rec.item
-    losses["perceptual"] = perc.item
-    losses["projection"] = proj.item
-    total = rec * w.reconstruction + perc * w.perceptual + proj * w.projection
+    terms += try reconstructionLosses(recon, of: x, attributes: z, teacherFeatures: targetPerceptual)
+    terms.append(("projection", w.projection, mseLoss(try model.projection(f), targetDeep)))
     if generatorStep, let zi = zInterp, let classifier, w.pixelAttribute > 0, decoded.shape[0] == 2 * n {
       let edited = decoded.narrow(axis: 0, start: n, length: n)
-      extraLosses.append(("pixel_attribute", w.pixelAttribute, bceWithLogitsLoss(try classifier.logits(edited), zi)))
+      terms.append(("pixel_attribute", w.pixelAttribute, bceWithLogitsLoss(try classifier.logits(edited), zi)))
     }
-    for (name, weight, loss) in extraLosses {
-      losses[name] = loss.item
-      total = total + loss * weight
-    }
+    let total = weightedSum(terms, recordingIn: &losses)
     losses["latent_spread"] = spread
     do { try checkFinite(losses) } catch {
       setCriticTrainable(true)
@@ -522,15 +506,11 @@ public final class HomoInterpTrainer {
 
   /// The interpolator's step of a full step with the autoencoder frozen: its edit losses
   /// (none on a step where it does not train) and nothing else.
-  func interpolatorOnlyStep(_ extraLosses: [(String, Float, Tensor)], _ losses: inout [String: Float], spread: Float) throws {
+  func interpolatorOnlyStep(_ terms: [(String, Float, Tensor)], _ losses: inout [String: Float], spread: Float) throws {
     defer { setCriticTrainable(true) }
     losses["latent_spread"] = spread
-    var sum: Tensor?
-    for (name, weight, loss) in extraLosses {
-      losses[name] = loss.item
-      sum = sum.map { $0 + loss * weight } ?? loss * weight
-    }
-    guard let total = sum else { return }
+    guard !terms.isEmpty else { return }
+    let total = weightedSum(terms, recordingIn: &losses)
     try checkFinite(losses)
     interpolatorOptimizer.zeroGrad()
     try total.backward()
@@ -547,36 +527,48 @@ public final class HomoInterpTrainer {
     let (targetPerceptual, _) = try withoutGrad { try teacher.features(x) }
     let f = try withoutGrad { try model.encoder(x) }
     let spread = HomoInterpLosses.latentSpread(f)
-    let recon = try model.decoder(f)
-    let rec = mseLoss(recon, x)
-    var total = rec * w.reconstruction
-    losses["reconstruction"] = rec.item
-    if w.perceptual > 0 {
-      let perc = try perceptualLoss(recon, targetPerceptual)
-      losses["perceptual"] = perc.item
-      total = total + perc * w.perceptual
-    }
-    if w.reconstructionAttribute > 0, let classifier {
-      let loss = bceWithLogitsLoss(try classifier.logits(recon), z)
-      losses["reconstruction_attribute"] = loss.item
-      total = total + loss * w.reconstructionAttribute
-    }
-    if w.reconstructionGradient > 0 {
-      let loss = try HomoInterpLosses.gradientDifference(recon, x)
-      losses["reconstruction_gradient"] = loss.item
-      total = total + loss * w.reconstructionGradient
-    }
+    var terms = try reconstructionLosses(try model.decoder(f), of: x, attributes: z, teacherFeatures: targetPerceptual)
     if w.polishEdit > 0, let classifier {
-      let loss = try polishEditLoss(f, z, classifier: classifier, rng: &rng)
-      losses["polish_edit"] = loss.item
-      total = total + loss * w.polishEdit
+      terms.append(("polish_edit", w.polishEdit, try polishEditLoss(f, z, classifier: classifier, rng: &rng)))
     }
+    let total = weightedSum(terms, recordingIn: &losses)
     losses["latent_spread"] = spread
     try checkFinite(losses)
     aeOptimizer.zeroGrad()
     try total.backward()
     aeOptimizer.step()
     return spread
+  }
+
+  /// The losses that train the decoder to redraw the faces `x` it reconstructed as `recon`,
+  /// named and weighted: pixel MSE, and those of them the run turns on — perceptual (against
+  /// the teacher's features of `x`), the judge's reading of the reconstruction against the
+  /// faces' attributes `z`, the difference of image gradients. Full, warm-up and decoder-polish
+  /// steps train the decoder on the same terms.
+  func reconstructionLosses(_ recon: Tensor, of x: Tensor, attributes z: Tensor, teacherFeatures: [Tensor]) throws -> [(String, Float, Tensor)] {
+    let w = options.weights
+    var terms: [(String, Float, Tensor)] = [("reconstruction", w.reconstruction, mseLoss(recon, x))]
+    if w.perceptual > 0 {
+      terms.append(("perceptual", w.perceptual, try perceptualLoss(recon, teacherFeatures)))
+    }
+    if w.reconstructionAttribute > 0, let classifier {
+      terms.append(("reconstruction_attribute", w.reconstructionAttribute, bceWithLogitsLoss(try classifier.logits(recon), z)))
+    }
+    if w.reconstructionGradient > 0 {
+      terms.append(("reconstruction_gradient", w.reconstructionGradient, try HomoInterpLosses.gradientDifference(recon, x)))
+    }
+    return terms
+  }
+
+  /// The sum of the weighted `terms` (at least one), each term's unweighted value recorded in
+  /// `losses` under its name.
+  func weightedSum(_ terms: [(String, Float, Tensor)], recordingIn losses: inout [String: Float]) -> Tensor {
+    var total: Tensor?
+    for (name, weight, loss) in terms {
+      losses[name] = loss.item
+      total = total.map { $0 + loss * weight } ?? loss * weight
+    }
+    return total ?? Tensor(0)
   }
 
   /// The perceptual loss: MSE between the teacher's features of `recon` and `target` (the
