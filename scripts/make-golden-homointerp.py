@@ -10,25 +10,13 @@ gradients with respect to every critic weight (through the double backward).
 The VGG19 file is torchvision's `vgg19().features` state dict, randomly initialised, saved
 with `features.` keys: it tests the teacher loader without downloading anything.
 """
-import json, os, struct, sys
+import os, sys
 import torch
 import torch.nn as nn
 
+from golden_safetensors import write_safetensors
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Fixtures', 'golden')
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for k in sorted(tensors):
-        a = tensors[k].detach().to(torch.float32).contiguous().numpy()
-        b = a.tobytes()
-        header[k] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
-        blobs.append(b); offset += len(b)
-    h = json.dumps(header, sort_keys=True).encode()
-    h += b' ' * ((8 - len(h) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h))); f.write(h)
-        for b in blobs: f.write(b)
 
 
 def vgg19_features():

@@ -8,28 +8,16 @@ Each op stores its inputs, a random output weighting `r`, the output `y`, and th
 sum(r * y) with respect to every input (`g<name>`). The critic file stores a small WGAN-GP
 critic's weights, inputs, losses and parameter gradients through the double backward.
 """
-import json, os, struct
+import os
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from golden_safetensors import write_safetensors
+
 torch.manual_seed(1234)
 torch.set_default_dtype(torch.float64)  # goldens computed in double, stored as float32
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Fixtures', 'golden')
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for k in sorted(tensors):
-        a = tensors[k].detach().to(torch.float32).contiguous().numpy()
-        b = a.tobytes()
-        header[k] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
-        blobs.append(b); offset += len(b)
-    h = json.dumps(header, sort_keys=True).encode()
-    h += b' ' * ((8 - len(h) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h))); f.write(h)
-        for b in blobs: f.write(b)
 
 
 def leaf(*shape, scale=1.0):

@@ -1,7 +1,4 @@
 /// A named set of attribute names, as stored in the catalog's `attribute_group` tables.
-///
-/// MorphCatalog sits beside the model modules, not above them, so it keeps its own copy of the
-/// default table; MorphModels' `AttributeGroup.defaultGroups` holds the same nine groups.
 public struct CatalogAttributeGroup: Equatable, Codable, Sendable {
   public var name: String
   public var attributes: [String]
@@ -12,7 +9,8 @@ public struct CatalogAttributeGroup: Equatable, Codable, Sendable {
   }
 }
 
-/// The nine default attribute groups of DESIGN.md §2 (CelebA names), seeded into every catalog.
+/// The nine default attribute groups of DESIGN.md §2 (CelebA names), seeded into every catalog;
+/// MorphModels' `AttributeGroup.defaultGroups` is this table.
 public enum DefaultAttributeGroups {
   public static let all: [CatalogAttributeGroup] = [
     .init(name: "expression", attributes: ["Mouth_Slightly_Open", "Smiling"]),

@@ -1,3 +1,5 @@
+import MorphCatalog
+
 /// A named set of attributes that one interpolator branch controls.
 public struct AttributeGroup: Equatable, Codable, Sendable {
   public var name: String
@@ -10,21 +12,9 @@ public struct AttributeGroup: Equatable, Codable, Sendable {
 }
 
 extension AttributeGroup {
-  /// The nine default groups of DESIGN.md §2 (CelebA attribute names).
-  public static let defaultGroups: [AttributeGroup] = [
-    .init(name: "expression", attributes: ["Mouth_Slightly_Open", "Smiling"]),
-    .init(name: "gender", attributes: ["Male", "No_Beard", "Mustache", "Goatee", "Sideburns"]),
-    .init(name: "hair_color", attributes: ["Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair"]),
-    .init(name: "hair_style", attributes: ["Bald", "Receding_Hairline", "Bangs"]),
-    .init(name: "age", attributes: ["Young"]),
-    .init(
-      name: "eyes", attributes: ["Arched_Eyebrows", "Bags_Under_Eyes", "Bushy_Eyebrows", "Eyeglasses"]),
-    .init(
-      name: "face_shape",
-      attributes: [
-        "Big_Lips", "Big_Nose", "Chubby", "Double_Chin", "High_Cheekbones", "Narrow_Eyes", "Pointy_Nose",
-      ]),
-    .init(name: "hair_texture", attributes: ["Straight_Hair", "Wavy_Hair"]),
-    .init(name: "skin", attributes: ["Attractive", "Pale_Skin", "Heavy_Makeup"]),
-  ]
+  /// The nine default groups of DESIGN.md §2 (CelebA attribute names): the catalog's table,
+  /// which every catalog is seeded with, so a model and a catalog never disagree on them.
+  public static let defaultGroups: [AttributeGroup] = DefaultAttributeGroups.all.map {
+    AttributeGroup(name: $0.name, attributes: $0.attributes)
+  }
 }
