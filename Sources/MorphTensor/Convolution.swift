@@ -40,6 +40,35 @@ private func withScratch(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> 
   body(p)
 }
 
+/// Walks the images `range` of `x` (N×Cin×H×W at `px`) in GEMM batches of `imagesPerGEMM`,
+/// giving `body` each batch's first image, image count, column count (count × output cells)
+/// and its im2col matrix (k × columns; for a pointwise convolution of one image at a time,
+/// the image itself), plus scratch for `packedRows` × columns. The forward convolution and its
+/// weight gradient multiply these same columns.
+private func forEachColumnBatch(
+  _ px: UnsafePointer<Float>, images range: Range<Int>, channels cin: Int, _ geo: ConvGeometry, packedRows: Int,
+  _ body: (_ start: Int, _ count: Int, _ columns: Int, _ col: UnsafePointer<Float>, _ packed: UnsafeMutablePointer<Float>) -> Void
+) {
+  let l = geo.outputHeight * geo.outputWidth
+  let k = cin * geo.kernel.h * geo.kernel.w
+  let inPlane = cin * geo.input.h * geo.input.w
+  let g = imagesPerGEMM(range.count, columns: l)
+  let direct = geo.isPointwise && g == 1
+  withScratch(direct ? 0 : k * g * l) { colp in
+    withScratch(g > 1 ? packedRows * g * l : 0) { packed in
+      for start in stride(from: range.lowerBound, to: range.upperBound, by: g) {
+        let cnt = Swift.min(g, range.upperBound - start), cols = cnt * l
+        if direct {
+          body(start, cnt, cols, px + start * inPlane, packed)
+        } else {
+          for j in 0..<cnt { geo.im2col(px + (start + j) * inPlane, channels: cin, into: colp + j * l, ldcol: cols) }
+          body(start, cnt, cols, UnsafePointer(colp), packed)
+        }
+      }
+    }
+  }
+}
+
 /// What a forward convolution applies to its output before storing it (no-grad fusion).
 struct ConvEpilogue {
   /// Per-output-channel bias, `cout` values.
@@ -69,7 +98,6 @@ extension Tensor {
     let n = x.shape[0], cin = x.shape[1]
     let l = geo.outputHeight * geo.outputWidth
     let k = cin * geo.kernel.h * geo.kernel.w
-    let inPlane = cin * geo.input.h * geo.input.w
     let parts = Parallel.parts(n, work: 2 * n * cout * k * l)
     FlopCounter.add(2 * n * cout * k * l)
     return makeScalars(n * cout * l) { out in
@@ -86,26 +114,14 @@ extension Tensor {
             return
           }
           Parallel.forEachPart(n, parts: parts) { _, range in
-            let g = imagesPerGEMM(range.count, columns: l)
-            let direct = geo.isPointwise && g == 1
-            withScratch(direct ? 0 : k * g * l) { colp in
-              withScratch(g > 1 ? cout * g * l : 0) { tmp in
-                for start in stride(from: range.lowerBound, to: range.upperBound, by: g) {
-                  let cnt = Swift.min(g, range.upperBound - start), cols = cnt * l
-                  var b = px + start * inPlane
-                  if !direct {
-                    for j in 0..<cnt { geo.im2col(px + (start + j) * inPlane, channels: cin, into: colp + j * l, ldcol: cols) }
-                    b = UnsafePointer(colp)
-                  }
-                  // y (cout × cnt·l) = W (cout × k) · col (k × cnt·l)
-                  let dst = out + start * cout * l
-                  let c = cnt == 1 ? dst : tmp
-                  sgemm(transA: false, transB: false, m: cout, n: cols, k: k, a: pw, lda: k, b: b, ldb: cols, c: c, ldc: cols)
-                  if cnt > 1 { morph_unpack_images(c, Int32(cnt), cout, l, dst) }
-                  if let e = epilogue {
-                    morph_channel_bias_act(dst, cnt * cout, cout, l, e.bias, e.relu ? 1 : 0)
-                  }
-                }
+            forEachColumnBatch(px, images: range, channels: cin, geo, packedRows: cout) { start, cnt, cols, col, tmp in
+              // y (cout × cnt·l) = W (cout × k) · col (k × cnt·l)
+              let dst = out + start * cout * l
+              let c = cnt == 1 ? dst : tmp
+              sgemm(transA: false, transB: false, m: cout, n: cols, k: k, a: pw, lda: k, b: col, ldb: cols, c: c, ldc: cols)
+              if cnt > 1 { morph_unpack_images(c, Int32(cnt), cout, l, dst) }
+              if let e = epilogue {
+                morph_channel_bias_act(dst, cnt * cout, cout, l, e.bias, e.relu ? 1 : 0)
               }
             }
           }
@@ -189,7 +205,6 @@ extension Tensor {
       }
       return record(.conv2dWeight(geo), [x, grad], shape: [cout, cin, 3, 3], scalars: data)
     }
-    let inPlane = cin * geo.input.h * geo.input.w
     let parts = Parallel.parts(n, work: 2 * n * cout * k * l)
     // Each part sums its images into its own slice; the slices are added at the end.
     var partial = [Float](repeating: 0, count: parts > 1 ? (parts - 1) * cout * k : 0)
@@ -202,26 +217,14 @@ extension Tensor {
             let partialBase = partialBuf.baseAddress
             Parallel.forEachPart(n, parts: parts) { part, range in
               guard let acc = part == 0 ? out : partialBase.map({ $0 + (part - 1) * cout * k }) else { return }
-              let g = imagesPerGEMM(range.count, columns: l)
-              let direct = geo.isPointwise && g == 1
-              withScratch(direct ? 0 : k * g * l) { colp in
-                withScratch(g > 1 ? cout * g * l : 0) { packed in
-                  for start in stride(from: range.lowerBound, to: range.upperBound, by: g) {
-                    let cnt = Swift.min(g, range.upperBound - start), cols = cnt * l
-                    var b = px + start * inPlane
-                    if !direct {
-                      for j in 0..<cnt { geo.im2col(px + (start + j) * inPlane, channels: cin, into: colp + j * l, ldcol: cols) }
-                      b = UnsafePointer(colp)
-                    }
-                    var a = pg + start * cout * l
-                    if cnt > 1 {
-                      morph_pack_images(a, Int32(cnt), cout, l, packed)
-                      a = UnsafePointer(packed)
-                    }
-                    // W (cout × k) += g (cout × cnt·l) · colᵀ (cnt·l × k)
-                    sgemm(transA: false, transB: true, m: cout, n: k, k: cols, a: a, lda: cols, b: b, ldb: cols, beta: 1, c: acc, ldc: k)
-                  }
+              forEachColumnBatch(px, images: range, channels: cin, geo, packedRows: cout) { start, cnt, cols, col, packed in
+                var a = pg + start * cout * l
+                if cnt > 1 {
+                  morph_pack_images(a, Int32(cnt), cout, l, packed)
+                  a = UnsafePointer(packed)
                 }
+                // W (cout × k) += g (cout × cnt·l) · colᵀ (cnt·l × k)
+                sgemm(transA: false, transB: true, m: cout, n: k, k: cols, a: a, lda: cols, b: col, ldb: cols, beta: 1, c: acc, ldc: k)
               }
             }
             if let partialBase {
