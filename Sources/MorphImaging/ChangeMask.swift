@@ -95,7 +95,7 @@ public struct ChangeMask: Sendable, Equatable {
     var out = [UInt8](repeating: 0, count: photo.count)
     for i in 0..<photo.count {
       let m = mask[i / 3]
-      out[i] = UInt8(clamping: Int((m * Float(edited[i]) + (1 - m) * Float(photo[i])).rounded()))
+      out[i] = UInt8(clamping: Int(blended(photo: Float(photo[i]), edited: Float(edited[i]), mask: m).rounded()))
     }
     return out
   }
@@ -120,8 +120,20 @@ public struct ChangeMask: Sendable, Equatable {
   /// reconstruction, 0, ceiling)`, all on the same scale (bytes with ceiling 255, or 0…1).
   @inlinable
   public static func redrawn(photo: Float, reconstruction: Float, edited: Float, mask m: Float, ceiling: Float) -> Float {
-    let detail = min(max(photo + edited - reconstruction, 0), ceiling)
-    return m * edited + (1 - m) * detail
+    blended(photo: changed(photo: photo, reconstruction: reconstruction, edited: edited, ceiling: ceiling), edited: edited, mask: m)
+  }
+
+  /// One value of masked composition: `m · edited + (1 − m) · photo`.
+  @inlinable
+  public static func blended(photo: Float, edited: Float, mask m: Float) -> Float {
+    m * edited + (1 - m) * photo
+  }
+
+  /// One value of detail transfer: `photo + edited − reconstruction` clamped to 0…ceiling,
+  /// all on the same scale (bytes with ceiling 255, or 0…1).
+  @inlinable
+  public static func changed(photo: Float, reconstruction: Float, edited: Float, ceiling: Float) -> Float {
+    min(max(photo + edited - reconstruction, 0), ceiling)
   }
 
   /// A fraction of the width as a whole radius in pixels (at least 1 when the fraction is

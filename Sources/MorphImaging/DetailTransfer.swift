@@ -56,7 +56,8 @@ public enum DetailTransfer {
       case .change:
         var out = [UInt8](repeating: 0, count: base.count)
         for i in 0..<base.count {
-          out[i] = UInt8(clamping: Int(base[i]) + Int(to[i]) - Int(from[i]))
+          // Whole bytes in, so the value is a whole number: no rounding needed.
+          out[i] = UInt8(clamping: Int(ChangeMask.changed(photo: Float(base[i]), reconstruction: Float(from[i]), edited: Float(to[i]), ceiling: 255)))
         }
         return try VipsImage(pixels: out, width: w, height: h)
       }

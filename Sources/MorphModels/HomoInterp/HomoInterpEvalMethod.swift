@@ -124,7 +124,9 @@ public enum HomoInterpEvalMethod {
   /// `frame` with `edited − reconstruction` (both crop-sized bytes) added inside the crop,
   /// clamped to [0, 1]: the model's change at the photo's resolution.
   static func pasteChange(from reconstruction: [UInt8], to edited: [UInt8], into frame: EvalImage) -> EvalImage {
-    overwriteCrop(of: frame) { i, old in min(max(old + (Float(edited[i]) - Float(reconstruction[i])) / 255, 0), 1) }
+    overwriteCrop(of: frame) { i, old in
+      ChangeMask.changed(photo: old, reconstruction: Float(reconstruction[i]) / 255, edited: Float(edited[i]) / 255, ceiling: 1)
+    }
   }
 
   /// `frame` with `edited` (crop-sized bytes) blended in inside the crop where the change
@@ -134,10 +136,7 @@ public enum HomoInterpEvalMethod {
   ) throws -> EvalImage {
     let side = Align.celebaCropSide
     let mask = try changeMask.mask(reconstruction: reconstruction, edited: edited, width: side, height: side)
-    return overwriteCrop(of: frame) { i, old in
-      let m = mask[i / 3]
-      return m * Float(edited[i]) / 255 + (1 - m) * old
-    }
+    return overwriteCrop(of: frame) { i, old in ChangeMask.blended(photo: old, edited: Float(edited[i]) / 255, mask: mask[i / 3]) }
   }
 
   /// `frame` with detail transfer's `old + edited − reconstruction` where the change mask is 0,
