@@ -214,7 +214,7 @@ final class InterpolationEvaluationTests: XCTestCase {
     let hair = try XCTUnwrap(lines.first { $0.hasPrefix("hair_color") }, text)
     XCTAssertEqual(
       hair.split(separator: " ", omittingEmptySubsequences: true).map(String.init),
-      ["hair_color", "29", "0.862", "0.862", "0.724", "0.931", "0.810", "Bangs", "0.07", "/", "Black_Hair", "0.12"])
+      ["hair_color", "29", "0.966", "0.966", "0.931", "0.931", "0.866", "Male", "0.03", "/", "Blond_Hair", "0.06"])
     XCTAssertEqual(EvalReportWriter.groupSummary(report, method: "no-such-method"), "")
   }
 }
