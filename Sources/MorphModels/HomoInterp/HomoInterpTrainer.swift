@@ -425,8 +425,7 @@ public final class HomoInterpTrainer {
     var zInterp: Tensor?
     var terms: [(String, Float, Tensor)] = []
     if full {
-      let perm = rng.permutation(n)
-      let (v, zi) = sampleStrengths(n: n, z: z, perm: perm, rng: &rng)
+      let (perm, v, zi) = sampleEdits(n: n, z: z, rng: &rng)
       zInterp = zi
       let fd = f.detached()
       // Critic: WGAN-GP on latents, attribute heads on real latents.
@@ -586,12 +585,20 @@ public final class HomoInterpTrainer {
   /// afterwards: what it uses at inference stays the statistics of real faces' latents.
   func polishEditLoss(_ f: Tensor, _ z: Tensor, classifier: HomoInterpAttributeClassifier, rng: inout RandomGenerator) throws -> Tensor {
     let n = f.shape[0]
-    let perm = rng.permutation(n)
-    let (v, targets) = sampleStrengths(n: n, z: z, perm: perm, rng: &rng)
+    let (perm, v, targets) = sampleEdits(n: n, z: z, rng: &rng)
     let edited = try withoutGrad { try model.interpolator(source: f, reference: f.indexSelect(perm), strengths: v) }
     let statistics = model.decoder.namedBuffers().map { ($0.tensor, $0.tensor.detached()) }
     defer { for (buffer, kept) in statistics { buffer.assign(kept) } }
     return bceWithLogitsLoss(try classifier.logits(try model.decoder(edited)), targets)
+  }
+
+  /// A batch's edits: each face's partner (a permutation of the batch; face i moves toward
+  /// face perm[i]), the strengths and the interpolated targets (`sampleStrengths`). Full steps
+  /// and the polish's edit term draw their edits alike, in this order from `rng`.
+  func sampleEdits(n: Int, z: Tensor, rng: inout RandomGenerator) -> (perm: [Int], strengths: Tensor, targets: Tensor) {
+    let perm = rng.permutation(n)
+    let (v, targets) = sampleStrengths(n: n, z: z, perm: perm, rng: &rng)
+    return (perm, v, targets)
   }
 
   /// Per-sample strengths [N, groups + 1] (residual = smallest group strength) and the
