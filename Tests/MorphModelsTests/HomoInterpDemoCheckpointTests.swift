@@ -18,8 +18,7 @@ final class HomoInterpDemoCheckpointTests: XCTestCase {
         EvalImage(renderer.render(ToyFaceSampler().parameters(seed: 77, index: index))), size: model.config.imageSize)
     }
     let f = try model.encode(Tensor.concat(faces, axis: 0))
-    let pairs = { (a: Int, b: Int) in Tensor.concat([f.narrow(axis: 0, start: a, length: 1), f.narrow(axis: 0, start: b, length: 1)], axis: 0) }
-    return (pairs(0, 2), pairs(1, 3))
+    return (f.indexSelect([0, 2]), f.indexSelect([1, 3]))
   }
 
   /// ‖interpolate(all strengths 1) − F_b‖ / ‖F_a − F_b‖ over the pairs: 0 reaches the
@@ -28,8 +27,7 @@ final class HomoInterpDemoCheckpointTests: XCTestCase {
     let (source, reference) = try latents(model)
     let ones = [Float](repeating: 1, count: model.config.groups.count)
     let all = try model.interpolate(source: source, reference: reference, strengths: ones)
-    func norm(_ t: Tensor) -> Float { t.scalars.reduce(0) { $0 + $1 * $1 }.squareRoot() }
-    return norm(all - reference) / norm(source - reference)
+    return (all - reference).norm().item / (source - reference).norm().item
   }
 
   /// With every strength at 1 the trained interpolator comes close to the reference latent
