@@ -34,11 +34,29 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
   /// and the reference has none, nothing it sees says which colour the reference's hair is.
   /// The pooled term carries the change the branch sees where both have hair to every cell.
   public var interpolatorGlobal: Bool?
+  /// Whether the interpolator has a residual branch after the group branches, moving what no
+  /// group describes (nil or true, as Morph trains and as the reference's `run.py` builds it;
+  /// false for a state dict with exactly one branch per group).
+  public var interpolatorResidual: Bool?
+  /// How pixels are scaled where the encoder reads images and the decoder writes them (nil:
+  /// `.symmetric`). The model converts from and to Morph's symmetric [−1, 1] itself, so every
+  /// stage hands it the same images whatever the checkpoint was trained with.
+  public var imageNormalization: HomoInterpImageNormalization?
+  /// Whether the decoder's convolutions before batch norm carry a bias (nil or false: none,
+  /// as Morph trains; the reference's `nn.Conv2d` defaults keep one).
+  public var decoderConvBias: Bool?
+  /// Whether the decoder ends with tanh (nil or true). The reference ends with its last
+  /// convolution, in ImageNet-normalised units; `decode` then clamps to the image range.
+  public var decoderTanh: Bool?
+  /// The critic's layout when it is not Morph's (nil: latent width throughout, plain instance
+  /// norm, a leaky ReLU after the 2×2 convolution, one real/fake channel).
+  public var critic: HomoInterpCriticLayout?
 
   public init(
     imageSize: Int, width: Double, poolings: Int, groups: [AttributeGroup], projectionChannels: Int? = nil,
     decoderMinChannels: Int? = nil, interpolatorDilations: [Int]? = nil, interpolatorContext: Bool? = nil,
-    interpolatorGlobal: Bool? = nil
+    interpolatorGlobal: Bool? = nil, interpolatorResidual: Bool? = nil, imageNormalization: HomoInterpImageNormalization? = nil,
+    decoderConvBias: Bool? = nil, decoderTanh: Bool? = nil, critic: HomoInterpCriticLayout? = nil
   ) {
     self.imageSize = imageSize
     self.width = width
@@ -49,6 +67,11 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
     self.interpolatorDilations = interpolatorDilations
     self.interpolatorContext = interpolatorContext
     self.interpolatorGlobal = interpolatorGlobal
+    self.interpolatorResidual = interpolatorResidual
+    self.imageNormalization = imageNormalization
+    self.decoderConvBias = decoderConvBias
+    self.decoderTanh = decoderTanh
+    self.critic = critic
   }
 
   /// The reference's branch convolutions, undilated.
@@ -74,6 +97,19 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 
   /// Whether the branches add a pooled, whole-latent term to their first layer's features.
   public var branchesPoolGlobally: Bool { interpolatorGlobal ?? false }
+
+  /// Whether the last interpolator branch is the residual one.
+  public var hasResidualBranch: Bool { interpolatorResidual ?? true }
+
+  /// Interpolator branches: one per group, plus the residual branch when there is one. Every
+  /// strength row the interpolator takes has this many columns.
+  public var branchCount: Int { groups.count + (hasResidualBranch ? 1 : 0) }
+
+  /// The pixel scaling of the encoder's input and the decoder's output.
+  public var pixelScaling: HomoInterpImageNormalization { imageNormalization ?? .symmetric }
+
+  /// The critic's layout, Morph's when the config names none.
+  public var criticLayout: HomoInterpCriticLayout { critic ?? .morph(latentChannels: latentChannels) }
 
   /// Input channels of each branch's first convolution.
   public var branchInputChannels: Int { branchesSeeSource ? 2 * latentChannels : latentChannels }
@@ -118,6 +154,11 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
       throw HomoInterpError.badConfig(
         "interpolatorDilations must be three values in 1...16 (one per branch convolution), got \(d)")
     }
+    if let k = critic {
+      guard (1...4096).contains(k.channels), (1...4096).contains(k.scoreChannels) else {
+        throw HomoInterpError.badConfig("critic channels and scoreChannels must be 1...4096, got \(k.channels) and \(k.scoreChannels)")
+      }
+    }
     guard !groups.isEmpty else { throw HomoInterpError.badConfig("at least one attribute group is needed") }
     for g in groups where g.attributes.isEmpty {
       throw HomoInterpError.badConfig("attribute group '\(g.name)' has no attributes")
@@ -130,7 +171,7 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 extension HomoInterpConfig {
   enum CodingKeys: String, CodingKey, CaseIterable {
     case imageSize, width, poolings, groups, projectionChannels, decoderMinChannels, interpolatorDilations, interpolatorContext,
-      interpolatorGlobal
+      interpolatorGlobal, interpolatorResidual, imageNormalization, decoderConvBias, decoderTanh, critic
   }
 
   private struct AnyKey: CodingKey {
@@ -160,7 +201,12 @@ extension HomoInterpConfig {
       decoderMinChannels: try c.decodeIfPresent(Int.self, forKey: .decoderMinChannels),
       interpolatorDilations: try c.decodeIfPresent([Int].self, forKey: .interpolatorDilations),
       interpolatorContext: try c.decodeIfPresent(Bool.self, forKey: .interpolatorContext),
-      interpolatorGlobal: try c.decodeIfPresent(Bool.self, forKey: .interpolatorGlobal))
+      interpolatorGlobal: try c.decodeIfPresent(Bool.self, forKey: .interpolatorGlobal),
+      interpolatorResidual: try c.decodeIfPresent(Bool.self, forKey: .interpolatorResidual),
+      imageNormalization: try c.decodeIfPresent(HomoInterpImageNormalization.self, forKey: .imageNormalization),
+      decoderConvBias: try c.decodeIfPresent(Bool.self, forKey: .decoderConvBias),
+      decoderTanh: try c.decodeIfPresent(Bool.self, forKey: .decoderTanh),
+      critic: try c.decodeIfPresent(HomoInterpCriticLayout.self, forKey: .critic))
   }
 }
 
@@ -176,9 +222,20 @@ extension HomoInterpConfig: CustomStringConvertible {
     (branchesSeeSource ? "branches see the source, " : "") + (branchesPoolGlobally ? "branches pool globally, " : "")
   }
 
+  /// What differs from Morph's own layout (the reference's), "" when nothing: for summaries.
+  public var layoutSummary: String {
+    var parts: [String] = []
+    if !hasResidualBranch { parts.append("no residual branch") }
+    if pixelScaling != .symmetric { parts.append("\(pixelScaling.rawValue) pixels") }
+    if decoderConvBias == true { parts.append("decoder conv bias") }
+    if decoderTanh == false { parts.append("no tanh") }
+    if let k = critic { parts.append("critic \(k.channels) channels") }
+    return parts.map { $0 + ", " }.joined()
+  }
+
   public var description: String {
     "\(imageSize) px, width \(width), \(poolings) poolings, projection \(projectionChannels.map(String.init) ?? "latent"), "
-      + decoderFloorSummary + interpolatorDilationSummary + interpolatorContextSummary + "groups "
+      + decoderFloorSummary + interpolatorDilationSummary + interpolatorContextSummary + layoutSummary + "groups "
       + groups.map { "\($0.name)(\($0.attributes.joined(separator: ",")))" }.joined(separator: " ")
   }
 }

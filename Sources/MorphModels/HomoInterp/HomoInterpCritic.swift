@@ -3,7 +3,8 @@ import MorphTensor
 
 /// `Dis` with the attribute classifier `A'` on a shared trunk, on latents:
 /// conv1×1 → IN → LReLU(0.2) → [conv4×4 s2 → IN → LReLU] until 2×2 → conv2×2 → LReLU, then
-/// a real/fake 1×1 conv and one 1×1 conv per attribute group.
+/// a real/fake 1×1 conv and one 1×1 conv per attribute group. `config.critic` gives the
+/// reference's layout (a narrower trunk, affine norms, no final LReLU, a many-channel score).
 public final class HomoInterpCritic: Module {
   public let trunk: Sequential
   public let adversarial: Conv2d
@@ -13,16 +14,20 @@ public final class HomoInterpCritic: Module {
 
   init(config: HomoInterpConfig, rng: inout RandomGenerator) {
     self.config = config
-    let c = config.latentChannels
-    var list: [any Layer] = [Conv2d(c, c, kernelSize: 1, rng: &rng), InstanceNorm2d(c), LeakyReLU(0.2)]
+    let layout = config.criticLayout
+    let c = layout.channels, affine = layout.affineNorm
+    var list: [any Layer] = [
+      Conv2d(config.latentChannels, c, kernelSize: 1, rng: &rng), InstanceNorm2d(c, affine: affine), LeakyReLU(0.2),
+    ]
     var side = config.latentSide
     while side > 2 {
-      list += [Conv2d(c, c, kernelSize: 4, stride: 2, padding: 1, rng: &rng), InstanceNorm2d(c), LeakyReLU(0.2)]
+      list += [Conv2d(c, c, kernelSize: 4, stride: 2, padding: 1, rng: &rng), InstanceNorm2d(c, affine: affine), LeakyReLU(0.2)]
       side /= 2
     }
-    list += [Conv2d(c, c, kernelSize: 2, rng: &rng), LeakyReLU(0.2)]
+    list.append(Conv2d(c, c, kernelSize: 2, rng: &rng))
+    if layout.finalActivation { list.append(LeakyReLU(0.2)) }
     trunk = Sequential(list)
-    adversarial = Conv2d(c, 1, kernelSize: 1, rng: &rng)
+    adversarial = Conv2d(c, layout.scoreChannels, kernelSize: 1, rng: &rng)
     classifiers = ModuleList(config.groups.map { Conv2d(c, $0.attributes.count, kernelSize: 1, rng: &rng) })
   }
 
@@ -40,8 +45,13 @@ public final class HomoInterpCritic: Module {
     return try trunk(f)
   }
 
-  /// Real/fake score per image, [N].
-  func score(features h: Tensor) throws -> Tensor { try adversarial(h).reshape([h.shape[0]]) }
+  /// Real/fake score per image, [N]: the mean of the real/fake channels (one in Morph's
+  /// layout; the reference's loss averages all of its).
+  func score(features h: Tensor) throws -> Tensor {
+    let k = adversarial.outChannels
+    let s = try adversarial(h).reshape([h.shape[0], k])
+    return k == 1 ? s.reshape([h.shape[0]]) : s.mean(axes: [1])
+  }
 
   /// Attribute logits per image, all groups concatenated in order: [N, totalAttributes].
   func attributeLogits(features h: Tensor) throws -> Tensor {

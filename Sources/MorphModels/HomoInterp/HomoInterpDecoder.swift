@@ -3,6 +3,10 @@ import MorphTensor
 
 /// `D`: conv-BN-ReLU blocks with nearest ×2 upsamplings back to a 3-channel image in [−1, 1].
 ///
+/// The reference's layout differs only by config: its convolutions keep their bias
+/// (`decoderConvBias`), it has no final tanh (`decoderTanh`) and it draws ImageNet-normalised
+/// pixels (`imageNormalization`), converted back to symmetric ones here.
+///
 /// The reference (four poolings) is 512 | up | 256×4 | up | 128×4 | up | 64×2 | up | 64, 3.
 /// With fewer poolings the first upsamplings are dropped, mirroring the encoder, which drops
 /// its last pools. `config.decoderMinChannels` raises the thinnest stages.
@@ -23,14 +27,14 @@ public final class HomoInterpDecoder: Layer {
       if k > skipped { list.append(Upsample(mode: .nearest)) }
       for out in stage {
         let o = config.decoderChannels(out)
-        list.append(Conv2d(c, o, kernelSize: 3, padding: 1, bias: false, rng: &rng))
+        list.append(Conv2d(c, o, kernelSize: 3, padding: 1, bias: config.decoderConvBias ?? false, rng: &rng))
         list.append(BatchNorm2d(o))
         list.append(ReLU())
         c = o
       }
     }
     list.append(Conv2d(c, 3, kernelSize: 3, padding: 1, rng: &rng))
-    list.append(Tanh())
+    if config.decoderTanh ?? true { list.append(Tanh()) }
     layers = Sequential(list)
   }
 
@@ -42,6 +46,7 @@ public final class HomoInterpDecoder: Layer {
     guard f.rank == 4, f.shape[0] > 0, f.shape[1] == c, f.shape[2] == s, f.shape[3] == s else {
       throw HomoInterpError.badShape(operation: "decode", expected: "latents [N, \(c), \(s), \(s)]", found: f.shape)
     }
-    return try layers(f)
+    // Back to the symmetric images the stages expect (unclamped, so training sees gradients).
+    return config.pixelScaling.toSymmetric(try layers(f))
   }
 }

@@ -38,7 +38,8 @@ enum VGGPlan {
   }
 }
 
-/// `E`: VGG19 convolutions up to relu5_1 (width-scaled, `poolings` pools): image → latent.
+/// `E`: VGG19 convolutions up to relu5_1 (width-scaled, `poolings` pools): symmetric image →
+/// latent (converted to `config.imageNormalization` first).
 public final class HomoInterpEncoder: Layer {
   public let features: Sequential
   public let config: HomoInterpConfig
@@ -57,6 +58,7 @@ public final class HomoInterpEncoder: Layer {
     guard x.rank == 4, x.shape[0] > 0, x.shape[1] == 3, x.shape[2] == s, x.shape[3] == s else {
       throw HomoInterpError.badShape(operation: "encode", expected: "images [N, 3, \(s), \(s)]", found: x.shape)
     }
-    return try features(x)
+    // The stages hand symmetric images; a checkpoint trained on another scaling reads its own.
+    return try features(config.pixelScaling.fromSymmetric(x))
   }
 }

@@ -1,7 +1,8 @@
 import MorphNN
 import MorphTensor
 
-/// `I`: one branch `T_i` per attribute group plus one residual branch (last), each
+/// `I`: one branch `T_i` per attribute group plus one residual branch (last; absent when
+/// `config.interpolatorResidual` is false), each
 /// conv3×3 → ReLU → conv3×3 → ReLU → conv3×3 at latent width (dilated as
 /// `config.branchDilations` says): `F = F_a + Σ_i v_i · T_i(F_b − F_a)`, or with
 /// `config.branchesSeeSource` `F = F_a + Σ_i v_i · T_i([F_b − F_a, F_a])` (channels joined).
@@ -20,7 +21,7 @@ public final class HomoInterpInterpolator: Module {
     let c = config.latentChannels
     let d = config.branchDilations
     branches = ModuleList(
-      (0...config.groups.count).map { _ in
+      (0..<config.branchCount).map { _ in
         Sequential([
           Conv2d(config.branchInputChannels, c, kernelSize: 3, padding: d[0], dilation: d[0], rng: &rng), ReLU(),
           Conv2d(c, c, kernelSize: 3, padding: d[1], dilation: d[1], rng: &rng), ReLU(),
@@ -29,7 +30,7 @@ public final class HomoInterpInterpolator: Module {
       })
     globals =
       config.branchesPoolGlobally
-      ? ModuleList((0...config.groups.count).map { _ in Conv2d(c, c, kernelSize: 1, rng: &rng) }) : nil
+      ? ModuleList((0..<config.branchCount).map { _ in Conv2d(c, c, kernelSize: 1, rng: &rng) }) : nil
   }
 
   public var localParameters: [(name: String, tensor: Tensor)] { [] }
@@ -37,12 +38,13 @@ public final class HomoInterpInterpolator: Module {
     [("branches", branches)] + (globals.map { [("globals", $0 as any Module)] } ?? [])
   }
 
-  /// Number of strengths a call takes: one per group plus the residual branch.
-  public var branchCount: Int { config.groups.count + 1 }
+  /// Number of strengths a call takes: one per group plus the residual branch when the
+  /// configuration has one.
+  public var branchCount: Int { config.branchCount }
 
   /// `source + Σ_k strengths[:, k] · T_k(reference − source)` (with the source beside the
-  /// difference when the branches see it); `strengths` is [N, groups + 1]
-  /// (the last column drives the residual branch). Branches with strength 0 for every image
+  /// difference when the branches see it); `strengths` is [N, branchCount]
+  /// (the last column drives the residual branch when there is one). Branches with strength 0 for every image
   /// are skipped, so all-zero strengths return `source` itself.
   func callAsFunction(source: Tensor, reference: Tensor, strengths: Tensor) throws -> Tensor {
     let n = source.shape[0]

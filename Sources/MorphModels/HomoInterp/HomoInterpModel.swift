@@ -66,7 +66,8 @@ public final class HomoInterpModel: Module {
   // MARK: - Inference (no tape)
 
   /// images: [N, 3, S, S], S = config.imageSize, normalised like ImageBatchBuffer `.symmetric`
-  /// (pixel/127.5 − 1). Inference mode, no tape. Returns latents [N, C, s, s].
+  /// (pixel/127.5 − 1) whatever `config.imageNormalization` is (the encoder converts).
+  /// Inference mode, no tape. Returns latents [N, C, s, s].
   public func encode(_ images: Tensor) throws -> Tensor {
     try withoutGrad { try encoder(images) }
   }
@@ -75,7 +76,8 @@ public final class HomoInterpModel: Module {
   /// source/reference: [N, C, s, s] (reference may be [1, C, s, s], broadcast over N).
   /// The residual branch moves by `residualStrength`, by default the smallest group strength:
   /// it carries what no group describes, so it moves only as far as every group does (0 when
-  /// editing one group, 1 when interpolating everything).
+  /// editing one group, 1 when interpolating everything). A model without a residual branch
+  /// ignores it.
   public func interpolate(source: Tensor, reference: Tensor, strengths: [Float], residualStrength: Float? = nil) throws -> Tensor {
     let g = config.groups.count
     guard strengths.count == g, strengths.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 2 }) else {
@@ -90,19 +92,24 @@ public final class HomoInterpModel: Module {
       throw HomoInterpError.badShape(operation: "interpolate(reference:)", expected: "[\(n) or 1, …] latents", found: reference.shape)
     }
     let ref = reference.shape[0] == n ? reference : reference.broadcast(to: source.shape)
-    let row = strengths + [residual]
-    let v = Tensor(shape: [n, g + 1], scalars: (0..<n).flatMap { _ in row })
+    // A model without a residual branch has one strength per group and nothing else.
+    let row = config.hasResidualBranch ? strengths + [residual] : strengths
+    let v = Tensor(shape: [n, row.count], scalars: (0..<n).flatMap { _ in row })
     return try withoutGrad { try interpolator(source: source, reference: ref, strengths: v) }
   }
 
-  /// Latents → images [N, 3, S, S] in [-1, 1] (symmetric normalisation). Uses the batch-norm
-  /// running statistics.
+  /// Latents → images [N, 3, S, S] in [-1, 1] (symmetric normalisation, clamped when the
+  /// decoder has no tanh). Uses the batch-norm running statistics.
   public func decode(_ latents: Tensor) throws -> Tensor {
     try checkLatent(latents, "decode")
     let was = decoder.isTraining
     decoder.eval()
     defer { decoder.train(was) }
-    return try withoutGrad { try decoder(latents) }
+    let images = try withoutGrad { try decoder(latents) }
+    // Without a final tanh the decoder can overshoot the image range; the reference clamps
+    // too (its `untransformTensor`), so saved images and scores see the same pixels.
+    guard config.decoderTanh == false else { return images }
+    return Tensor(shape: images.shape, scalars: images.scalars.map { Swift.min(Swift.max($0, -1), 1) })
   }
 
   /// Critic attribute heads: per image, per group, per attribute probability (sigmoid),

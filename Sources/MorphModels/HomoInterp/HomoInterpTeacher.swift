@@ -49,26 +49,17 @@ public final class VGG19Teacher: HomoInterpTeacher, Module {
 
   /// Loads `features.*` from `url` (other keys, e.g. `classifier.*`, are ignored).
   public init(url: URL, poolings: Int) throws {
-    var rng = RandomGenerator(seed: 0)
-    features = Sequential(VGGPlan.layers(VGGPlan.full, inChannels: 3, scale: { $0 }, rng: &rng))
     file = url.path
     let contents = try Safetensors.read(url)
-    let own = contents.tensors.filter { $0.key.hasPrefix("features.") }
-    guard !own.isEmpty else {
-      throw HomoInterpError.badCheckpoint(file: url.path, message: "no 'features.*' tensors: expected torchvision VGG19 key names (features.0.weight …)")
-    }
-    let state = Dictionary(uniqueKeysWithValues: own.map { (String($0.key.dropFirst("features.".count)), $0.value) })
-    do { try features.load(stateDict: state, strict: true) } catch {
-      throw HomoInterpError.badCheckpoint(file: url.path, message: "not a VGG19 'features' state: \(error)")
-    }
-    let (relus, pools, channels) = Self.layout()
+    features = try Self.features(from: contents.tensors, file: url.path)
+    let (relus, pools, _) = Self.layout()
     guard (1...4).contains(poolings) else { throw HomoInterpError.badConfig("poolings must be 1...4, got \(poolings)") }
     // The first ReLU after the poolings-th pool.
     let afterPool = pools[poolings - 1]
     guard let k = relus.firstIndex(where: { $0 > afterPool }) else { throw HomoInterpError.badConfig("no VGG19 layer after pool \(poolings)") }
     let deep = relus[k]
     deepIndex = deep
-    deepChannels = channels[k]
+    deepChannels = (features.layers[deep - 1] as? Conv2d)?.outChannels ?? 512
     // relu1_2, relu2_2, relu3_4 …: the last ReLU before each pool, up to the deep feature.
     perceptualIndices = pools.map { $0 - 1 }.filter { $0 < deep }
     for p in features.parameters { p.requiresGrad = false }
@@ -77,6 +68,36 @@ public final class VGG19Teacher: HomoInterpTeacher, Module {
   public var localParameters: [(name: String, tensor: Tensor)] { [] }
   public var children: [(name: String, module: any Module)] { [("features", features)] }
   public var description: String { "vgg19:\(file)" }
+
+  /// VGG19's `features` Sequential holding `tensors`' `features.*` (a `module.` prefix of
+  /// DataParallel removed; other keys such as `classifier.*` ignored), at the width its first
+  /// convolution has (64 channels in torchvision's model; smaller ones for tests). Throws,
+  /// naming `file`, when the tensors are not VGG19's `features` at one width.
+  public static func features(from tensors: [String: Tensor], file: String) throws -> Sequential {
+    let own = torchvisionFeatures(tensors)
+    guard let first = own["features.0.weight"], first.shape.count == 4, first.shape[1] == 3 else {
+      throw HomoInterpError.badCheckpoint(
+        file: file, message: "no 'features.0.weight' of shape [C, 3, 3, 3]: expected torchvision VGG19 key names (features.0.weight …)")
+    }
+    let base = first.shape[0]
+    var rng = RandomGenerator(seed: 0)
+    let features = Sequential(VGGPlan.layers(VGGPlan.full, inChannels: 3, scale: { max(1, $0 * base / 64) }, rng: &rng))
+    let state = Dictionary(uniqueKeysWithValues: own.map { (String($0.key.dropFirst("features.".count)), $0.value) })
+    do { try features.load(stateDict: state, strict: true) } catch {
+      throw HomoInterpError.badCheckpoint(file: file, message: "not a VGG19 'features' state: \(error)")
+    }
+    return features
+  }
+
+  /// The `features.*` tensors of a torchvision state dict, without DataParallel's `module.`.
+  public static func torchvisionFeatures(_ tensors: [String: Tensor]) -> [String: Tensor] {
+    var out: [String: Tensor] = [:]
+    for (key, tensor) in tensors {
+      let name = key.hasPrefix("module.") ? String(key.dropFirst("module.".count)) : key
+      if name.hasPrefix("features.") { out[name] = tensor }
+    }
+    return out
+  }
 
   public func features(_ images: Tensor) throws -> (perceptual: [Tensor], deep: Tensor) {
     // Symmetric [-1, 1] → torchvision's ImageNet normalisation.

@@ -601,7 +601,7 @@ public final class HomoInterpTrainer {
     return (perm, v, targets)
   }
 
-  /// Per-sample strengths [N, groups + 1] (residual = smallest group strength) and the
+  /// Per-sample strengths [N, branchCount] (residual, when there is one, = smallest group strength) and the
   /// interpolated attribute targets `z_a + v_i (z_b − z_a)` per group.
   func sampleStrengths(n: Int, z: Tensor, perm: [Int], rng: inout RandomGenerator) -> (Tensor, Tensor) {
     let groups = model.config.groups
@@ -644,6 +644,9 @@ public final class HomoInterpTrainer {
         }
       }
     }
-    return (Tensor(shape: [n, g + 1], scalars: v), Tensor(shape: [n, k], scalars: zi))
+    let strengths = Tensor(shape: [n, g + 1], scalars: v)
+    // Without a residual branch the interpolator takes one column per group only.
+    let columns = model.config.branchCount
+    return (columns == g + 1 ? strengths : strengths.narrow(axis: 1, start: 0, length: columns), Tensor(shape: [n, k], scalars: zi))
   }
 }
