@@ -45,6 +45,11 @@ final class ImportCLITests: XCTestCase {
       XCTAssertEqual(files.count, faceCount, "\(sub): \(files)")
     }
 
+    // The run stored each face's 128 px latent in the catalog under the checkpoint's stem.
+    let nearest = try morph(["catalog", "nearest", "\(faces)/000001.jpg", "--model", "ref"])
+    XCTAssertEqual(nearest.status, 0, nearest.stderr)
+    XCTAssertTrue((nearest.stdout + nearest.stderr).contains("\(faceCount - 1) neighbours of 000001.jpg"), nearest.stdout + nearest.stderr)
+
     // A group the imported model does not have is refused by name.
     let missing = try morph([
       "run", root("pipelines/translate-folder.yaml"), "--set", "checkpoint=\(checkpoint)", "--set", "size=128",
@@ -61,6 +66,19 @@ final class ImportCLITests: XCTestCase {
     XCTAssertEqual(pair.status, 0, pair.stderr + pair.stdout)
     let grids = (try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("pair/grid").path)) ?? []
     XCTAssertEqual(grids.count, 1, "\(grids)")
+  }
+
+  func testEvalScoresTheImportedModelOnSyntheticPairs() throws {
+    let checkpoint = try importReference()
+    let render = try morph(["fixtures", "toyfaces", "--count", "40", "--out", "toy"])
+    XCTAssertEqual(render.status, 0, render.stderr)
+    let eval = try morph([
+      "eval", "interpolation", "--model", "homointerp", "--checkpoint", checkpoint, "--data", "toy",
+      "--oracle", root("Fixtures/models/oracle.safetensors"), "--pairs", "2", "--samples", "1", "--out", "eval",
+    ])
+    XCTAssertEqual(eval.status, 0, eval.stderr + eval.stdout)
+    XCTAssertTrue(eval.stdout.contains("homointerp"), eval.stdout)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("eval/metrics.json").path))
   }
 
   func testImportVGG19WritesTorchvisionFeatures() throws {
