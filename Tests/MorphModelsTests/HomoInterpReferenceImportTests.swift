@@ -163,6 +163,43 @@ final class HomoInterpReferenceImportTests: XCTestCase {
     }
   }
 
+  /// The reference's layout is configuration the trainer uses too: a tiny model with every
+  /// reference field (no residual branch, so strengths have one column per group) trains with
+  /// finite losses, critic and adversarial terms included.
+  func testReferenceLayoutTrains() throws {
+    let faces = FileManager.default.temporaryDirectory.appendingPathComponent("reference-layout-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: faces) }
+    try ToyFaceSetWriter(seed: 4).write(count: 8, to: faces)
+    var config = HomoInterpConfig.tiny(groups: [
+      AttributeGroup(name: "expression", attributes: ["Smiling"]), AttributeGroup(name: "age", attributes: ["Young"]),
+    ])
+    config.interpolatorResidual = false
+    config.imageNormalization = .imagenet
+    config.decoderConvBias = true
+    config.decoderTanh = false
+    config.critic = .reference(channels: config.channels(256))
+    var options = HomoInterpTrainingOptions()
+    options.steps = 6
+    options.batchSize = 4
+    options.classifierSteps = 1
+    options.warmupSteps = 1
+    options.nCritic = 1
+    options.seed = 5
+    let data = try HomoInterpData(directory: faces, groups: config.groups, imageSize: config.imageSize, jitter: nil, seed: 5)
+    let trainer = try HomoInterpTrainer(config: config, data: data, options: options)
+    XCTAssertEqual(trainer.model.interpolator.branches.modules.count, 2)
+    XCTAssertEqual(trainer.model.critic.adversarial.outChannels, 16)
+    var names = Set<String>()
+    for _ in 0..<6 {
+      let report = try trainer.trainStep()
+      for (name, value) in report.losses {
+        XCTAssertTrue(value.isFinite, "\(name) at step \(report.step)")
+        names.insert(name)
+      }
+    }
+    XCTAssertTrue(names.contains("adversarial") || names.contains("critic"), "\(names.sorted())")
+  }
+
   func testConfigWithoutTheNewFieldsIsTodaysModel() throws {
     let old = #"{"imageSize":64,"width":0.25,"poolings":3,"groups":[{"name":"age","attributes":["Young"]}]}"#
     let config = try JSONDecoder().decode(HomoInterpConfig.self, from: Data(old.utf8))
