@@ -239,6 +239,10 @@ int cvips_draw_image(VipsImage *image, VipsImage *sub, int x, int y) {
   return vips_draw_image(image, sub, x, y, NULL);
 }
 
+int cvips_insert(VipsImage *main, VipsImage *sub, int x, int y, VipsImage **out) {
+  return vips_insert(main, sub, out, x, y, NULL);
+}
+
 int cvips_from_memory_u16(const void *data, size_t len, int width, int height, int bands,
                           VipsImage **out) {
   size_t need = (size_t)width * height * bands * 2;

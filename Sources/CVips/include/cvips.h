@@ -82,6 +82,9 @@ int cvips_arrayjoin(VipsImage **in, int n, int across, int shim, const double *b
 int cvips_draw_mask(VipsImage *image, const double *ink, int nink, VipsImage *mask, int x, int y);
 /// Paint `sub` onto `image` (a memory image, modified in place) with its top-left at (x, y).
 int cvips_draw_image(VipsImage *image, VipsImage *sub, int x, int y);
+/// `sub` placed over `main` with its top-left at (x, y), lazily (no copy of `main`'s pixels): a
+/// pasted region in a photo of any size costs memory for the region only.
+int cvips_insert(VipsImage *main, VipsImage *sub, int x, int y, VipsImage **out);
 /// Make an RGB image of constant colour.
 int cvips_solid(int width, int height, const double *rgb, VipsImage **out);
 /// Copy an image into a new private memory image (so it can be drawn on).
