@@ -96,6 +96,9 @@ public struct RecipeValidator {
         }
         values[spec.name] = value
       }
+      if let problem = descriptor.checkParameters?(values) {
+        throw fail(s.uses.position, "stage `\(s.id.value)` (\(descriptor.name)): \(problem)")
+      }
       let retries = s.retries?.value ?? (descriptor.retryable ? 2 : 0)
       if let r = s.retries, r.value > 0, !descriptor.retryable {
         throw fail(r.position, "stage `\(descriptor.name)` is not retryable (its failures come from the input)")
