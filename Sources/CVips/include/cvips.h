@@ -18,6 +18,12 @@ void cvips_configure(int concurrency, int cache_max_ops, size_t cache_max_mem_by
 int cvips_vector_enabled(void);
 
 /// Copy and clear the libvips error buffer. The caller frees the result with g_free.
+/// Route libvips' own GLib warnings ("VIPS-WARNING **: error in tile …") into a bounded
+/// buffer instead of standard error; with `echo` they are printed too. Installed by cvips_init.
+void cvips_warnings_route(int echo);
+/// Take (and clear) the warnings routed since the last call, one per line; NULL when none.
+/// Free with g_free.
+char *cvips_warnings_take(void);
 char *cvips_error_take(void);
 
 /// Load an image from a file; `fail_on_error` makes truncated files errors; `sequential`
