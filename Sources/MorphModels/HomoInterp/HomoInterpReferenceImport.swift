@@ -140,9 +140,15 @@ public enum HomoInterpReferenceImport {
     let parts = store(files)
     for part in Part.allCases where part.isRequired && parts[part] == nil { throw ImportError.missingPart(part) }
     let (config, notes, taken) = try inferConfig(parts, groups: groups, imageSize: imageSize)
-    // He initialisation (Gaussian draws) only where a part starts fresh: drawing a full-width
-    // model's weights took longer than reading them.
-    let fresh = HomoInterpModel(config: config, seed: 0, initialise: taken.count < Part.allCases.count)
+    // He initialisation (Gaussian draws) only for the parts that start fresh, as a new model
+    // initialises them: drawing a whole full-width model would take longer than reading it.
+    let fresh = HomoInterpModel(config: config, seed: 0, initialise: false)
+    var rng = RandomGenerator(seed: 0)
+    if !taken.contains(.discrim) {
+      HeInit.apply(to: fresh.critic, negativeSlope: 0.2, rng: &rng)
+      fresh.critic.adversarial.weight.assign(fresh.critic.adversarial.weight * 0.05)
+    }
+    if !taken.contains(.kgTransform) { HeInit.apply(to: fresh.projection, rng: &rng) }
     var state = fresh.stateDict()
     for part in Part.allCases where taken.contains(part) {
       guard let tensors = parts[part] else { continue }
@@ -161,8 +167,11 @@ public enum HomoInterpReferenceImport {
         throw ImportError.missingKey(part: part, key: referenceKey(forMorph: missing, part) ?? missing)
       }
     }
-    let model = try HomoInterpModel.assembled(config: config, state: state, training: false)
-    return Result(model: model, notes: notes)
+    // Loading shares the files' storage (tensors copy on write) and frees the fresh weights, so
+    // the import holds about one model beside the files rather than three.
+    try fresh.load(stateDict: state, strict: true)
+    fresh.eval()
+    return Result(model: fresh, notes: notes)
   }
 
   /// The Morph module prefixes a part fills.
