@@ -68,6 +68,24 @@ final class ImportCLITests: XCTestCase {
     XCTAssertEqual(grids.count, 1, "\(grids)")
   }
 
+  func testLabelledLatentsOfTheImportedModelGiveAPrototypeEdit() throws {
+    let checkpoint = try importReference()
+    let encode = try morph([
+      "run", root("pipelines/encode-dataset.yaml"), "--set", "checkpoint=\(checkpoint)", "--set", "size=128",
+      "--set", "root=\(root("Fixtures/faces"))",
+    ])
+    XCTAssertEqual(encode.status, 0, encode.stderr + encode.stdout)
+    let out = folder.appendingPathComponent("prototype")
+    let edit = try morph([
+      "run", root("pipelines/translate-folder.yaml"), "--set", "checkpoint=\(checkpoint)", "--set", "size=128",
+      "--set", "input=\(root("Fixtures/faces/img_align_celeba"))", "--set", "reference=", "--set", "prototype=Smiling",
+      "--set", "output=\(out.path)",
+    ])
+    XCTAssertEqual(edit.status, 0, edit.stderr + edit.stdout)
+    let edited = (try? FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("edited").path)) ?? []
+    XCTAssertFalse(edited.isEmpty)
+  }
+
   func testEvalScoresTheImportedModelOnSyntheticPairs() throws {
     let checkpoint = try importReference()
     let render = try morph(["fixtures", "toyfaces", "--count", "40", "--out", "toy"])
