@@ -20,6 +20,7 @@ struct Morph: AsyncParsableCommand {
       TrainCommand.self,
       EvalCommand.self,
       ExportCommand.self,
+      ImportCommand.self,
       Bench.self,
     ])
 

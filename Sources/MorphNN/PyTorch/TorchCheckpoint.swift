@@ -43,7 +43,12 @@ public enum TorchCheckpoint {
     } catch {
       throw TorchCheckpointError.unreadable(file: file, reason: error.localizedDescription)
     }
-    return try data.withUnsafeBytes { raw in
+    return try decode(data, file: file, limits: limits)
+  }
+
+  /// Reads checkpoint bytes already in memory (or mapped); `file` names them in errors.
+  public static func decode(_ data: Data, file: String, limits: TorchCheckpointLimits = .standard) throws -> Contents {
+    try data.withUnsafeBytes { raw in
       try decode(ByteReader(bytes: raw, file: file), limits: limits)
     }
   }

@@ -1,0 +1,106 @@
+import Foundation
+import MorphNN
+import XCTest
+
+/// Hostile and broken checkpoints (written by scripts/make-torch-fixtures.py, which checks that
+/// the first two do run their command under a plain `pickle.load`) are refused with a message
+/// naming the file and the reason, and nothing in them runs.
+final class TorchHostileFileTests: XCTestCase {
+  /// The file the hostile pickles would create if anything ran them.
+  static let marker = "/tmp/morph-torch-fixture-hostile-pickle-ran"
+
+  override func setUp() { try? FileManager.default.removeItem(atPath: Self.marker) }
+
+  func assertRefused(
+    _ name: String, saying reasons: [String], file: StaticString = #filePath, line: UInt = #line
+  ) {
+    let url = TorchCheckpointTests.fixtures.appendingPathComponent(name)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: url.path), "fixture \(name) missing", file: file, line: line)
+    XCTAssertThrowsError(try TorchCheckpoint.read(url), file: file, line: line) { error in
+      XCTAssertTrue(error is TorchCheckpointError, "\(error)", file: file, line: line)
+      let text = "\(error)"
+      XCTAssertTrue(text.contains(name), "message does not name the file: \(text)", file: file, line: line)
+      for reason in reasons {
+        XCTAssertTrue(text.contains(reason), "message lacks '\(reason)': \(text)", file: file, line: line)
+      }
+    }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: Self.marker), "a payload ran", file: file, line: line)
+  }
+
+  func testOSSystemIsRefusedAndNotRun() {
+    assertRefused("os-system.pth", saying: ["'posix.system' is not allowed", "nothing in it was executed"])
+  }
+
+  func testBuiltinsEvalIsRefusedAndNotRun() {
+    // Protocol 2 names builtins as Python 2 did.
+    assertRefused("builtins-eval.pth", saying: ["'__builtin__.eval' is not allowed"])
+  }
+
+  func testUnknownGlobalIsRefused() {
+    assertRefused("unknown-global.pth", saying: ["'argparse.Namespace' is not allowed"])
+  }
+
+  func testUnknownOpcodeIsRefused() {
+    assertRefused("unknown-opcode.pth", saying: ["opcode EXT1 (0x82) is not allowed"])
+  }
+
+  func testTruncatedZipIsRefused() {
+    assertRefused("truncated-zip.pth", saying: ["truncated"])
+  }
+
+  func testStorageShorterThanItsViewIsRefused() {
+    assertRefused("short-storage.pth", saying: ["'w'", "needs 10 elements", "has 4"])
+  }
+
+  func testWrongMagicNumberIsRefused() {
+    assertRefused("wrong-magic.pth", saying: ["not torch.save's magic number"])
+  }
+
+  /// 2^30 float32 elements (4 GiB) declared over 16 bytes: refused from the sizes alone.
+  func testHugeDeclaredStorageIsRefusedBeforeAllocating() {
+    assertRefused("huge-storage-zip.pth", saying: ["1073741824 float32 elements (4294967296 bytes)", "holds 16 bytes"])
+    assertRefused("huge-storage-legacy.pth", saying: ["1073741824 float32 elements (4294967296 bytes)", "16 bytes left"])
+  }
+
+  func testOtherBytesAreNotACheckpoint() {
+    XCTAssertThrowsError(try TorchCheckpoint.decode(Data("hello world".utf8), file: "greeting.pth")) { error in
+      XCTAssertTrue("\(error)".contains("greeting.pth: not a torch.save checkpoint"), "\(error)")
+    }
+    XCTAssertThrowsError(try TorchCheckpoint.decode(Data(), file: "empty.pth"))
+  }
+
+  /// Every prefix and many single-byte corruptions of both formats either load or throw a
+  /// `TorchCheckpointError`: no crash, no other error, whatever the bytes say.
+  func testCorruptedFilesNeverCrash() throws {
+    var generator = SplitMix(seed: 35)
+    for name in ["state-legacy.pth", "state-zip.pth"] {
+      let whole = try Data(contentsOf: TorchCheckpointTests.fixtures.appendingPathComponent(name))
+      var refused = 0
+      for length in stride(from: 0, to: whole.count, by: 13) {
+        do { _ = try TorchCheckpoint.decode(whole.prefix(length), file: name) } catch is TorchCheckpointError {
+          refused += 1
+        }
+      }
+      XCTAssertEqual(refused, (whole.count + 12) / 13, "every strict prefix of \(name) is refused")
+      for _ in 0..<400 {
+        var bytes = [UInt8](whole)
+        let at = Int(generator.next() % UInt64(bytes.count))
+        bytes[at] = UInt8(truncatingIfNeeded: generator.next())
+        do { _ = try TorchCheckpoint.decode(Data(bytes), file: name) } catch is TorchCheckpointError {}
+      }
+    }
+  }
+}
+
+/// A small deterministic generator for the corruption test.
+struct SplitMix {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
