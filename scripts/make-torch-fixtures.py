@@ -80,6 +80,8 @@ def make_object():
     state['empty'] = torch.zeros(0, 3)
     state['param'] = nn.Parameter(torch.randn(2, 2))
     state['expanded'] = torch.randn(3, 1).expand(3, 4)  # stride 0
+    state['permuted'] = torch.randn(3, 4, 5).permute(2, 0, 1)  # rank 3, strides (1, 20, 5)
+    state['sliced4d'] = torch.randn(4, 6, 3, 3)[:, 1:5, :, 1:]  # rank 4, offset 4, gaps on two axes
     return {
         'state_dict': state,
         'model': module.state_dict(),  # an OrderedDict with _metadata (pickled through BUILD)

@@ -14,8 +14,8 @@ final class ImportStateDictCLITests: XCTestCase {
       let out = dir.appendingPathComponent("\(format).safetensors")
       let result = try MorphProcess.run(["import", "state-dict", fixtures.appendingPathComponent(name).path, "--out", out.path])
       XCTAssertEqual(result.status, 0, result.stderr)
-      // 18 tensors in state_dict, 7 in the module's, nested.inner.w (counts from expected.json).
-      XCTAssertTrue(result.stdout.contains("read 26 tensors, 410 parameters"), result.stdout)
+      // 20 tensors in state_dict, 7 in the module's, nested.inner.w (counts from expected.json).
+      XCTAssertTrue(result.stdout.contains("read 28 tensors, 566 parameters"), result.stdout)
       XCTAssertTrue(result.stdout.contains("(\(format) format)"), result.stdout)
       XCTAssertTrue(result.stdout.contains("6 other values kept as metadata"), result.stdout)
       written.append(try Data(contentsOf: out))
@@ -32,7 +32,7 @@ final class ImportStateDictCLITests: XCTestCase {
     XCTAssertEqual((zip["__metadata__"] as? [String: String])?["torch.epoch"], "7")
     XCTAssertEqual((legacy["__metadata__"] as? [String: String])?["torch_format"], "legacy")
     XCTAssertEqual(written[0].suffix(from: 8 + headerLength(written[0])), written[1].suffix(from: 8 + headerLength(written[1])))
-    XCTAssertEqual(written[0].count - 8 - headerLength(written[0]), 410 * 4)
+    XCTAssertEqual(written[0].count - 8 - headerLength(written[0]), 566 * 4)
 
     let hostile = try MorphProcess.run([
       "import", "state-dict", fixtures.appendingPathComponent("os-system.pth").path, "--out",
