@@ -121,7 +121,7 @@ final class TorchCheckpointTests: XCTestCase {
       XCTAssertTrue("\(error)".contains("stack"), "\(error)")
     }
     limits = .standard
-    limits.maxLeaves = 10
+    limits.maxValues = 10
     XCTAssertThrowsError(try TorchCheckpoint.read(url, limits: limits)) { error in
       XCTAssertTrue("\(error)".contains("number of values"), "\(error)")
     }

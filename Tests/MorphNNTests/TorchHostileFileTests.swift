@@ -104,3 +104,54 @@ struct SplitMix {
     return z ^ (z >> 31)
   }
 }
+
+/// Pickles written byte by byte inside legacy streams, for shapes no fixture script needs.
+final class TorchPickleBombTests: XCTestCase {
+  /// A legacy stream (magic number, protocol 1001, empty sys info) around `main`, with no storages.
+  func legacy(_ main: [UInt8]) -> Data {
+    let magic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E]
+    let version: [UInt8] = [0x80, 0x02, 0x4D, 0xE9, 0x03, 0x2E]
+    let info: [UInt8] = [0x80, 0x02, 0x7D, 0x2E]
+    let keys: [UInt8] = [0x80, 0x02, 0x5D, 0x2E]
+    return Data(magic + version + info + main + keys)
+  }
+
+  /// 60 levels of `[prev, prev]` through the memo: 62 bytes of list per level, 2^60 paths.
+  func testSharedListsCannotExplode() {
+    var main: [UInt8] = [0x80, 0x02, 0x5D, 0x71, 0x00]  // EMPTY_LIST, BINPUT 0
+    for level in 1...60 {
+      // EMPTY_LIST, BINPUT level, MARK, BINGET level-1 twice, APPENDS
+      main += [0x5D, 0x71, UInt8(level), 0x28, 0x68, UInt8(level - 1), 0x68, UInt8(level - 1), 0x65]
+    }
+    main += [0x2E]
+    let start = Date()
+    XCTAssertThrowsError(try TorchCheckpoint.decode(legacy(main), file: "bomb.pth")) { error in
+      XCTAssertTrue("\(error)".contains("bomb.pth") && "\(error)".contains("number of values"), "\(error)")
+    }
+    XCTAssertLessThan(Date().timeIntervalSince(start), 10)
+  }
+
+  /// 1000 lists nested in each other (a recursion bomb for a naive walker).
+  func testDeepNestingIsRefused() {
+    var main: [UInt8] = [0x80, 0x02]
+    for _ in 0..<1000 { main += [0x5D] }  // EMPTY_LIST × 1000
+    for _ in 0..<999 { main += [0x61] }  // APPEND each into the one below
+    main += [0x2E]
+    XCTAssertThrowsError(try TorchCheckpoint.decode(legacy(main), file: "deep.pth")) { error in
+      XCTAssertTrue("\(error)".contains("deep.pth") && "\(error)".contains("nesting"), "\(error)")
+    }
+  }
+
+  /// A string longer than the bytes that follow is refused before anything is allocated.
+  func testLyingStringLengthIsRefused() {
+    let main: [UInt8] = [0x80, 0x02, 0x58, 0xFF, 0xFF, 0xFF, 0x7F, 0x61, 0x2E]  // BINUNICODE of 2 GiB
+    XCTAssertThrowsError(try TorchCheckpoint.decode(legacy(main), file: "liar.pth")) { error in
+      XCTAssertTrue("\(error)".contains("liar.pth") && "\(error)".contains("over the limit"), "\(error)")
+    }
+    var limits = TorchCheckpointLimits.standard
+    limits.maxStringBytes = Int.max
+    XCTAssertThrowsError(try TorchCheckpoint.decode(legacy(main), file: "liar.pth", limits: limits)) { error in
+      XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
+    }
+  }
+}

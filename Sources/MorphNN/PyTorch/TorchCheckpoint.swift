@@ -177,7 +177,8 @@ public enum TorchCheckpoint {
     limits: TorchCheckpointLimits
   ) throws -> Contents {
     var leaves: [(name: String, value: PickleValue)] = []
-    try flatten(root, name: "", depth: 0, into: &leaves, file: file, limits: limits)
+    var visits = 0
+    try flatten(root, name: "", depth: 0, into: &leaves, visits: &visits, file: file, limits: limits)
     var contents = Contents(tensors: [:], dtypes: [:], metadata: [:], format: format)
     var planned: [(name: String, ref: TensorRef, count: Int, bytes: UnsafeRawBufferPointer)] = []
     var seen = Set<String>()
@@ -206,10 +207,18 @@ public enum TorchCheckpoint {
     return contents
   }
 
+  /// Appends the leaves under `value`. `visits` counts every value visited, containers too:
+  /// through its memo a pickle can reference one list from many places, so a small file
+  /// could otherwise describe a tree of 2^64 empty lists.
   private static func flatten(
     _ value: PickleValue, name: String, depth: Int, into leaves: inout [(name: String, value: PickleValue)],
-    file: String, limits: TorchCheckpointLimits
+    visits: inout Int, file: String, limits: TorchCheckpointLimits
   ) throws {
+    visits += 1
+    guard visits <= limits.maxValues else {
+      throw TorchCheckpointError.limitExceeded(
+        file: file, offset: 0, what: "the number of values", limit: limits.maxValues, found: visits)
+    }
     guard depth <= limits.maxNesting else {
       throw TorchCheckpointError.limitExceeded(
         file: file, offset: 0, what: "the nesting of dicts and lists at '\(name)'", limit: limits.maxNesting, found: depth)
@@ -218,21 +227,17 @@ public enum TorchCheckpoint {
     switch value {
     case .dict(let dict):
       for (key, item) in zip(dict.keys, dict.values) {
-        try flatten(item, name: child(key), depth: depth + 1, into: &leaves, file: file, limits: limits)
+        try flatten(item, name: child(key), depth: depth + 1, into: &leaves, visits: &visits, file: file, limits: limits)
       }
     case .list(let list):
       for (i, item) in list.items.enumerated() {
-        try flatten(item, name: child(String(i)), depth: depth + 1, into: &leaves, file: file, limits: limits)
+        try flatten(item, name: child(String(i)), depth: depth + 1, into: &leaves, visits: &visits, file: file, limits: limits)
       }
     case .tuple(let items):
       for (i, item) in items.enumerated() {
-        try flatten(item, name: child(String(i)), depth: depth + 1, into: &leaves, file: file, limits: limits)
+        try flatten(item, name: child(String(i)), depth: depth + 1, into: &leaves, visits: &visits, file: file, limits: limits)
       }
     default:
-      guard leaves.count < limits.maxLeaves else {
-        throw TorchCheckpointError.limitExceeded(
-          file: file, offset: 0, what: "the number of values", limit: limits.maxLeaves, found: leaves.count + 1)
-      }
       leaves.append((name.isEmpty ? "tensor" : name, value))
     }
   }

@@ -67,29 +67,29 @@ public struct TorchCheckpointLimits: Sendable, Equatable {
   public var maxStringBytes: Int
   /// Deepest nesting of dicts and lists when flattening names.
   public var maxNesting: Int
-  /// Most leaves (tensors and other values) the nested dicts and lists flatten to; shared
-  /// sub-containers count once per place they appear, so this also bounds a pickle that
-  /// reuses one list exponentially often through its memo.
-  public var maxLeaves: Int
+  /// Most values (tensors, other leaves and the dicts and lists holding them) visited when
+  /// flattening; a shared sub-container counts once per place it appears, so this also bounds
+  /// a pickle that reuses one list exponentially often through its memo.
+  public var maxValues: Int
   /// Most elements one tensor may have beyond its storage's (a stride-0 `expand` repeats
   /// elements; without a bound a 4-byte storage could claim gigabytes).
   public var maxExpandedElements: Int
 
   public init(
     maxPickleBytes: Int, maxStackDepth: Int, maxMemoEntries: Int, maxStringBytes: Int, maxNesting: Int,
-    maxLeaves: Int, maxExpandedElements: Int
+    maxValues: Int, maxExpandedElements: Int
   ) {
     self.maxPickleBytes = maxPickleBytes
     self.maxStackDepth = maxStackDepth
     self.maxMemoEntries = maxMemoEntries
     self.maxStringBytes = maxStringBytes
     self.maxNesting = maxNesting
-    self.maxLeaves = maxLeaves
+    self.maxValues = maxValues
     self.maxExpandedElements = maxExpandedElements
   }
 
   /// Generous for any model checkpoint (VGG19's state dict pickle is ~20 KB with 38 tensors).
   public static let standard = TorchCheckpointLimits(
     maxPickleBytes: 256 << 20, maxStackDepth: 1 << 20, maxMemoEntries: 1 << 22, maxStringBytes: 16 << 20,
-    maxNesting: 64, maxLeaves: 1 << 22, maxExpandedElements: 64 << 20)
+    maxNesting: 64, maxValues: 1 << 22, maxExpandedElements: 64 << 20)
 }
