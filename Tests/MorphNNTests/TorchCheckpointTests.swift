@@ -115,6 +115,15 @@ final class TorchCheckpointTests: XCTestCase {
       let text = "\(error)"
       XCTAssertTrue(text.contains("state-zip.pth") && text.contains("string") && text.contains("limit of 8"), text)
     }
+    // The legacy main pickle is 2726 bytes, followed by 3 KB of storages: only the pickle counts.
+    let legacy = Self.fixtures.appendingPathComponent("state-legacy.pth")
+    limits = .standard
+    limits.maxPickleBytes = 2800
+    XCTAssertEqual(try TorchCheckpoint.read(legacy, limits: limits).count, 28)
+    limits.maxPickleBytes = 2700
+    XCTAssertThrowsError(try TorchCheckpoint.read(legacy, limits: limits)) { error in
+      XCTAssertTrue("\(error)".contains("pickle's size in bytes is 27"), "\(error)")
+    }
     limits = .standard
     limits.maxStackDepth = 5
     XCTAssertThrowsError(try TorchCheckpoint.read(url, limits: limits)) { error in

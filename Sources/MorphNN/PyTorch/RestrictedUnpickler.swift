@@ -1,3 +1,7 @@
+// Written by hand: no Swift package reads pickles, and Python's own unpickler executes
+// whatever callables a file names (that is how a .pth file runs code). This one interprets a
+// fixed allow-list instead and never calls anything.
+
 import Foundation
 
 /// A pickle reader that executes nothing: it understands only the opcodes a PyTorch state dict
@@ -24,11 +28,11 @@ struct RestrictedUnpickler {
 
   /// Reads one pickle starting at `start` (it may not extend past `end`); returns its value
   /// and the offset just after its `STOP`.
-  mutating func load(from start: Int, end: Int) throws -> (value: PickleValue, end: Int) {
-    guard end - start <= limits.maxPickleBytes else {
-      throw TorchCheckpointError.limitExceeded(
-        file: file, offset: start, what: "the pickle's size in bytes", limit: limits.maxPickleBytes, found: end - start)
-    }
+  mutating func load(from start: Int, end available: Int) throws -> (value: PickleValue, end: Int) {
+    // A legacy file's pickles are followed by its storages, so `available` may be far past the
+    // pickle's real end: the size limit applies to what is read, not to what is available.
+    let limit = limits.maxPickleBytes
+    let end = limit < available - start ? start + limit : available
     var stack: [PickleValue] = []
     var marks: [Int] = []
     var memo: [Int: PickleValue] = [:]
@@ -40,11 +44,15 @@ struct RestrictedUnpickler {
     }
     func need(_ n: Int, _ what: String) throws {
       guard n >= 0, n <= end - at else {
+        if n >= 0, end < available {
+          throw TorchCheckpointError.limitExceeded(
+            file: file, offset: opOffset, what: "the pickle's size in bytes", limit: limit, found: at - start + n)
+        }
         throw TorchCheckpointError.truncated(file: file, offset: at, needed: n, available: end - at, what: what)
       }
     }
-    func byte() throws -> Int {
-      try need(1, "a pickle opcode argument")
+    func byte(_ what: String = "a pickle opcode argument") throws -> Int {
+      try need(1, what)
       defer { at += 1 }
       return Int(reader.bytes[at])
     }
@@ -152,7 +160,7 @@ struct RestrictedUnpickler {
 
     while true {
       opOffset = at
-      let op = UInt8(try byte())
+      let op = UInt8(try byte("the next opcode (the pickle ends without STOP)"))
       switch op {
       case 0x80:  // PROTO
         let version = try byte()
