@@ -13,6 +13,7 @@ Well-formed files (one object, several ways of saving it):
   expected.safetensors every tensor of the object as float32 under its flattened dotted name
   expected.json        each name's original dtype and shape, and the skipped non-tensor leaves
   legacy-storage-view.safetensors  the expected tensor of legacy-storage-view.pth
+  cuda-storage-legacy.pth  a tensor whose storage is pickled as torch.cuda.FloatStorage
 
 Hostile or broken files (each must be refused, never run; the script checks that a plain
 `pickle.load` of the first two really would have run the command):
@@ -224,6 +225,12 @@ def main():
     want = root[3:9][1:].as_strided((2, 2), (1, 2))
     assert torch.equal(loaded, want), (loaded, want)
     write_safetensors(path('legacy-storage-view.safetensors'), {'w': want})
+
+    # A GPU tensor as old releases pickled it: torch.cuda.FloatStorage at 'cuda:0' (read to the CPU).
+    gpu = FakeStorage(('storage', torch.cuda.FloatStorage, 'g', 'cuda:0', 3, None))
+    write_legacy('cuda-storage-legacy.pth', pickle_with_pids({'w': RebuildTensor(gpu, 0, (3,), (1,))}),
+                 {'g': (torch.tensor([1.5, -2.0, 0.125]).numpy().tobytes(), 4)})
+    assert torch.load(path('cuda-storage-legacy.pth'), map_location='cpu')['w'].tolist() == [1.5, -2.0, 0.125]
 
     # MARK: hostile files
     reasons = {}

@@ -106,6 +106,13 @@ final class TorchCheckpointTests: XCTestCase {
     XCTAssertEqual(t["w"]?.scalars, [0, 0.5, 0.25, 0.75])
   }
 
+  /// A GPU storage (torch.cuda.FloatStorage at cuda:0, as old releases pickled it) is read to the CPU.
+  func testCUDAStorageIsReadOnTheCPU() throws {
+    let t = try TorchCheckpoint.load(Self.fixtures.appendingPathComponent("cuda-storage-legacy.pth"))
+    XCTAssertEqual(t.tensors["w"]?.scalars, [1.5, -2, 0.125])
+    XCTAssertEqual(t.dtypes["w"], .float32)
+  }
+
   /// Tight limits turn into errors naming what overflowed, not allocations.
   func testLimitsAreEnforced() throws {
     let url = Self.fixtures.appendingPathComponent("state-zip.pth")
@@ -115,14 +122,21 @@ final class TorchCheckpointTests: XCTestCase {
       let text = "\(error)"
       XCTAssertTrue(text.contains("state-zip.pth") && text.contains("string") && text.contains("limit of 8"), text)
     }
-    // The legacy main pickle is 2726 bytes, followed by 3 KB of storages: only the pickle counts.
+    // The legacy main pickle (under 3 KB) is followed by over 2 KB of storages: only the
+    // pickle counts. Find the smallest limit that loads, by bisection.
     let legacy = Self.fixtures.appendingPathComponent("state-legacy.pth")
+    let fileSize = try Data(contentsOf: legacy).count
     limits = .standard
-    limits.maxPickleBytes = 2800
-    XCTAssertEqual(try TorchCheckpoint.read(legacy, limits: limits).count, 28)
-    limits.maxPickleBytes = 2700
+    var (low, high) = (0, fileSize)  // low fails, high loads
+    while high - low > 1 {
+      limits.maxPickleBytes = (low + high) / 2
+      if (try? TorchCheckpoint.read(legacy, limits: limits)) != nil { high = limits.maxPickleBytes } else { low = limits.maxPickleBytes }
+    }
+    XCTAssertLessThan(high, 3000)
+    XCTAssertLessThan(high, fileSize - 2000)
+    limits.maxPickleBytes = high - 1
     XCTAssertThrowsError(try TorchCheckpoint.read(legacy, limits: limits)) { error in
-      XCTAssertTrue("\(error)".contains("pickle's size in bytes is 27"), "\(error)")
+      XCTAssertTrue("\(error)".contains("pickle's size in bytes is \(high), over the limit of \(high - 1)"), "\(error)")
     }
     limits = .standard
     limits.maxStackDepth = 5
@@ -138,6 +152,25 @@ final class TorchCheckpointTests: XCTestCase {
     limits.maxExpandedElements = 2
     XCTAssertThrowsError(try TorchCheckpoint.read(url, limits: limits)) { error in
       XCTAssertTrue("\(error)".contains("state_dict.expanded"), "\(error)")
+    }
+  }
+
+  /// torch's writer always adds a zip64 end record; with the classic record's fields saturated
+  /// (as in an archive past 4 GB or 65535 entries) the reader must take the values from it.
+  func testZip64EndRecordIsFollowed() throws {
+    var bytes = [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent("state-zip.pth")))
+    let eocd = bytes.count - 22
+    XCTAssertEqual(Array(bytes[eocd..<(eocd + 4)]), [0x50, 0x4B, 0x05, 0x06])
+    for i in [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19] { bytes[eocd + i] = 0xFF }
+    let saturated = try TorchCheckpoint.decode(Data(bytes), file: "zip64.pth")
+    let plain = try TorchCheckpoint.read(Self.fixtures.appendingPathComponent("state-zip.pth"))
+    XCTAssertEqual(saturated.tensors.count, 28)
+    for (key, tensor) in plain { XCTAssertEqual(saturated.tensors[key]?.scalars, tensor.scalars, key) }
+    // Without the zip64 record behind them, the saturated fields are an error, not a guess.
+    let locator = eocd - 20
+    bytes[locator] = 0
+    XCTAssertThrowsError(try TorchCheckpoint.decode(Data(bytes), file: "zip64.pth")) { error in
+      XCTAssertTrue("\(error)".contains("zip64.pth: bad zip archive") && "\(error)".contains("zip64 locator"), "\(error)")
     }
   }
 

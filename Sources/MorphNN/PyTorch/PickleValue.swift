@@ -51,7 +51,9 @@ enum TorchGlobal: Equatable {
     case ("torch._utils", "_rebuild_tensor_v2"): self = .rebuildTensorV2
     case ("torch._utils", "_rebuild_parameter"): self = .rebuildParameter
     case ("torch._utils", "_rebuild_parameter_with_state"): self = .rebuildParameterWithState
-    case ("torch", _):
+    // Old releases pickled a GPU tensor's storage as torch.cuda.FloatStorage; the bytes are
+    // the same and are read onto the CPU.
+    case ("torch", _), ("torch.cuda", _):
       guard let dtype = TorchDType(storageType: name) else { return nil }
       self = .storageType(dtype)
     default: return nil
