@@ -149,10 +149,11 @@ final class TorchCheckpointTests: XCTestCase {
       XCTAssertTrue("\(error)".contains("number of values"), "\(error)")
     }
     limits = .standard
-    limits.maxExpandedElements = 2
-    XCTAssertThrowsError(try TorchCheckpoint.read(url, limits: limits)) { error in
-      XCTAssertTrue("\(error)".contains("state_dict.expanded"), "\(error)")
-    }
+    // The fixture's shared and stride-0 views (linear.weight, offset.column, half.t, expanded)
+    // read 53 elements more than their storages hold,
+    // but its slices leave more than that unread: in all, no more than is stored.
+    limits.maxExpandedElements = 0
+    XCTAssertEqual(try TorchCheckpoint.read(url, limits: limits).count, 28)
   }
 
   /// torch's writer always adds a zip64 end record; with the classic record's fields saturated

@@ -108,12 +108,34 @@ struct SplitMix {
 /// Pickles written byte by byte inside legacy streams, for shapes no fixture script needs.
 final class TorchPickleBombTests: XCTestCase {
   /// A legacy stream (magic number, protocol 1001, empty sys info) around `main`, with no storages.
-  func legacy(_ main: [UInt8]) -> Data {
+  func legacy(_ main: [UInt8], keys: [UInt8] = [0x80, 0x02, 0x5D, 0x2E], storages: [UInt8] = []) -> Data {
     let magic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E]
     let version: [UInt8] = [0x80, 0x02, 0x4D, 0xE9, 0x03, 0x2E]
     let info: [UInt8] = [0x80, 0x02, 0x7D, 0x2E]
-    let keys: [UInt8] = [0x80, 0x02, 0x5D, 0x2E]
-    return Data(magic + version + info + main + keys)
+    return Data(magic + version + info + main + keys + storages)
+  }
+
+  /// A tensor of `count` elements with stride 0 over a one-float storage 'k' holding 1.5.
+  func expanded(_ count: Int32) -> Data {
+    func text(_ s: String) -> [UInt8] { [0x58] + withUnsafeBytes(of: UInt32(s.utf8.count).littleEndian, Array.init) + Array(s.utf8) }
+    var main: [UInt8] = [0x80, 0x02] + [0x63] + Array("torch._utils\n_rebuild_tensor_v2\n".utf8) + [0x28]
+    main += [0x28] + text("storage") + [0x63] + Array("torch\nFloatStorage\n".utf8) + text("k") + text("cpu")
+    main += [0x4B, 0x01, 0x4E, 0x74, 0x51]  // numel 1, no view; TUPLE; BINPERSID
+    main += [0x4B, 0x00]  // storage offset 0
+    main += [0x4A] + withUnsafeBytes(of: count.littleEndian, Array.init) + [0x85]  // size (count,)
+    main += [0x4B, 0x00, 0x85, 0x89, 0x7D, 0x74, 0x52, 0x2E]  // stride (0,), False, {}, TUPLE, REDUCE, STOP
+    let keys: [UInt8] = [0x80, 0x02, 0x5D] + text("k") + [0x61, 0x2E]
+    let storage = withUnsafeBytes(of: Int64(1).littleEndian, Array.init) + withUnsafeBytes(of: Float(1.5), Array.init)
+    return legacy(main, keys: keys, storages: storage)
+  }
+
+  /// A stride-0 view may repeat a stored element, up to a bound: 4 bytes cannot claim 512 MiB.
+  func testExpandedViewCannotClaimGigabytes() throws {
+    let small = try TorchCheckpoint.decode(expanded(1000), file: "expanded.pth")
+    XCTAssertEqual(small.tensors["tensor"]?.scalars, [Float](repeating: 1.5, count: 1000))
+    XCTAssertThrowsError(try TorchCheckpoint.decode(expanded(1 << 27), file: "expanded.pth")) { error in
+      XCTAssertTrue("\(error)".contains("expanded.pth") && "\(error)".contains("beyond the file's storages (at 'tensor')"), "\(error)")
+    }
   }
 
   /// 60 levels of `[prev, prev]` through the memo: 62 bytes of list per level, 2^60 paths.

@@ -182,6 +182,10 @@ public enum TorchCheckpoint {
     var contents = Contents(tensors: [:], dtypes: [:], metadata: [:], format: format)
     var planned: [(name: String, ref: TensorRef, count: Int, bytes: UnsafeRawBufferPointer)] = []
     var seen = Set<String>()
+    var storageCounts: [String: Int] = [:]
+    for case (_, .tensor(let ref)) in leaves { storageCounts[ref.storage.key] = ref.storage.count }
+    let stored = storageCounts.values.reduce(0, +)
+    var total = 0
     for (name, value) in leaves {
       guard seen.insert(name).inserted else {
         throw TorchCheckpointError.badTensor(file: file, key: name, reason: "two values flatten to this name")
@@ -197,7 +201,15 @@ public enum TorchCheckpoint {
       let width = storage.dtype.elementSize
       let view = UnsafeRawBufferPointer(
         rebasing: region[(storage.viewOffset * width)..<((storage.viewOffset + storage.viewCount) * width)])
-      let count = try TorchStorageConversion.check(ref, name: name, storageCount: storage.viewCount, file: file, limits: limits)
+      let count = try TorchStorageConversion.check(ref, name: name, storageCount: storage.viewCount, file: file)
+      // Views of one storage each become their own copy and a stride-0 view repeats elements,
+      // so the tensors may hold more than the file: bound the excess before allocating.
+      total += count
+      if total - stored > limits.maxExpandedElements {
+        throw TorchCheckpointError.limitExceeded(
+          file: file, offset: 0, what: "the number of elements beyond the file's storages (at '\(name)')",
+          limit: limits.maxExpandedElements, found: total - stored)
+      }
       planned.append((name, ref, count, view))
     }
     for item in planned {

@@ -71,8 +71,9 @@ public struct TorchCheckpointLimits: Sendable, Equatable {
   /// flattening; a shared sub-container counts once per place it appears, so this also bounds
   /// a pickle that reuses one list exponentially often through its memo.
   public var maxValues: Int
-  /// Most elements one tensor may have beyond its storage's (a stride-0 `expand` repeats
-  /// elements; without a bound a 4-byte storage could claim gigabytes).
+  /// Most elements all tensors together may hold beyond the bytes of the file's storages:
+  /// views of one storage each become their own copy and a stride-0 `expand` repeats
+  /// elements, so without a bound a small file could claim gigabytes.
   public var maxExpandedElements: Int
 
   public init(

@@ -5,9 +5,9 @@ import MorphTensor
 /// tensor: one pass over the view, reading each element in place from the mapped file (no
 /// intermediate copy of the storage) with a tight loop per dtype.
 enum TorchStorageConversion {
-  /// Checks that the view `ref` stays inside its storage (`storageCount` elements) and that its
-  /// element count is sane, before anything is allocated. `name` is the tensor's name.
-  static func check(_ ref: TensorRef, name: String, storageCount: Int, file: String, limits: TorchCheckpointLimits) throws -> Int {
+  /// Checks that the view `ref` stays inside its storage (`storageCount` elements), before
+  /// anything is allocated, and returns its element count. `name` is the tensor's name.
+  static func check(_ ref: TensorRef, name: String, storageCount: Int, file: String) throws -> Int {
     func bad(_ reason: String) -> TorchCheckpointError { .badTensor(file: file, key: name, reason: reason) }
     var count = 1
     for size in ref.sizes {
@@ -28,11 +28,6 @@ enum TorchStorageConversion {
       throw bad(
         "a view of size \(ref.sizes), stride \(ref.strides) from offset \(ref.offset) needs \(last + 1) elements "
           + "but its storage '\(ref.storage.key)' has \(storageCount): the file is corrupt or hostile")
-    }
-    if count > storageCount, count - storageCount > limits.maxExpandedElements {
-      throw bad(
-        "\(count) elements repeat a storage of \(storageCount) (stride 0), more than the limit of "
-          + "\(limits.maxExpandedElements) extra elements")
     }
     return count
   }
