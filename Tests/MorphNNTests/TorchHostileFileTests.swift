@@ -49,7 +49,7 @@ final class TorchHostileFileTests: XCTestCase {
   }
 
   func testStorageShorterThanItsViewIsRefused() {
-    assertRefused("short-storage.pth", saying: ["'w'", "needs 10 elements", "has 4"])
+    assertRefused("short-storage.pth", saying: ["'w'", "reaches element 9", "has 4 elements"])
   }
 
   func testWrongMagicNumberIsRefused() {
@@ -88,6 +88,15 @@ final class TorchHostileFileTests: XCTestCase {
         bytes[at] = UInt8(truncatingIfNeeded: generator.next())
         do { _ = try TorchCheckpoint.decode(Data(bytes), file: name) } catch is TorchCheckpointError {}
       }
+      // Extreme 8-byte values (Int.max, Int.min, −1, 2^31) over sizes, lengths and offsets.
+      let extremes: [UInt64] = [UInt64(Int.max), UInt64(bitPattern: Int64.min), .max, 1 << 31]
+      for _ in 0..<400 {
+        var bytes = [UInt8](whole)
+        let at = Int(generator.next() % UInt64(bytes.count - 8))
+        let value = extremes[Int(generator.next() % 4)].littleEndian
+        withUnsafeBytes(of: value) { for i in 0..<8 { bytes[at + i] = $0[i] } }
+        do { _ = try TorchCheckpoint.decode(Data(bytes), file: name) } catch is TorchCheckpointError {}
+      }
     }
   }
 }
@@ -115,26 +124,42 @@ final class TorchPickleBombTests: XCTestCase {
     return Data(magic + version + info + main + keys + storages)
   }
 
-  /// A tensor of `count` elements with stride 0 over a one-float storage 'k' holding 1.5.
-  func expanded(_ count: Int32) -> Data {
+  /// A tensor of `sizes` and `strides` over a one-float storage 'k' holding 1.5.
+  func strided(_ sizes: [Int], _ strides: [Int]) -> Data {
     func text(_ s: String) -> [UInt8] { [0x58] + withUnsafeBytes(of: UInt32(s.utf8.count).littleEndian, Array.init) + Array(s.utf8) }
+    func ints(_ values: [Int]) -> [UInt8] {  // MARK, LONG1 8-byte each, TUPLE
+      [0x28] + values.flatMap { [0x8A, 0x08] + withUnsafeBytes(of: Int64($0).littleEndian, Array.init) } + [0x74]
+    }
     var main: [UInt8] = [0x80, 0x02] + [0x63] + Array("torch._utils\n_rebuild_tensor_v2\n".utf8) + [0x28]
     main += [0x28] + text("storage") + [0x63] + Array("torch\nFloatStorage\n".utf8) + text("k") + text("cpu")
     main += [0x4B, 0x01, 0x4E, 0x74, 0x51]  // numel 1, no view; TUPLE; BINPERSID
-    main += [0x4B, 0x00]  // storage offset 0
-    main += [0x4A] + withUnsafeBytes(of: count.littleEndian, Array.init) + [0x85]  // size (count,)
-    main += [0x4B, 0x00, 0x85, 0x89, 0x7D, 0x74, 0x52, 0x2E]  // stride (0,), False, {}, TUPLE, REDUCE, STOP
+    main += [0x4B, 0x00] + ints(sizes) + ints(strides)  // storage offset 0, size, stride
+    main += [0x89, 0x7D, 0x74, 0x52, 0x2E]  // False, {}, TUPLE, REDUCE, STOP
     let keys: [UInt8] = [0x80, 0x02, 0x5D] + text("k") + [0x61, 0x2E]
     let storage = withUnsafeBytes(of: Int64(1).littleEndian, Array.init) + withUnsafeBytes(of: Float(1.5), Array.init)
     return legacy(main, keys: keys, storages: storage)
+  }
+
+  func expanded(_ count: Int) -> Data { strided([count], [0]) }
+
+  /// A stride on an axis of size 1 is never used, whatever it says (Int.max here).
+  func testHugeStrideOnASizeOneAxisIsHarmless() throws {
+    let t = try TorchCheckpoint.decode(strided([1, 3, 1, 2], [Int.max, 0, Int.max, 0]), file: "strides.pth")
+    XCTAssertEqual(t.tensors["tensor"]?.shape, [1, 3, 1, 2])
+    XCTAssertEqual(t.tensors["tensor"]?.scalars, [Float](repeating: 1.5, count: 6))
+    XCTAssertThrowsError(try TorchCheckpoint.decode(strided([2, 3], [Int.max, 0]), file: "strides.pth")) { error in
+      XCTAssertTrue("\(error)".contains("reaches element \(Int.max)"), "\(error)")
+    }
   }
 
   /// A stride-0 view may repeat a stored element, up to a bound: 4 bytes cannot claim 512 MiB.
   func testExpandedViewCannotClaimGigabytes() throws {
     let small = try TorchCheckpoint.decode(expanded(1000), file: "expanded.pth")
     XCTAssertEqual(small.tensors["tensor"]?.scalars, [Float](repeating: 1.5, count: 1000))
-    XCTAssertThrowsError(try TorchCheckpoint.decode(expanded(1 << 27), file: "expanded.pth")) { error in
-      XCTAssertTrue("\(error)".contains("expanded.pth") && "\(error)".contains("beyond the file's storages (at 'tensor')"), "\(error)")
+    for count in [1 << 27, Int.max] {
+      XCTAssertThrowsError(try TorchCheckpoint.decode(expanded(count), file: "expanded.pth")) { error in
+        XCTAssertTrue("\(error)".contains("expanded.pth") && "\(error)".contains("beyond the file's storages (at 'tensor')"), "\(error)")
+      }
     }
   }
 

@@ -46,7 +46,8 @@ struct RestrictedUnpickler {
       guard n >= 0, n <= end - at else {
         if n >= 0, end < available {
           throw TorchCheckpointError.limitExceeded(
-            file: file, offset: opOffset, what: "the pickle's size in bytes", limit: limit, found: at - start + n)
+            file: file, offset: opOffset, what: "the pickle's size in bytes", limit: limit,
+            found: n > Int.max - (at - start) ? Int.max : at - start + n)
         }
         throw TorchCheckpointError.truncated(file: file, offset: at, needed: n, available: end - at, what: what)
       }
@@ -353,7 +354,10 @@ struct RestrictedUnpickler {
       }
       let sizes = try ints(args[2], "a tensor's size"), strides = try ints(args[3], "a tensor's stride")
       guard sizes.count == strides.count else { throw fail("a tensor has \(sizes.count) sizes but \(strides.count) strides") }
-      return .tensor(TensorRef(storage: storage, offset: start, sizes: sizes, strides: strides))
+      // An axis of size 1 is never stepped along, so its stride is meaningless; zeroing it
+      // keeps a hostile stride (Int.max) out of the offset arithmetic.
+      let used = zip(sizes, strides).map { $0 == 1 ? 0 : $1 }
+      return .tensor(TensorRef(storage: storage, offset: start, sizes: sizes, strides: used))
     case .rebuildParameter, .rebuildParameterWithState:
       guard args.count == (callable == .rebuildParameter ? 3 : 4), case .tensor = args[0] else {
         throw fail("_rebuild_parameter with arguments other than (tensor, requires_grad, hooks)")

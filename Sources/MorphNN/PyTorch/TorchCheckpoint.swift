@@ -182,8 +182,12 @@ public enum TorchCheckpoint {
     var contents = Contents(tensors: [:], dtypes: [:], metadata: [:], format: format)
     var planned: [(name: String, ref: TensorRef, count: Int, bytes: UnsafeRawBufferPointer)] = []
     var seen = Set<String>()
+    // Elements of the storages the tensors use, from the bytes really present (so no sum of
+    // declared counts can overflow).
     var storageCounts: [String: Int] = [:]
-    for case (_, .tensor(let ref)) in leaves { storageCounts[ref.storage.key] = ref.storage.count }
+    for case (_, .tensor(let ref)) in leaves {
+      if let region = regions[ref.storage.key] { storageCounts[ref.storage.key] = region.count / ref.storage.dtype.elementSize }
+    }
     let stored = storageCounts.values.reduce(0, +)
     var total = 0
     for (name, value) in leaves {
@@ -204,8 +208,9 @@ public enum TorchCheckpoint {
       let count = try TorchStorageConversion.check(ref, name: name, storageCount: storage.viewCount, file: file)
       // Views of one storage each become their own copy and a stride-0 view repeats elements,
       // so the tensors may hold more than the file: bound the excess before allocating.
-      total += count
-      if total - stored > limits.maxExpandedElements {
+      let (sum, overflow) = total.addingReportingOverflow(count)
+      total = overflow ? Int.max : sum
+      if overflow || total - stored > limits.maxExpandedElements {
         throw TorchCheckpointError.limitExceeded(
           file: file, offset: 0, what: "the number of elements beyond the file's storages (at '\(name)')",
           limit: limits.maxExpandedElements, found: total - stored)

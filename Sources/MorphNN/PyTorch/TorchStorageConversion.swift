@@ -26,8 +26,8 @@ enum TorchStorageConversion {
     }
     guard last < storageCount else {
       throw bad(
-        "a view of size \(ref.sizes), stride \(ref.strides) from offset \(ref.offset) needs \(last + 1) elements "
-          + "but its storage '\(ref.storage.key)' has \(storageCount): the file is corrupt or hostile")
+        "a view of size \(ref.sizes), stride \(ref.strides) from offset \(ref.offset) reaches element \(last) "
+          + "but its storage '\(ref.storage.key)' has \(storageCount) elements: the file is corrupt or hostile")
     }
     return count
   }
