@@ -1,9 +1,9 @@
 import ArgumentParser
 
-/// `morph import`: weights from PyTorch files as Morph checkpoints.
+/// `morph import`: bring weights saved by other tools into Morph's formats.
 struct ImportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "import",
-    abstract: "Read PyTorch checkpoints (.pth, never executed) into Morph checkpoints.",
-    subcommands: [ImportHomoInterpGANCommand.self, ImportVGG19Command.self])
+    abstract: "Import weights saved by PyTorch (read safely: nothing in the files is executed).",
+    subcommands: [ImportStateDictCommand.self, ImportHomoInterpGANCommand.self, ImportVGG19Command.self])
 }
