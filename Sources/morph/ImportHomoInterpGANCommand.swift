@@ -54,15 +54,29 @@ struct ImportHomoInterpGANCommand: ParsableCommand {
     for part in HomoInterpReferenceImport.Part.allCases where part.isRequired && !present.contains(where: { $0.0 == part }) {
       throw ValidationError(missingMessage(folder.appendingPathComponent(part.fileName(label: label)), folder))
     }
-    for (part, url) in present {
-      files[part] = try TorchCheckpoint.read(url)
-      metadata["file.\(part.rawValue)"] = url.lastPathComponent
-      metadata["sha256.\(part.rawValue)"] = try SHA256.hex(fileAt: url)
+    // Seconds per phase, printed at the end: where an import of a large model spends its time.
+    var phases: [(String, Double)] = []
+    func timed<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+      let start = Date()
+      defer {
+        if let i = phases.firstIndex(where: { $0.0 == name }) { phases[i].1 += Date().timeIntervalSince(start) }
+        else { phases.append((name, Date().timeIntervalSince(start))) }
+      }
+      return try body()
     }
-    let result = try HomoInterpReferenceImport.importModel(files)
+    // The checksums (the slowest part: ~200 MB/s) run on the second core while the files are
+    // read and mapped; the metadata waits for them only before the checkpoint is written.
+    let hashes = BackgroundHashes(present.map(\.1))
+    for (part, url) in present {
+      files[part] = try timed("read") { try TorchCheckpoint.read(url) }
+      metadata["file.\(part.rawValue)"] = url.lastPathComponent
+    }
+    let result = try timed("map") { try HomoInterpReferenceImport.importModel(files) }
+    let digests = try timed("sha256 wait") { try hashes.wait() }
+    for (part, url) in present { metadata["sha256.\(part.rawValue)"] = digests[url] }
     if !result.notes.isEmpty { metadata["import_notes"] = result.notes.joined(separator: "; ") }
     let target = URL(fileURLWithPath: out ?? "homointerpgan-\(label).safetensors")
-    try result.model.save(to: target, step: 0, metadata: metadata, extra: [:], dtype: storage)
+    try timed("write") { try result.model.save(to: target, step: 0, metadata: metadata, extra: [:], dtype: storage) }
     let (weights, json) = HomoInterpModel.checkpointPaths(target)
     for note in result.notes { print("note: \(note)") }
     let config = result.model.config
@@ -71,6 +85,7 @@ struct ImportHomoInterpGANCommand: ParsableCommand {
         format: "wrote %@ and %@ in %.1f s: %d px, latent %d×%d×%d, groups %@%@", weights.path, json.lastPathComponent,
         Date().timeIntervalSince(started), config.imageSize, config.latentChannels, config.latentSide, config.latentSide,
         config.groups.map(\.name).joined(separator: ", "), config.hasResidualBranch ? " + residual branch" : ""))
+    print(phases.map { String(format: "%@ %.2f s", $0.0, $0.1) }.joined(separator: ", "))
   }
 
   /// Which file is missing and which .pth files the folder has instead.
@@ -78,5 +93,29 @@ struct ImportHomoInterpGANCommand: ParsableCommand {
     let present = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".pth") }.sorted()
     return "\(url.path) does not exist: the folder needs encoder-, interp_net- and decoder-\(label).pth"
       + (present.isEmpty ? " (it has no .pth files)" : " (it has \(present.joined(separator: ", ")); pick another --label?)")
+  }
+}
+
+/// SHA-256 of several files computed on a background queue.
+///
+/// `@unchecked Sendable`: `digests` and `failure` are written by the one background task
+/// before it signals the semaphore, and read only after `wait` has taken that signal.
+final class BackgroundHashes: @unchecked Sendable {
+  private var digests: [URL: String] = [:]
+  private var failure: (any Error)?
+  private let done = DispatchSemaphore(value: 0)
+
+  init(_ urls: [URL]) {
+    DispatchQueue.global(qos: .userInitiated).async {
+      do { for url in urls { self.digests[url] = try SHA256.hex(fileAt: url) } } catch { self.failure = error }
+      self.done.signal()
+    }
+  }
+
+  /// The digests by file, once all are computed; rethrows the first read error.
+  func wait() throws -> [URL: String] {
+    done.wait()
+    if let failure { throw failure }
+    return digests
   }
 }

@@ -31,6 +31,17 @@ final class ImportCLITests: XCTestCase {
     for needle in ["\"imageNormalization\" : \"imagenet\"", "\"decoderTanh\" : false", "\"file.encoder\" : \"encoder-latest.pth\"", "\"sha256.discrim\" : \""] {
       XCTAssertTrue(json.contains(needle), "ref.json lacks \(needle)")
     }
+    // Provenance: each file's SHA-256 as sha256sum computes it.
+    let sum = Process()
+    sum.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    sum.arguments = [root("Fixtures/homointerpgan/zip/interp_net-latest.pth")]
+    let pipe = Pipe()
+    sum.standardOutput = pipe
+    try sum.run()
+    let digest = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+    sum.waitUntilExit()
+    XCTAssertTrue(json.contains("\"sha256.interp_net\" : \"\(digest)\""), "ref.json lacks the SHA-256 \(digest)")
+
     let faces = root("Fixtures/faces/img_align_celeba")
     let faceCount = try FileManager.default.contentsOfDirectory(atPath: faces).filter { $0.hasSuffix(".jpg") }.count
     let out = folder.appendingPathComponent("translate")
