@@ -30,6 +30,11 @@ struct ImportHomoInterpGANCommand: ParsableCommand {
   @Option(help: "Output checkpoint (.safetensors; the .json is written beside it). Default: homointerpgan-<label>.safetensors.")
   var out: String?
   @Option(help: "Stored precision: f32 or f16.") var dtype: String = "f32"
+  @Option(
+    help: ArgumentHelp(
+      "The groups the model was trained with, in the reference's --attr syntax (A@B,C); default: the released model's.",
+      valueName: "attr"))
+  var attr: String?
 
   func run() throws {
     guard let storage = Safetensors.DType(rawValue: dtype.uppercased()), storage == .f32 || storage == .f16 else {
@@ -71,7 +76,8 @@ struct ImportHomoInterpGANCommand: ParsableCommand {
       files[part] = try timed("read") { try TorchCheckpoint.read(url) }
       metadata["file.\(part.rawValue)"] = url.lastPathComponent
     }
-    let result = try timed("map") { try HomoInterpReferenceImport.importModel(files) }
+    let groups = try attr.map { try HomoInterpReferenceImport.groups(fromAttr: $0) } ?? HomoInterpReferenceImport.releasedGroups
+    let result = try timed("map") { try HomoInterpReferenceImport.importModel(files, groups: groups) }
     let digests = try timed("sha256 wait") { try hashes.wait() }
     for (part, url) in present { metadata["sha256.\(part.rawValue)"] = digests[url] }
     if !result.notes.isEmpty { metadata["import_notes"] = result.notes.joined(separator: "; ") }

@@ -200,6 +200,22 @@ final class HomoInterpReferenceImportTests: XCTestCase {
     XCTAssertTrue(names.contains("adversarial") || names.contains("critic"), "\(names.sorted())")
   }
 
+  func testGroupsFromTheReferenceAttrSyntax() throws {
+    let released = "Mouth_Slightly_Open@Smiling,Male@No_Beard@Mustache@Goatee@Sideburns,Black_Hair@Blond_Hair@Brown_Hair@Gray_Hair,Bald@Receding_Hairline@Bangs,Young"
+    XCTAssertEqual(try HomoInterpReferenceImport.groups(fromAttr: released), HomoInterpReferenceImport.releasedGroups)
+    XCTAssertEqual(
+      try HomoInterpReferenceImport.groups(fromAttr: "Smiling,Eyeglasses@Bangs"),
+      [AttributeGroup(name: "smiling", attributes: ["Smiling"]), AttributeGroup(name: "eyeglasses+bangs", attributes: ["Eyeglasses", "Bangs"])])
+    for bad in ["Mustache@#No_Beard,Young", "Smiling,,Young", "Smiling,Smiling"] {
+      XCTAssertThrowsError(try HomoInterpReferenceImport.groups(fromAttr: bad), bad)
+    }
+    // Five branches plus the residual do not fit two groups: refused naming both counts.
+    let files = try Self.referenceFiles("zip", parts: [.encoder, .interpNet, .decoder])
+    XCTAssertThrowsError(try HomoInterpReferenceImport.importModel(files, groups: try HomoInterpReferenceImport.groups(fromAttr: "Smiling,Young"))) {
+      XCTAssertTrue("\($0)".contains("has 6 branches"), "\($0)")
+    }
+  }
+
   func testConfigWithoutTheNewFieldsIsTodaysModel() throws {
     let old = #"{"imageSize":64,"width":0.25,"poolings":3,"groups":[{"name":"age","attributes":["Young"]}]}"#
     let config = try JSONDecoder().decode(HomoInterpConfig.self, from: Data(old.utf8))

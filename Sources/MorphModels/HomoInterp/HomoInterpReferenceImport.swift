@@ -43,6 +43,29 @@ public enum HomoInterpReferenceImport {
     AttributeGroup(name: "age", attributes: ["Young"]),
   ]
 
+  /// Groups from the reference's `--attr` syntax ("Mouth_Slightly_Open@Smiling,Young": `@`
+  /// joins the attributes of a group, `,` separates groups), for a model trained with other
+  /// groups than the released one. A group with the attributes of one of Morph's default
+  /// groups takes its name; any other is named after its attributes, lower-cased and joined
+  /// by `+`. The reference's `#` (negated attribute) has no Morph equivalent and is refused.
+  public static func groups(fromAttr text: String) throws -> [AttributeGroup] {
+    let groups = try text.split(separator: ",", omittingEmptySubsequences: false).map { field -> AttributeGroup in
+      let attributes = field.split(separator: "@", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+      guard !attributes.contains(where: { $0.isEmpty }) else {
+        throw HomoInterpError.badConfig("--attr '\(text)': empty attribute in group '\(field)'")
+      }
+      if let negated = attributes.first(where: { $0.hasPrefix("#") }) {
+        throw HomoInterpError.badConfig("--attr '\(text)': negated attribute '\(negated)' (the reference's '#') is not supported")
+      }
+      let name = AttributeGroup.defaultGroups.first { $0.attributes == attributes }?.name
+        ?? attributes.map { $0.lowercased() }.joined(separator: "+")
+      return AttributeGroup(name: name, attributes: attributes)
+    }
+    let names = groups.map(\.name)
+    guard Set(names).count == names.count else { throw HomoInterpError.badConfig("--attr '\(text)': a group repeats (\(names))") }
+    return groups
+  }
+
   /// The image side the reference trains and tests at (160×160 CelebA crops resized to 128).
   public static let referenceImageSize = 128
 
