@@ -1,0 +1,110 @@
+// Kernels of the MTCNN face detector (see face_detection_kernels.h). Each reproduces the
+// PyTorch operation facenet-pytorch uses, to the rounding, so that Morph's detector finds the
+// same boxes: max_pool2d(ceil_mode=True), nn.PReLU, interpolate(mode="area") and the two NMS
+// variants (torchvision.ops.nms and facenet-pytorch's nms_numpy).
+#include "face_detection_kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+void morph_maxpool(const float *x, size_t p0, size_t p1, int h, int w, int k, int s, int oh, int ow,
+                   float *y, int64_t *idx) {
+  for (size_t p = p0; p < p1; p++) {
+    const float *src = x + p * (size_t)h * w;
+    int64_t base = (int64_t)(p * (size_t)h * w);
+    float *dst = y + p * (size_t)oh * ow;
+    int64_t *di = idx ? idx + p * (size_t)oh * ow : NULL;
+    for (int oy = 0; oy < oh; oy++) {
+      int ys = oy * s, ye = ys + k < h ? ys + k : h;
+      for (int ox = 0; ox < ow; ox++) {
+        int xs = ox * s, xe = xs + k < w ? xs + k : w;
+        int64_t best = (int64_t)ys * w + xs;
+        float bv = src[best];
+        for (int yy = ys; yy < ye; yy++)
+          for (int xx = xs; xx < xe; xx++) {
+            float v = src[(size_t)yy * w + xx];
+            // PyTorch: `(val > maxval) || isnan(val)`, scanning rows then columns.
+            if (v > bv || isnan(v)) { bv = v; best = (int64_t)yy * w + xx; }
+          }
+        dst[oy * ow + ox] = bv;
+        if (di) di[oy * ow + ox] = base + best;
+      }
+    }
+  }
+}
+
+void morph_prelu(const float *x, const float *a, size_t r0, size_t r1, int c, size_t inner, float *y) {
+  for (size_t r = r0; r < r1; r++)
+    for (int ch = 0; ch < c; ch++) {
+      const float *src = x + (r * c + ch) * inner;
+      float *dst = y + (r * c + ch) * inner;
+      float slope = a[ch];
+      for (size_t i = 0; i < inner; i++) {
+        float v = src[i];
+        dst[i] = v > 0 ? v : v * slope;
+      }
+    }
+}
+
+void morph_area_resize_u8(const uint8_t *image, size_t stride, int bands, int x0, int y0, int cw, int ch,
+                          int oh, int ow, float mean, float scale, float *out, float *colbuf) {
+  if (cw <= 0 || ch <= 0 || oh <= 0 || ow <= 0) return;
+  size_t plane = (size_t)oh * ow;
+  for (int oy = 0; oy < oh; oy++) {
+    // PyTorch's adaptive pooling window: start = ⌊i·n/o⌋, end = ⌈(i+1)·n/o⌉.
+    int ys = (int)(((int64_t)oy * ch) / oh);
+    int ye = (int)((((int64_t)oy + 1) * ch + oh - 1) / oh);
+    int kh = ye - ys;
+    for (int ox = 0; ox < ow; ox++) {
+      int xs = (int)(((int64_t)ox * cw) / ow);
+      int xe = (int)((((int64_t)ox + 1) * cw + ow - 1) / ow);
+      int kw = xe - xs;
+      // Sums of 8-bit integers are exact in float below 2^24 (65,793 pixels of 255), so the
+      // order of summation cannot change the result for any crop this detector resamples.
+      float s0 = 0, s1 = 0, s2 = 0;
+      for (int yy = ys; yy < ye; yy++) {
+        const uint8_t *row = image + (size_t)(y0 + yy) * stride + (size_t)(x0 + xs) * bands;
+        for (int xx = 0; xx < kw; xx++) {
+          s0 += row[0]; s1 += row[1]; s2 += row[2];
+          row += bands;
+        }
+      }
+      // PyTorch divides by the window's height and then its width.
+      colbuf[ox] = s0 / kh / kw;
+      colbuf[ow + ox] = s1 / kh / kw;
+      colbuf[2 * ow + ox] = s2 / kh / kw;
+    }
+    for (int c = 0; c < 3; c++) {
+      float *dst = out + c * plane + (size_t)oy * ow;
+      const float *src = colbuf + c * ow;
+      for (int ox = 0; ox < ow; ox++) dst[ox] = (src[ox] - mean) * scale;
+    }
+  }
+}
+
+int morph_nms(const float *boxes, const int32_t *order, int n, float threshold, int min_mode, int plus_one,
+              int32_t *keep, uint8_t *suppressed) {
+  float add = plus_one ? 1.0f : 0.0f;
+  memset(suppressed, 0, (size_t)n);
+  int kept = 0;
+  for (int a = 0; a < n; a++) {
+    int i = order[a];
+    if (suppressed[i]) continue;
+    keep[kept++] = i;
+    const float *bi = boxes + 4 * (size_t)i;
+    float ai = (bi[2] - bi[0] + add) * (bi[3] - bi[1] + add);
+    for (int b = a + 1; b < n; b++) {
+      int j = order[b];
+      if (suppressed[j]) continue;
+      const float *bj = boxes + 4 * (size_t)j;
+      float aj = (bj[2] - bj[0] + add) * (bj[3] - bj[1] + add);
+      float xx0 = fmaxf(bi[0], bj[0]), yy0 = fmaxf(bi[1], bj[1]);
+      float xx1 = fminf(bi[2], bj[2]), yy1 = fminf(bi[3], bj[3]);
+      float iw = fmaxf(0.0f, xx1 - xx0 + add), ih = fmaxf(0.0f, yy1 - yy0 + add);
+      float inter = iw * ih;
+      float overlap = min_mode ? inter / fminf(ai, aj) : inter / (ai + aj - inter);
+      if (overlap > threshold) suppressed[j] = 1;
+    }
+  }
+  return kept;
+}
