@@ -5,10 +5,46 @@
 #include "face_detection_kernels.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+/// max(a, b) as PyTorch's pooling takes it: b wins when larger or NaN. Written as a select so
+/// the compiler can vectorise it (a branch on random data mispredicts half the time).
+static inline float pool_max(float a, float b) { return ((b > a) | (b != b)) ? b : a; }
+
+/// Values only (no indices): separable, the window's rows first (vectorised along the row),
+/// then its columns. Same maxima as the direct scan; a NaN anywhere in a window still wins.
+static void maxpool_values(const float *x, size_t p0, size_t p1, int h, int w, int k, int s, int oh, int ow,
+                           float *y) {
+  float *rowmax = malloc(sizeof(float) * (size_t)w);
+  if (!rowmax) return;
+  for (size_t p = p0; p < p1; p++) {
+    const float *src = x + p * (size_t)h * w;
+    float *dst = y + p * (size_t)oh * ow;
+    for (int oy = 0; oy < oh; oy++) {
+      int ys = oy * s, ye = ys + k < h ? ys + k : h;
+      memcpy(rowmax, src + (size_t)ys * w, sizeof(float) * (size_t)w);
+      for (int yy = ys + 1; yy < ye; yy++) {
+        const float *row = src + (size_t)yy * w;
+        for (int xx = 0; xx < w; xx++) rowmax[xx] = pool_max(rowmax[xx], row[xx]);
+      }
+      for (int ox = 0; ox < ow; ox++) {
+        int xs = ox * s, xe = xs + k < w ? xs + k : w;
+        float bv = rowmax[xs];
+        for (int xx = xs + 1; xx < xe; xx++) bv = pool_max(bv, rowmax[xx]);
+        dst[oy * ow + ox] = bv;
+      }
+    }
+  }
+  free(rowmax);
+}
 
 void morph_maxpool(const float *x, size_t p0, size_t p1, int h, int w, int k, int s, int oh, int ow,
                    float *y, int64_t *idx) {
+  if (!idx) {
+    maxpool_values(x, p0, p1, h, w, k, s, oh, ow, y);
+    return;
+  }
   for (size_t p = p0; p < p1; p++) {
     const float *src = x + p * (size_t)h * w;
     int64_t base = (int64_t)(p * (size_t)h * w);
