@@ -16,6 +16,23 @@ static inline float pool_max(float a, float b) { return ((b > a) | (b != b)) ? b
 /// then its columns. Same maxima as the direct scan; a NaN anywhere in a window still wins.
 static void maxpool_values(const float *x, size_t p0, size_t p1, int h, int w, int k, int s, int oh, int ow,
                            float *y) {
+  if (k == 2 && s == 2) {
+    // P-Net's 2×2 pool over large planes: pairs of rows, pairs of columns, no scratch.
+    for (size_t p = p0; p < p1; p++) {
+      const float *src = x + p * (size_t)h * w;
+      float *dst = y + p * (size_t)oh * ow;
+      for (int oy = 0; oy < oh; oy++) {
+        const float *r0 = src + (size_t)(2 * oy) * w;
+        const float *r1 = 2 * oy + 1 < h ? r0 + w : r0;
+        float *o = dst + (size_t)oy * ow;
+        int full = w / 2 < ow ? w / 2 : ow;
+        for (int ox = 0; ox < full; ox++)
+          o[ox] = pool_max(pool_max(r0[2 * ox], r0[2 * ox + 1]), pool_max(r1[2 * ox], r1[2 * ox + 1]));
+        for (int ox = full; ox < ow; ox++) o[ox] = pool_max(r0[2 * ox], r1[2 * ox]);
+      }
+    }
+    return;
+  }
   float *rowmax = malloc(sizeof(float) * (size_t)w);
   if (!rowmax) return;
   for (size_t p = p0; p < p1; p++) {
@@ -86,29 +103,39 @@ void morph_area_resize_u8(const uint8_t *image, size_t stride, int bands, int x0
                           int oh, int ow, float mean, float scale, float *out, float *colbuf) {
   if (cw <= 0 || ch <= 0 || oh <= 0 || ow <= 0) return;
   size_t plane = (size_t)oh * ow;
+  // Separable: per output row, the window's rows summed per input column (integers, so
+  // exact and vectorisable), then per output column the window's columns of those sums. The
+  // total is the exact integer sum of the window, as PyTorch's float sum is for windows below
+  // 2^24 / 255 ≈ 65,793 pixels, so the result rounds the same.
+  uint32_t *colsum = malloc(sizeof(uint32_t) * 3 * (size_t)cw);
+  if (!colsum) return;
   for (int oy = 0; oy < oh; oy++) {
     // PyTorch's adaptive pooling window: start = ⌊i·n/o⌋, end = ⌈(i+1)·n/o⌉.
     int ys = (int)(((int64_t)oy * ch) / oh);
     int ye = (int)((((int64_t)oy + 1) * ch + oh - 1) / oh);
     int kh = ye - ys;
+    memset(colsum, 0, sizeof(uint32_t) * 3 * (size_t)cw);
+    for (int yy = ys; yy < ye; yy++) {
+      const uint8_t *row = image + (size_t)(y0 + yy) * stride + (size_t)x0 * bands;
+      if (bands == 3) {
+        for (int i = 0; i < 3 * cw; i++) colsum[i] += row[i];
+      } else {
+        for (int xx = 0; xx < cw; xx++)
+          for (int c = 0; c < 3; c++) colsum[3 * xx + c] += row[(size_t)xx * bands + c];
+      }
+    }
     for (int ox = 0; ox < ow; ox++) {
       int xs = (int)(((int64_t)ox * cw) / ow);
       int xe = (int)((((int64_t)ox + 1) * cw + ow - 1) / ow);
       int kw = xe - xs;
-      // Sums of 8-bit integers are exact in float below 2^24 (65,793 pixels of 255), so the
-      // order of summation cannot change the result for any crop this detector resamples.
-      float s0 = 0, s1 = 0, s2 = 0;
-      for (int yy = ys; yy < ye; yy++) {
-        const uint8_t *row = image + (size_t)(y0 + yy) * stride + (size_t)(x0 + xs) * bands;
-        for (int xx = 0; xx < kw; xx++) {
-          s0 += row[0]; s1 += row[1]; s2 += row[2];
-          row += bands;
-        }
+      uint64_t s0 = 0, s1 = 0, s2 = 0;
+      for (int xx = xs; xx < xe; xx++) {
+        s0 += colsum[3 * xx]; s1 += colsum[3 * xx + 1]; s2 += colsum[3 * xx + 2];
       }
       // PyTorch divides by the window's height and then its width.
-      colbuf[ox] = s0 / kh / kw;
-      colbuf[ow + ox] = s1 / kh / kw;
-      colbuf[2 * ow + ox] = s2 / kh / kw;
+      colbuf[ox] = (float)s0 / kh / kw;
+      colbuf[ow + ox] = (float)s1 / kh / kw;
+      colbuf[2 * ow + ox] = (float)s2 / kh / kw;
     }
     for (int c = 0; c < 3; c++) {
       float *dst = out + c * plane + (size_t)oy * ow;
@@ -116,6 +143,7 @@ void morph_area_resize_u8(const uint8_t *image, size_t stride, int bands, int x0
       for (int ox = 0; ox < ow; ox++) dst[ox] = (src[ox] - mean) * scale;
     }
   }
+  free(colsum);
 }
 
 int morph_nms(const float *boxes, const int32_t *order, int n, float threshold, int min_mode, int plus_one,

@@ -65,7 +65,7 @@ struct EvalDetectionCommand: ParsableCommand {
       let url = URL(fileURLWithPath: report)
       let tmp = url.appendingPathExtension("tmp")
       try encoder.encode(r).write(to: tmp)
-      _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
+      try DetectionBenchmark.replaceFile(url, with: tmp)
       print("report written to \(report)")
     }
   }

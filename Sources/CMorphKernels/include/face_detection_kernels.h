@@ -21,6 +21,7 @@ void morph_prelu(const float *x, const float *a, size_t r0, size_t r1, int c, si
 /// `bands` bytes per pixel, the first three used) to 3 planes of oh×ow floats, each value then
 /// mapped v ↦ (v − mean)·scale. Output cell i covers input [⌊i·n/o⌋, ⌈(i+1)·n/o⌉) on each
 /// axis. `colbuf` is scratch for 3·ow floats. A crop with no pixels leaves `out` untouched.
+/// `bands` must be at least 3.
 void morph_area_resize_u8(const uint8_t *image, size_t stride, int bands, int x0, int y0, int cw, int ch,
                           int oh, int ow, float mean, float scale, float *out, float *colbuf);
 

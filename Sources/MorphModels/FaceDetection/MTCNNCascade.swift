@@ -133,7 +133,7 @@ struct MTCNNCascade {
   }
 
   /// Images smaller than this run in one piece: splitting would cost more than it saves.
-  static let bandingMinimumPixels = 40_000
+  static let bandingMinimumPixels = 12_000
 
   /// The band height for two-band P-Net over `h` rows, or nil when the image is too short:
   /// band ≥ (h + 12)/2 with h − band even, so band one's rows before the seam see only rows of
