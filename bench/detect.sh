@@ -12,6 +12,10 @@ rounds=${MORPH_BENCH_ROUNDS:-3}
 py=/usr/bin/python3
 
 if [ ! -x "$bin" ]; then echo "bench/detect.sh: no morph binary at $bin" >&2; exit 1; fi
+if ! "$bin" bench detect --help >/dev/null 2>&1; then
+  echo '{"workload": "detect", "skipped": "this morph binary has no bench detect subcommand"}'
+  exit 0
+fi
 
 # The photos (git-ignored), written once by Morph: the real photos cropped to 640×480, then
 # collage canvases of 3–5 faces. Both sides read these PNGs.
