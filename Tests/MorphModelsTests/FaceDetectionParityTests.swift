@@ -172,5 +172,9 @@ final class FaceDetectionParityTests: XCTestCase {
       XCTAssertEqual(path, other.path)
     }
     XCTAssertThrowsError(try detector().detect(rgb: [0], width: 1, height: 1, options: .init(thresholds: [0.5])))
+    // Too many pixels: refused before any work, with the limit in the message.
+    XCTAssertThrowsError(try detector().detect(rgb: [UInt8](repeating: 0, count: 5000 * 4000 * 3), width: 5000, height: 4000)) { error in
+      XCTAssertTrue("\(error)".contains("\(FaceDetector.maxPixels)"), "\(error)")
+    }
   }
 }

@@ -93,9 +93,20 @@ public final class FaceDetector: @unchecked Sendable {
     networks = try MTCNNNetworks(weights: url)
   }
 
+  /// The largest image `detect` accepts, in pixels. P-Net's first scale (0.6 at min_face 20)
+  /// keeps on the order of 100 bytes per image pixel alive (its column matrix and feature
+  /// maps): 16 MP is 1–2 GB. Larger photos are an error naming this limit; downscale them
+  /// first (faces in a 16 MP frame are still far above min_face).
+  public static let maxPixels = 16_000_000
+
   /// The faces in `image`, best score first. The image should be 8-bit sRGB with 3 bands;
-  /// other layouts (grey, alpha, 16-bit, CMYK) are converted to that first.
+  /// other layouts (grey, alpha, 16-bit, CMYK) are converted to that first. Images over
+  /// `maxPixels` are refused (checked before any pixel is decoded).
   public func detect(_ image: VipsImage, options: FaceDetectionOptions = .init()) throws -> [DetectedFace] {
+    guard image.width * image.height <= Self.maxPixels else {
+      throw FaceDetectionError.unsupportedImage(
+        reason: "\(image.width)×\(image.height) is more than \(Self.maxPixels) pixels; downscale it for detection and scale the boxes back")
+    }
     let rgb: VipsImage
     do { rgb = try image.srgb8() } catch { throw FaceDetectionError.unsupportedImage(reason: "\(error)") }
     guard rgb.bands == 3, rgb.isEightBit else {
@@ -113,6 +124,10 @@ public final class FaceDetector: @unchecked Sendable {
     try options.validate()
     guard width > 0, height > 0, pixels.count == width * height * 3 else {
       throw FaceDetectionError.unsupportedImage(reason: "\(pixels.count) bytes for \(width)×\(height)×3 pixels")
+    }
+    guard width * height <= Self.maxPixels else {
+      throw FaceDetectionError.unsupportedImage(
+        reason: "\(width)×\(height) is more than \(Self.maxPixels) pixels; downscale it for detection and scale the boxes back")
     }
     let cascade = MTCNNCascade(networks: networks, options: options)
     var faces = pixels.withUnsafeBufferPointer { buffer in
