@@ -123,6 +123,11 @@ public struct RunReport: Sendable {
       for o in outcome.outputs.prefix(10) { lines.append("  \(display(o.path))") }
       if outcome.outputs.count > 10 { lines.append("  … and \(outcome.outputs.count - 10) more") }
     }
+    if !outcome.notes.isEmpty {
+      lines.append("notes (\(outcome.notes.count)):")
+      for n in outcome.notes.prefix(10) { lines.append("  \(n.stage) \(n.item): \(n.message)") }
+      if outcome.notes.count > 10 { lines.append("  … and \(outcome.notes.count - 10) more") }
+    }
     if !outcome.failures.isEmpty {
       lines.append("failed items (\(outcome.failures.count)):")
       for f in outcome.failures.prefix(10) { lines.append("  \(f.stage) \(f.item): \(f.message)") }
