@@ -38,7 +38,10 @@ let package = Package(
     .target(name: "MorphTensor", dependencies: ["CBLAS", "CMorphKernels"]),
     .target(name: "MorphNN", dependencies: ["MorphTensor"]),
     .target(name: "MorphImaging", dependencies: ["CVips", "MorphTensor"]),
-    .target(name: "MorphCatalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+    // GRDBSQLite: the SQLite C API itself, for the progress handler that bounds user SQL.
+    .target(
+      name: "MorphCatalog",
+      dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
     // MorphModels reads labelled datasets (CelebA annotations) with MorphCatalog's readers.
     .target(name: "MorphModels", dependencies: ["MorphNN", "MorphTensor", "MorphImaging", "MorphCatalog"]),
     .target(

@@ -5,9 +5,56 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <stdio.h>
+
+// MARK: - Warnings
+// libvips reports recoverable decoding trouble through g_warning, once per tile, from its worker
+// threads; Morph already reports the item's failure in one line, so these are kept (bounded,
+// under a lock) for `--verbose` instead of being printed beside it.
+static GMutex warnings_lock;
+static GString *warnings_text = NULL;
+static unsigned warnings_dropped = 0;
+static int warnings_echo = 0;
+enum { WARNINGS_MAX_BYTES = 8192 };
+
+static void route_warning(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data) {
+  (void)level;
+  (void)data;
+  g_mutex_lock(&warnings_lock);
+  if (!warnings_text) warnings_text = g_string_new(NULL);
+  if (warnings_text->len < WARNINGS_MAX_BYTES) {
+    g_string_append_printf(warnings_text, "%s: %s\n", domain ? domain : "glib", message ? message : "");
+  } else {
+    warnings_dropped++;
+  }
+  int echo = warnings_echo;
+  g_mutex_unlock(&warnings_lock);
+  if (echo) fprintf(stderr, "%s-WARNING: %s\n", domain ? domain : "glib", message ? message : "");
+}
+
+void cvips_warnings_route(int echo) {
+  g_mutex_lock(&warnings_lock);
+  warnings_echo = echo;
+  g_mutex_unlock(&warnings_lock);
+  g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, route_warning, NULL);
+}
+
+char *cvips_warnings_take(void) {
+  g_mutex_lock(&warnings_lock);
+  char *out = NULL;
+  if (warnings_text && warnings_text->len > 0) {
+    if (warnings_dropped > 0) g_string_append_printf(warnings_text, "(%u more)\n", warnings_dropped);
+    out = g_strdup(warnings_text->str);
+    g_string_truncate(warnings_text, 0);
+    warnings_dropped = 0;
+  }
+  g_mutex_unlock(&warnings_lock);
+  return out;
+}
 
 int cvips_init(const char *argv0) {
   int result = VIPS_INIT(argv0 ? argv0 : "morph");
+  if (result == 0) cvips_warnings_route(0);
   // Orc, the run-time SIMD code generator libvips 8.14 uses, crashed the test process once
   // (a bad pointer inside liborc while training threads loaded faces); sharp, bimg and imagor
   // turn it off for the same kind of crash. Morph's images are small, so the plain C paths cost
@@ -237,6 +284,10 @@ int cvips_affine_ext(VipsImage *in, double a, double b, double c, double d, doub
 
 int cvips_draw_image(VipsImage *image, VipsImage *sub, int x, int y) {
   return vips_draw_image(image, sub, x, y, NULL);
+}
+
+int cvips_insert(VipsImage *main, VipsImage *sub, int x, int y, VipsImage **out) {
+  return vips_insert(main, sub, out, x, y, NULL);
 }
 
 int cvips_from_memory_u16(const void *data, size_t len, int width, int height, int bands,

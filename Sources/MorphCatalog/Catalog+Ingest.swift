@@ -197,9 +197,12 @@ extension Catalog {
   /// Reads a CelebA folder (see `CelebAReader`) and ingests it in one transaction.
   @discardableResult
   public func ingestCelebA(
-    at root: URL, name: String = "celeba", annotationsOnly: Bool = false, progress: ((String, Int, Int) -> Void)? = nil
+    at root: URL, name: String = "celeba", annotationsOnly: Bool = false, extraAttributes: Bool = false,
+    progress: ((String, Int, Int) -> Void)? = nil
   ) throws -> IngestSummary {
-    let reader = CelebAReader(root: root, annotationsOnly: annotationsOnly) { progress?("hashing", $0, $1) }
+    let reader = CelebAReader(root: root, annotationsOnly: annotationsOnly, extraAttributes: extraAttributes) {
+      progress?("hashing", $0, $1)
+    }
     let dataset = try reader.read(name: name)
     return try ingest(dataset) { progress?("writing", $0, $1) }
   }

@@ -13,27 +13,42 @@ import Foundation
 ///   `image_id x_1 y_1 width height`, rows).
 /// - images in `img_align_celeba/` (or `img_celeba/`), unless `annotationsOnly`.
 ///
+/// The Kaggle copy, where the reference implementation sends users when the original link is
+/// down, is read too: the same tables as CSV with an `image_id` header and no count line
+/// (`list_attr_celeba.csv`, `list_eval_partition.csv`, `list_landmarks_align_celeba.csv`,
+/// `list_bbox_celeba.csv`) and the images one folder deeper
+/// (`img_align_celeba/img_align_celeba/`).
+///
+/// Attribute names must be CelebA's 40 (a misspelt header would otherwise ingest as a new
+/// attribute and leave the real one missing); `extraAttributes` accepts others on purpose.
 /// Any malformed line throws `CatalogError.malformed(file:line:message:)`.
 public struct CelebAReader {
   public var root: URL
   /// Skip the image folder: no existence check, no content hashes (benchmarks, labels only).
   public var annotationsOnly: Bool
+  /// Accept attribute names that are not CelebA's 40 (a dataset in the CelebA layout with
+  /// labels of its own).
+  public var extraAttributes: Bool
   /// Called with (done, total) while hashing images.
   public var progress: ((Int, Int) -> Void)?
 
-  public init(root: URL, annotationsOnly: Bool = false, progress: ((Int, Int) -> Void)? = nil) {
+  public init(
+    root: URL, annotationsOnly: Bool = false, extraAttributes: Bool = false, progress: ((Int, Int) -> Void)? = nil
+  ) {
     self.root = root
     self.annotationsOnly = annotationsOnly
+    self.extraAttributes = extraAttributes
     self.progress = progress
   }
 
   /// Parses and checks every file, hashing the images unless `annotationsOnly`.
   public func read(name: String = "celeba") throws -> DatasetAnnotations {
     var dataset = DatasetAnnotations(name: name, kind: "celeba", root: root.standardizedFileURL.path)
-    guard let attrURL = find("list_attr_celeba.txt", in: ["", "Anno"]) else {
-      throw CatalogError.missingInput(path: root.path, what: "list_attr_celeba.txt (also looked in Anno/)")
+    guard let attrURL = table("list_attr_celeba") else {
+      throw CatalogError.missingInput(
+        path: root.path, what: "list_attr_celeba.txt (also looked in Anno/, and for Kaggle's list_attr_celeba.csv)")
     }
-    let imageFolder = find("img_align_celeba", in: ["", "Img"]) ?? find("img_celeba", in: ["", "Img"])
+    let imageFolder = (find("img_align_celeba", in: ["", "Img"]) ?? find("img_celeba", in: ["", "Img"])).map(Self.unnested)
     let aligned = imageFolder.map { $0.lastPathComponent == "img_align_celeba" } ?? true
     // Image paths are stored relative to the root, through the image folder; without one
     // (annotations only) they name the published location, so a later ingest with the images
@@ -44,24 +59,24 @@ public struct CelebAReader {
 
     let landmarkNames =
       aligned
-      ? ["list_landmarks_align_celeba.txt", "list_landmarks_celeba.txt"]
-      : ["list_landmarks_celeba.txt", "list_landmarks_align_celeba.txt"]
-    if let url = landmarkNames.lazy.compactMap({ self.find($0, in: ["", "Anno"]) }).first {
+      ? ["list_landmarks_align_celeba", "list_landmarks_celeba"]
+      : ["list_landmarks_celeba", "list_landmarks_align_celeba"]
+    if let url = landmarkNames.lazy.compactMap({ self.table($0) }).first {
       dataset.landmarks = try readNumbers(TextLines(contentsOf: url), columns: 10, index: index, counted: true)
-      dataset.landmarksAligned = url.lastPathComponent == "list_landmarks_align_celeba.txt"
+      dataset.landmarksAligned = url.deletingPathExtension().lastPathComponent == "list_landmarks_align_celeba"
     }
-    if let url = find("list_bbox_celeba.txt", in: ["", "Anno"]) {
+    if let url = table("list_bbox_celeba") {
       dataset.boxes = try readNumbers(TextLines(contentsOf: url), columns: 4, index: index, counted: true)
     }
     dataset.splits = [Int8](repeating: -1, count: dataset.files.count)
-    if let url = find("list_eval_partition.txt", in: ["", "Eval", "Anno"]) {
+    if let url = table("list_eval_partition", in: ["", "Eval", "Anno"]) {
       let codes = try readNumbers(
         TextLines(contentsOf: url), columns: 1, index: index, counted: false, allowed: 0..<3,
         meaning: "0 (train), 1 (val) or 2 (test)")
       for (i, code) in codes.enumerated() { dataset.splits[i] = Int8(code) }
     }
     dataset.identities = [Int?](repeating: nil, count: dataset.files.count)
-    if let url = find("identity_CelebA.txt", in: ["", "Anno"]) {
+    if let url = table("identity_CelebA") {
       // Identities are integers below 2^24, which a Float holds exactly (CelebA has 10,177).
       let ids = try readNumbers(
         TextLines(contentsOf: url), columns: 1, index: index, counted: false, allowed: 0..<(1 << 24),
@@ -98,6 +113,19 @@ public struct CelebAReader {
     return url.pathComponents.dropFirst(rootComponents.count).joined(separator: "/")
   }
 
+  /// Finds the table `stem` as published (`.txt`) or as Kaggle's `.csv`.
+  func table(_ stem: String, in folders: [String] = ["", "Anno"]) -> URL? {
+    find(stem + ".txt", in: folders) ?? find(stem + ".csv", in: folders)
+  }
+
+  /// Kaggle's image folder holds the images one level down, in a folder of the same name.
+  static func unnested(_ folder: URL) -> URL {
+    let inner = folder.appendingPathComponent(folder.lastPathComponent)
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: inner.path, isDirectory: &isFolder), isFolder.boolValue else { return folder }
+    return inner
+  }
+
   /// Finds `name` in the root or one of the given subfolders.
   func find(_ name: String, in folders: [String]) -> URL? {
     for folder in folders {
@@ -114,7 +142,8 @@ public struct CelebAReader {
   func readAttributes(_ text: TextLines, into dataset: inout DatasetAnnotations) throws -> ([String: Int], [Int32]) {
     var index = [String: Int]()
     var lines = [Int32]()
-    var expected: Int?
+    // CSV tables have no count line: rows are counted as they come.
+    var expected: Int? = text.commas ? Int.max : nil
     var header: [String]?
     var lastLine = 0
     try text.forEachLine { line in
@@ -131,13 +160,22 @@ public struct CelebAReader {
         return
       }
       guard let names = header else {
-        let names = line.fields.map(text.string)
+        var names = line.fields.map(text.string)
+        if text.commas, names.first == "image_id" { names.removeFirst() }
         if let dup = firstDuplicate(names) {
           throw text.error(line.number, "attribute \(dup) appears twice in the header")
         }
+        if !extraAttributes {
+          for name in names where !CelebAFormat.attributeNames.contains(name) {
+            let hint = NameSuggester.nearest(to: name, among: CelebAFormat.attributeNames).map { "; did you mean \($0)?" } ?? ""
+            throw text.error(
+              line.number,
+              "\(name): not a CelebA attribute\(hint) (to ingest labels of your own in the CelebA layout, use --extra-attributes)")
+          }
+        }
         header = names
         dataset.attributeNames = names
-        dataset.values.reserveCapacity(count * names.count)
+        if count != Int.max { dataset.values.reserveCapacity(count * names.count) }
         return
       }
       guard line.count == names.count + 1 else {
@@ -168,7 +206,7 @@ public struct CelebAReader {
     }
     guard let count = expected else { throw text.error(1, "empty file (expected the image count)") }
     guard header != nil else { throw text.error(lastLine + 1, "truncated: missing the header of attribute names") }
-    if dataset.files.count < count {
+    if count != Int.max, dataset.files.count < count {
       throw text.error(
         lastLine + 1, "truncated: the count line announces \(count) rows, found \(dataset.files.count)")
     }
@@ -185,8 +223,10 @@ public struct CelebAReader {
   ) throws -> [Float] {
     var out = [Float](repeating: .nan, count: index.count * columns)
     var seenLine = [Int32](repeating: 0, count: index.count)
+    // CSV tables (Kaggle's) all have an `image_id,…` header and none has a count line.
+    let counted = counted && !text.commas
     var expected: Int? = counted ? nil : index.count
-    var sawHeader = !counted
+    var sawHeader = !counted && !text.commas
     var rows = 0
     var lastLine = 0
     try text.forEachLine { line in

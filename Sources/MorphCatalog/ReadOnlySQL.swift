@@ -29,13 +29,15 @@ public struct SQLResult: Equatable, Sendable {
 
 extension Catalog {
   /// Runs one user-supplied statement on a read-only connection to the catalog at `url`:
-  /// statements that would modify the catalog fail with SQLite's "readonly" error.
-  public static func readOnlySQL(at url: URL, _ sql: String) throws -> SQLResult {
+  /// statements that would modify the catalog fail with SQLite's "readonly" error, and one that
+  /// runs past `limits` is stopped with a message saying which limit it met.
+  public static func readOnlySQL(at url: URL, _ sql: String, limits: SQLLimits = SQLLimits()) throws -> SQLResult {
     let reader = try openReadOnly(at: url)
+    let watch = SQLLimitWatch(limits: limits)
     do {
       return try reader.read { db in
         let statement = try db.makeStatement(sql: sql)
-        let rows = try Row.fetchAll(statement).map { row in
+        let rows = try watch.watching(db) { try Row.fetchAll(statement) }.map { row in
           Array(row.databaseValues).map { value -> SQLValue in
             switch value.storage {
             case .null: return .null
@@ -49,6 +51,9 @@ extension Catalog {
         return SQLResult(columns: statement.columnNames, rows: rows)
       }
     } catch let error as DatabaseError {
+      if let reason = watch.exceeded {
+        throw CatalogError.database("the statement was stopped: \(reason); raise the limit or bound the query")
+      }
       throw CatalogError.database(error.message ?? "\(error)")
     }
   }

@@ -3,11 +3,15 @@ import Foundation
 /// Whitespace-separated text files read line by line without per-field allocation.
 ///
 /// CelebA's annotation files align their columns with runs of spaces, may end lines with
-/// `\r\n` and carry a trailing space on header lines; all of that is tolerated here.
+/// `\r\n` and carry a trailing space on header lines; all of that is tolerated here. The
+/// Kaggle copies of the same tables are plain CSV (`image_id,5_o_Clock_Shadow,…`): a `.csv`
+/// file also separates fields by commas.
 struct TextLines {
   /// File name used in error messages (`list_attr_celeba.txt:12: …`).
   let name: String
   let bytes: [UInt8]
+  /// Commas separate fields too (CSV files; no field of these tables holds a comma).
+  let commas: Bool
 
   init(contentsOf url: URL) throws {
     guard let data = FileManager.default.contents(atPath: url.path) else {
@@ -15,11 +19,13 @@ struct TextLines {
     }
     self.name = url.lastPathComponent
     self.bytes = [UInt8](data)
+    self.commas = url.pathExtension.lowercased() == "csv"
   }
 
-  init(name: String, bytes: [UInt8]) {
+  init(name: String, bytes: [UInt8], commas: Bool = false) {
     self.name = name
     self.bytes = bytes
+    self.commas = commas
   }
 
   /// One line split into fields; valid only inside the `forEachLine` callback.
@@ -45,11 +51,12 @@ struct TextLines {
         line.number += 1
         line.fields.removeAll(keepingCapacity: true)
         var i = start
+        let comma: UInt8 = commas ? 0x2C : 0x20
         while i < end {
-          while i < end && (b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0D) { i += 1 }
+          while i < end && (b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0D || b[i] == comma) { i += 1 }
           if i == end { break }
           let fieldStart = i
-          while i < end && b[i] != 0x20 && b[i] != 0x09 && b[i] != 0x0D { i += 1 }
+          while i < end && b[i] != 0x20 && b[i] != 0x09 && b[i] != 0x0D && b[i] != comma { i += 1 }
           line.fields.append(fieldStart..<i)
         }
         if !line.fields.isEmpty { try body(line) }

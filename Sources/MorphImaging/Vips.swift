@@ -33,6 +33,21 @@ public enum Vips {
       Int32(concurrency ?? 0), Int32(cacheMaxOperations ?? -1), cacheMaxMemoryBytes ?? 0)
   }
 
+  /// Whether libvips' own warnings (`error in tile …`) are printed as they happen. Off by
+  /// default: the item's error already says what failed, and the warnings are kept for
+  /// `takeWarnings()`.
+  public static func echoWarnings(_ on: Bool) throws {
+    try ensureInitialised()
+    cvips_warnings_route(on ? 1 : 0)
+  }
+
+  /// The libvips warnings since the last call (and clears them); empty when none.
+  public static func takeWarnings() -> [String] {
+    guard let raw = cvips_warnings_take() else { return [] }
+    defer { g_free(raw) }
+    return String(cString: raw).split(separator: "\n").map(String.init)
+  }
+
   /// Takes the pending libvips error message (and clears it).
   static func takeError() -> String {
     guard let raw = cvips_error_take() else { return "unknown libvips error" }

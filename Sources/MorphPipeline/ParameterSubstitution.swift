@@ -1,8 +1,19 @@
-/// Expands `${params.NAME}` references in `with:` values.
+/// Expands `${params.NAME}` and `${recipe_dir}` references in `with:` values.
 enum ParameterSubstitution {
-  /// Replaces each `${params.NAME}` in `text` by the parameter's value; `unknown` is called
-  /// with the first name that is not a recipe parameter.
-  static func expand(_ text: String, params: [String: ParameterValue]) -> Result<String, UnknownReference> {
+  /// The reference to the folder the recipe file is in, so a recipe's defaults can point at
+  /// files beside it (`${recipe_dir}/../Fixtures/…`) whatever the working directory.
+  static let recipeDirectory = "${recipe_dir}"
+
+  /// `text` with `${recipe_dir}` replaced by `directory`.
+  static func expandRecipeDirectory(_ text: String, directory: String) -> String {
+    text.replacingOccurrences(of: recipeDirectory, with: directory)
+  }
+
+  /// Replaces each `${params.NAME}` in `text` by the parameter's value and `${recipe_dir}` by
+  /// `recipeDirectory`; fails with the first name that is not a recipe parameter.
+  static func expand(_ text: String, params: [String: ParameterValue], recipeDirectory: String = ".")
+    -> Result<String, UnknownReference>
+  {
     var out = ""
     var rest = Substring(text)
     while let open = rest.range(of: "${") {
@@ -11,6 +22,11 @@ enum ParameterSubstitution {
         return .failure(UnknownReference(name: String(rest[open.lowerBound...]), malformed: true))
       }
       let reference = rest[open.upperBound..<close].trimmingCharacters(in: .whitespaces)
+      if reference == "recipe_dir" {
+        out += recipeDirectory
+        rest = rest[rest.index(after: close)...]
+        continue
+      }
       guard reference.hasPrefix("params.") else {
         return .failure(UnknownReference(name: reference, malformed: true))
       }

@@ -120,7 +120,9 @@ public struct RunReport: Sendable {
     }
     if !outcome.outputs.isEmpty {
       lines.append("outputs:")
-      for o in outcome.outputs.prefix(10) { lines.append("  \(display(o.path))") }
+      // Workers finish in any order; a listing in path order is one a person can scan.
+      let sorted = outcome.outputs.sorted { $0.path.localizedStandardCompare($1.path) == .orderedAscending }
+      for o in sorted.prefix(10) { lines.append("  \(display(o.path))") }
       if outcome.outputs.count > 10 { lines.append("  … and \(outcome.outputs.count - 10) more") }
     }
     if !outcome.notes.isEmpty {
@@ -130,7 +132,8 @@ public struct RunReport: Sendable {
     }
     if !outcome.failures.isEmpty {
       lines.append("failed items (\(outcome.failures.count)):")
-      for f in outcome.failures.prefix(10) { lines.append("  \(f.stage) \(f.item): \(f.message)") }
+      let failures = outcome.failures.sorted { ($0.item, $0.stage) < ($1.item, $1.stage) }
+      for f in failures.prefix(10) { lines.append("  \(f.stage) \(f.item): \(f.message)") }
       if outcome.failures.count > 10 { lines.append("  … and \(outcome.failures.count - 10) more (morph explain \(runID) ITEM)") }
       lines.append("retry them with: morph run RECIPE --only-failed \(runID)")
     }

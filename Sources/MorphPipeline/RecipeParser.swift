@@ -33,6 +33,7 @@ public enum RecipeParser {
     guard let root, let mapping = root.mapping else {
       throw fail(position(of: root), "a recipe is a mapping with `name` and `stages`")
     }
+    try checkTags(root, file: file)
     var recipe = Recipe(
       file: file, text: text, name: URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
       description: "", params: [], catalog: nil, stages: [])
@@ -65,6 +66,26 @@ public enum RecipeParser {
       throw fail(position(of: root), "the recipe has no stages (add a `stages:` list)")
     }
     return recipe
+  }
+
+  /// Refuses YAML tags other than the core schema's: a recipe means its text literally, and a
+  /// tag such as `!include /etc/passwd` must not look as if it did something.
+  static func checkTags(_ node: Node, file: String) throws {
+    let name = node.tag.rawValue
+    guard name.hasPrefix("tag:yaml.org,2002:") else {
+      let at = position(of: node)
+      throw PipelineError.recipe(
+        file: file, line: at.line, column: at.column,
+        message: "unknown YAML tag `\(name)`: recipes take plain values (no tags such as !include)")
+    }
+    if let mapping = node.mapping {
+      for (key, value) in mapping {
+        try checkTags(key, file: file)
+        try checkTags(value, file: file)
+      }
+    } else if let sequence = node.sequence {
+      for item in sequence { try checkTags(item, file: file) }
+    }
   }
 
   // MARK: - Stages

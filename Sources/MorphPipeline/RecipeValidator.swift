@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks a recipe against the stage registry and turns it into a `PipelineGraph`.
 ///
 /// Catches, each with `file:line:column` and a nearest-name suggestion: unknown stages,
@@ -17,9 +19,16 @@ public struct RecipeValidator {
       .recipe(file: file, line: position.line, column: position.column, message: message)
     }
 
-    // Recipe parameters, then overrides.
+    // Recipe parameters, then overrides. A default may name a file beside the recipe.
+    let recipeDirectory = URL(fileURLWithPath: recipe.file).deletingLastPathComponent().standardizedFileURL.path
     var params: [String: ParameterValue] = [:]
-    for p in recipe.params { params[p.name] = p.value }
+    for p in recipe.params {
+      if case .string(let text) = p.value, text.contains(ParameterSubstitution.recipeDirectory) {
+        params[p.name] = .string(ParameterSubstitution.expandRecipeDirectory(text, directory: recipeDirectory))
+      } else {
+        params[p.name] = p.value
+      }
+    }
     var stageOverrides: [String: [String: String]] = [:]
     let stageIDs = recipe.stages.map(\.id.value)
     for override in overrides {
@@ -79,13 +88,13 @@ public struct RecipeValidator {
           continue
         }
         let expanded: String
-        switch ParameterSubstitution.expand(raw.text, params: params) {
+        switch ParameterSubstitution.expand(raw.text, params: params, recipeDirectory: recipeDirectory) {
         case .success(let text): expanded = text
         case .failure(let reference):
           throw fail(
             raw.position,
             reference.malformed
-              ? "malformed reference `\(reference.name)` (write ${params.NAME})"
+              ? "malformed reference `\(reference.name)` (write ${params.NAME} or ${recipe_dir})"
               : "unknown recipe parameter `\(reference.name)`" + Suggest.hint(reference.name, among: Array(params.keys)))
         }
         guard let value = spec.type.parse(expanded) else {
@@ -95,6 +104,9 @@ public struct RecipeValidator {
           throw fail(raw.position, "parameter `\(spec.name)` of `\(descriptor.name)`: \(problem)")
         }
         values[spec.name] = value
+      }
+      if let problem = descriptor.checkParameters?(values) {
+        throw fail(s.uses.position, "stage `\(s.id.value)` (\(descriptor.name)): \(problem)")
       }
       let retries = s.retries?.value ?? (descriptor.retryable ? 2 : 0)
       if let r = s.retries, r.value > 0, !descriptor.retryable {

@@ -137,12 +137,16 @@ public struct StageDescriptor: Sendable {
   public var start: @Sendable (StageContext) throws -> StageBody
   /// For sink stages: whether a cached result is still valid (e.g. its output file exists).
   public var cachedResultIsValid: @Sendable (Payload) -> Bool
+  /// A check across parameters (one that no single value shows), run by `morph validate`:
+  /// returns what is wrong, or nil.
+  public var checkParameters: (@Sendable ([String: ParameterValue]) -> String?)?
 
   public init(
     name: String, version: Int = 1, summary: String, shape: StageShape, input: DataKind?, output: DataKind,
     parameters: [ParameterSpec] = [], retryable: Bool = false, cacheable: Bool = true, concurrency: Int = 2,
     batch: Int = 1, modelHash: @escaping @Sendable ([String: ParameterValue]) throws -> String = { _ in "" },
     cachedResultIsValid: @escaping @Sendable (Payload) -> Bool = { _ in true },
+    checkParameters: (@Sendable ([String: ParameterValue]) -> String?)? = nil,
     start: @escaping @Sendable (StageContext) throws -> StageBody
   ) {
     self.name = name
@@ -158,6 +162,7 @@ public struct StageDescriptor: Sendable {
     self.defaultBatch = batch
     self.modelHash = modelHash
     self.cachedResultIsValid = cachedResultIsValid
+    self.checkParameters = checkParameters
     self.start = start
   }
 

@@ -13,7 +13,7 @@ struct CatalogIngest: ParsableCommand {
 struct CatalogIngestCelebA: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "celeba",
-    abstract: "Ingest CelebA as published (list_attr_celeba.txt, landmarks, partition, images).")
+    abstract: "Ingest CelebA as published (list_attr_celeba.txt, landmarks, partition, images) or as Kaggle's CSV copy.")
 
   @OptionGroup var options: CatalogOptions
   @Argument(help: "CelebA folder (holding list_attr_celeba.txt and img_align_celeba/, or Anno/ Eval/ Img/).")
@@ -21,12 +21,15 @@ struct CatalogIngestCelebA: ParsableCommand {
   @Option(help: "Dataset name in the catalog.") var name = "celeba"
   @Flag(help: "Read the annotation files only: no image folder needed, no content hashes.")
   var annotationsOnly = false
+  @Flag(help: "Accept attribute names that are not CelebA's 40 (labels of your own in the CelebA layout).")
+  var extraAttributes = false
 
   func run() throws {
     let start = Date()
     let catalog = try options.open(create: true)
     let summary = try catalog.ingestCelebA(
-      at: URL(fileURLWithPath: directory), name: name, annotationsOnly: annotationsOnly, progress: ingestProgress)
+      at: URL(fileURLWithPath: directory), name: name, annotationsOnly: annotationsOnly, extraAttributes: extraAttributes,
+      progress: ingestProgress)
     print(describe(summary, since: start))
   }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import MorphCatalog
+import MorphImaging
 import MorphPipeline
 
 /// `morph run RECIPE`: runs a recipe, reusing cached results, and records the run.
@@ -40,6 +41,9 @@ struct RunCommand: AsyncParsableCommand {
   @Flag(name: .customLong("no-cache"), help: "Compute every item and store nothing in the cache.")
   var noCache = false
 
+  @Flag(help: "Also print libvips' own warnings (e.g. `error in tile …` for a corrupt image) as they happen.")
+  var verbose = false
+
   func validate() throws {
     if failFast && keepGoing { throw ValidationError("--fail-fast and --keep-going exclude each other") }
     if json && eventsFile != nil { throw ValidationError("use either --json or --events FILE") }
@@ -47,6 +51,7 @@ struct RunCommand: AsyncParsableCommand {
 
   func run() async throws {
     let report = try await PipelineCLI.guarded { () -> RunReport in
+      if verbose { try Vips.echoWarnings(true) }
       let graph = try recipe.graph()
       var options = RunOptions(failFast: failFast, useCache: !noCache)
       options.progress = noProgress || json ? .off : .automatic

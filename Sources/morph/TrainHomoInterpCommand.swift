@@ -221,27 +221,19 @@ struct TrainHomoInterpCommand: ParsableCommand {
     }
     let start = Date()
     let first = trainer.step
-    var window: [Double] = []
+    var progress = TrainingProgress(every: max(1, logEvery))
     try trainer.run(
       checkpoint: checkpoint, checkpointEvery: checkpointEvery, sampleDirectory: outURL.appendingPathComponent("samples"),
       sampleEvery: sampleEvery, keepEvery: keepEvery, extraMetadata: ["log_every": String(logEvery)]
     ) { report in
-      window.append(report.seconds)
-      if window.count > 50 { window.removeFirst() }
       if let warning = report.collapseWarning { print("WARNING step \(report.step): \(warning)") }
-      guard report.step % max(1, logEvery) == 0 || report.step == report.totalSteps else { return }
-      let perStep = window.reduce(0, +) / Double(max(1, window.count))
-      let eta = perStep * Double(report.totalSteps - report.step)
-      let values = report.losses.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: ", ")
-      print(
-        String(
-          format: "step %d/%d [%@] %.2f it/s, ETA %@ — %@", report.step, report.totalSteps, report.phase.rawValue,
-          1 / max(perStep, 1e-9), Self.duration(eta), values))
+      guard let line = progress.record(report) else { return }
+      print(line)
       fflush(stdout)
     }
     print(
       String(
-        format: "trained %d steps in %@; checkpoint %@", trainer.step - first, Self.duration(Date().timeIntervalSince(start)),
+        format: "trained %d steps in %@; checkpoint %@", trainer.step - first, TrainingProgress.duration(Date().timeIntervalSince(start)),
         checkpoint.path))
   }
 
@@ -275,10 +267,5 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let lambdaReconAttribute { o.weights.reconstructionAttribute = lambdaReconAttribute }
     if let lambdaReconGradient { o.weights.reconstructionGradient = lambdaReconGradient }
     if let lambdaPolishEdit { o.weights.polishEdit = lambdaPolishEdit }
-  }
-
-  static func duration(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
-    return String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
   }
 }

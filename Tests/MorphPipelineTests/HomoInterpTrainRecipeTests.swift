@@ -91,6 +91,11 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     let both = try await PipelineRun(graph: graph, baseDirectory: folder, morphVersion: "test").run()
     XCTAssertNotEqual(both.status, .succeeded)
     XCTAssertTrue(both.summary.contains("init_from starts a new run"), both.summary)
+    // A run no longer than its classifier phase would never train the model: refused by validation.
+    XCTAssertThrowsError(try PipelineRun.load(recipe, overrides: tiny + ["steps=300", "classifier_steps=1500"])) {
+      XCTAssertTrue("\($0)".contains("steps (300)") && "\($0)".contains("classifier_steps (1500)"), "\($0)")
+      XCTAssertTrue("\($0)".contains("train-homointerp.yaml:"), "names the recipe and line: \($0)")
+    }
     XCTAssertThrowsError(try PipelineRun.load(recipe, overrides: tiny + ["train.decoder_min_channels=-2"])) {
       XCTAssertTrue("\($0)".contains("decoder_min_channels"), "\($0)")
     }

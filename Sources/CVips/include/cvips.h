@@ -18,6 +18,12 @@ void cvips_configure(int concurrency, int cache_max_ops, size_t cache_max_mem_by
 int cvips_vector_enabled(void);
 
 /// Copy and clear the libvips error buffer. The caller frees the result with g_free.
+/// Route libvips' own GLib warnings ("VIPS-WARNING **: error in tile …") into a bounded
+/// buffer instead of standard error; with `echo` they are printed too. Installed by cvips_init.
+void cvips_warnings_route(int echo);
+/// Take (and clear) the warnings routed since the last call, one per line; NULL when none.
+/// Free with g_free.
+char *cvips_warnings_take(void);
 char *cvips_error_take(void);
 
 /// Load an image from a file; `fail_on_error` makes truncated files errors; `sequential`
@@ -82,6 +88,9 @@ int cvips_arrayjoin(VipsImage **in, int n, int across, int shim, const double *b
 int cvips_draw_mask(VipsImage *image, const double *ink, int nink, VipsImage *mask, int x, int y);
 /// Paint `sub` onto `image` (a memory image, modified in place) with its top-left at (x, y).
 int cvips_draw_image(VipsImage *image, VipsImage *sub, int x, int y);
+/// `sub` placed over `main` with its top-left at (x, y), lazily (no copy of `main`'s pixels): a
+/// pasted region in a photo of any size costs memory for the region only.
+int cvips_insert(VipsImage *main, VipsImage *sub, int x, int y, VipsImage **out);
 /// Make an RGB image of constant colour.
 int cvips_solid(int width, int height, const double *rgb, VipsImage **out);
 /// Copy an image into a new private memory image (so it can be drawn on).

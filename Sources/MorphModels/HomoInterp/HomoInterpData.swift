@@ -108,7 +108,8 @@ public struct HomoInterpData: Sendable {
   static func celebaLabels(_ directory: URL) throws -> Labels {
     let annotations: DatasetAnnotations
     do {
-      annotations = try CelebAReader(root: directory, annotationsOnly: true).read()
+      // Training reads any labels a CelebA-layout set brings; the groups name the ones it uses.
+      annotations = try CelebAReader(root: directory, annotationsOnly: true, extraAttributes: true).read()
     } catch {
       throw HomoInterpError.badTraining(
         "\(directory.path) is neither a synthetic face set (no params.csv) nor a CelebA-style set: \(error)")

@@ -111,14 +111,18 @@ public enum HomoInterpEvalMethod {
 
   /// The decoded image [1, 3, S, S] resized to the crop (side² × 3 bytes).
   static func upscaled(_ decoded: Tensor) throws -> [UInt8] {
-    let buffer = try ImageBatchBuffer(shape: decoded.shape, data: decoded.scalars)
     let side = Align.celebaCropSide
-    return try buffer.image(at: 0, normalisation: .symmetric).resized(width: side, height: side).pixels()
+    return try decodedImage(decoded).resized(width: side, height: side).pixels()
+  }
+
+  /// The decoded image [1, 3, S, S] as an 8-bit image.
+  static func decodedImage(_ decoded: Tensor) throws -> VipsImage {
+    try ImageBatchBuffer(shape: decoded.shape, data: decoded.scalars).image(at: 0, normalisation: .symmetric)
   }
 
   /// The decoded image [1, 3, S, S] resized to the crop and pasted into a copy of `frame`.
   static func paste(_ decoded: Tensor, into frame: EvalImage) throws -> EvalImage {
-    paste(try upscaled(decoded), into: frame)
+    try frame.withCelebACrop(decodedImage(decoded))
   }
 
   /// `frame` with `edited − reconstruction` (both crop-sized bytes) added inside the crop,

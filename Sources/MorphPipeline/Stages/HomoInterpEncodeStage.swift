@@ -61,7 +61,7 @@ enum HomoInterpEncodeStage {
 
 /// Writes encoded latents to the catalog under one model name, registering the model (kind
 /// `homointerp`, weights hash, config) and, once per folder, ingesting folders whose images
-/// the catalog does not know yet.
+/// the catalog does not know yet (a CelebA-layout folder with its attribute labels).
 final class HomoInterpLatentWriter: @unchecked Sendable {
   let catalog: Catalog
   let model: String
@@ -117,7 +117,19 @@ final class HomoInterpLatentWriter: @unchecked Sendable {
       ingested.insert(root)
       let url = URL(fileURLWithPath: root)
       let name = url.lastPathComponent + "-" + String(SHA256.hex(root).prefix(8))
-      do { try catalog.ingestFolder(at: url, attributesCSV: nil, name: name) } catch {
+      // Faces of a CelebA-layout folder come with their labels, so prototypes and attribute
+      // queries work on them without a separate ingest run.
+      let dataset = url.deletingLastPathComponent()
+      let labelled =
+        url.lastPathComponent == "img_align_celeba"
+        && FileManager.default.fileExists(atPath: dataset.appendingPathComponent("list_attr_celeba.txt").path)
+      do {
+        if labelled {
+          try catalog.ingestCelebA(at: dataset, name: dataset.lastPathComponent + "-" + String(SHA256.hex(root).prefix(8)))
+        } else {
+          try catalog.ingestFolder(at: url, attributesCSV: nil, name: name)
+        }
+      } catch {
         throw PipelineError.item(stage: stage, item: item.id, message: "cannot add folder \(root) to the catalog: \(error)")
       }
     }

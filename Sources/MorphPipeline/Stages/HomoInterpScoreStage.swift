@@ -69,12 +69,14 @@ enum HomoInterpScoreStage {
             message: "the strip has \(frames.count) frames but sweep × sweep_groups names \(labels.count)")
         }
         let evalImages = try frames.map { EvalImage(width: $0.width, height: $0.height, bytes: try $0.pixels()) }
+        // The oracle reads whole CelebA frames: each aligned frame goes back into its photo's.
+        let oracleImages = try oracle.map { _ in try framed(frames, item: item, stage: context.stageID) }
         let input = try HomoInterpFrames.imageTensor(frames)
         // Probabilities per frame, in `names` order; reconstructions when asked for.
         let (probabilities, rebuilt): ([[Double]], Tensor?) = try checkpoint.withModel { model in
           let latents = try model.encode(input)
           let rebuilt = reconstruction ? try model.decode(latents) : nil
-          if let oracle { return (try oracle.predict(evalImages).map(\.scores), rebuilt) }
+          if let oracle, let oracleImages { return (try oracle.predict(oracleImages).map(\.scores), rebuilt) }
           let p = try model.attributeProbabilities(latents)
           let a = p.shape[1]
           return ((0..<frames.count).map { k in (0..<a).map { Double(p.scalars[k * a + $0]) } }, rebuilt)
@@ -142,4 +144,21 @@ enum HomoInterpScoreStage {
   }
 
   static func format(_ v: Double) -> String { String(format: "%.4f", v) }
+
+  /// Each CelebA-crop frame pasted back into the photo the item came from, as the oracle was
+  /// trained to read (the evaluation shows it a model's output the same way).
+  static func framed(_ frames: [VipsImage], item: Item, stage: String) throws -> [EvalImage] {
+    guard let origin = item.origin else {
+      throw PipelineError.item(
+        stage: stage, item: item.id, message: "the oracle reads whole CelebA-layout photos, and this item came from no file")
+    }
+    let photo = try ImageLoader().load(origin)
+    do { try Align.checkCelebaCropFits(width: photo.width, height: photo.height) } catch {
+      throw PipelineError.item(
+        stage: stage, item: item.id,
+        message: "the oracle reads whole CelebA-layout photos (the crop pasted back into its 178×218 frame): \(error)")
+    }
+    let frame = EvalImage(width: photo.width, height: photo.height, bytes: try photo.pixels())
+    return try frames.map { try frame.withCelebACrop($0) }
+  }
 }

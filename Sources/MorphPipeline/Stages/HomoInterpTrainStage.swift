@@ -135,7 +135,14 @@ enum HomoInterpTrainStage {
       ParameterSpec("log_every", .int, default: .int(50), "Print a progress line (it/s, ETA, losses) to stderr every K steps; 0 = quiet.", check: atLeast(0)),
     ] + lambdas.map { ParameterSpec($0.name, .double, default: .double($0.value), $0.summary, check: nonNegative) },
     retryable: false, concurrency: 1,
-    cachedResultIsValid: { SaveStage.outputIsIntact($0) }
+    cachedResultIsValid: { SaveStage.outputIsIntact($0) },
+    checkParameters: { values in
+      // The classifier phase comes first: a run no longer than it never trains the model.
+      let steps = values["steps"]?.intValue ?? 0, classifier = values["classifier_steps"]?.intValue ?? 0
+      guard steps > 0, steps <= classifier else { return nil }
+      return "steps (\(steps)) is not more than classifier_steps (\(classifier)): the run would train only the "
+        + "attribute classifier and never the model; raise steps or lower classifier_steps"
+    }
   ) { context in
     let options = try trainingOptions(context)
     let groups = try trainingGroups(context)
@@ -180,6 +187,7 @@ enum HomoInterpTrainStage {
       let start = Date()
       var last: HomoInterpStepReport?
       var warnings: [String] = []
+      var progress = TrainingProgress(every: logEvery)
       try trainer.run(
         checkpoint: checkpoint, checkpointEvery: checkpointEvery,
         sampleDirectory: checkpoint.deletingLastPathComponent().appendingPathComponent("samples"), sampleEvery: sampleEvery,
@@ -191,8 +199,8 @@ enum HomoInterpTrainStage {
           warnings.append("step \(report.step): \(warning)")
           FileHandle.standardError.write(Data("warning: \(context.stageID) step \(report.step): \(warning)\n".utf8))
         }
-        if logEvery > 0, report.step % logEvery == 0 || report.step == report.totalSteps {
-          FileHandle.standardError.write(Data((progressLine(report, started: start, first: trainer.step) + "\n").utf8))
+        if let line = progress.record(report) {
+          FileHandle.standardError.write(Data("train \(line)\n".utf8))
         }
       }
       try recorder.flush()
@@ -270,16 +278,6 @@ enum HomoInterpTrainStage {
           : "train on one face set at a time, got \(folders.map(\.path).sorted().joined(separator: ", "))")
     }
     return folder
-  }
-
-  static func progressLine(_ report: HomoInterpStepReport, started: Date, first: Int) -> String {
-    let elapsed = Date().timeIntervalSince(started)
-    let perSecond = Double(max(1, report.step - first + 1)) / max(elapsed, 1e-9)
-    let eta = Double(report.totalSteps - report.step) / max(perSecond, 1e-9)
-    let losses = report.losses.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }
-    return String(
-      format: "train step %d/%d [%@] %.2f it/s, ETA %.0f s — %@", report.step, report.totalSteps, report.phase.rawValue,
-      perSecond, eta, losses.joined(separator: ", "))
   }
 }
 

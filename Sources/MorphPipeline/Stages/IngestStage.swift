@@ -12,6 +12,9 @@ enum IngestStage {
       ParameterSpec("name", .string, default: .string(""), "Dataset name (default: celeba, or the folder's name)."),
       ParameterSpec("attributes", .string, default: .string(""), "For `folder`: attribute CSV (relative to the working directory)."),
       ParameterSpec("annotations_only", .bool, default: .bool(false), "For `celeba`: ingest annotations without images."),
+      ParameterSpec(
+        "extra_attributes", .bool, default: .bool(false),
+        "For `celeba`: accept attribute names that are not CelebA's 40 (otherwise a misspelt header is an error)."),
     ],
     retryable: true, concurrency: 1,
     cachedResultIsValid: { payload in
@@ -33,20 +36,20 @@ enum IngestStage {
     }
     let csv = context.string("attributes").isEmpty ? nil : context.url("attributes")
     let name = context.string("name").isEmpty ? nil : context.string("name")
-    let annotationsOnly = context.bool("annotations_only")
+    let annotationsOnly = context.bool("annotations_only"), extraAttributes = context.bool("extra_attributes")
     return .source {
       let id = name ?? (format == "celeba" ? "celeba" : root.lastPathComponent)
       // The listing (path, size, modification time) of every file stands for the content:
       // hashing every image of CelebA would cost more than the ingest itself.
       var hasher = SHA256()
-      hasher.update("\(format)\n\(id)\n\(annotationsOnly)\n\(csv.map { (try? SHA256.hex(fileAt: $0)) ?? $0.path } ?? "")\n")
+      hasher.update("\(format)\n\(id)\n\(annotationsOnly)\n\(extraAttributes)\n\(csv.map { (try? SHA256.hex(fileAt: $0)) ?? $0.path } ?? "")\n")
       for line in listing(root) { hasher.update(line + "\n") }
       let key = ContentCache.hex(hasher.finalize())
       return [
         SourceItem(id: id, contentKey: "dataset:" + key, origin: root) {
           let summary =
             format == "celeba"
-            ? try catalog.ingestCelebA(at: root, name: id, annotationsOnly: annotationsOnly)
+            ? try catalog.ingestCelebA(at: root, name: id, annotationsOnly: annotationsOnly, extraAttributes: extraAttributes)
             : try catalog.ingestFolder(at: root, attributesCSV: csv, name: id)
           return .record([
             "dataset": summary.dataset, "images": String(summary.images), "attributes": String(summary.attributes),
