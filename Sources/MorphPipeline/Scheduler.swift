@@ -56,7 +56,7 @@ public struct Scheduler: Sendable {
     public var failures: [(stage: String, item: String, message: String)]
     public var outputs: [(stage: String, item: String, path: String)]
     /// Items that succeeded with a remark (a photo in which no face was found).
-    public var notes: [(stage: String, item: String, message: String)]
+    public var notes: [(stage: String, item: String, message: String)] = []
     /// Largest number of items waiting in any queue between stages.
     public var peakQueued: Int
     public var recordingError: String?
