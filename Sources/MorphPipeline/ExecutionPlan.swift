@@ -161,7 +161,11 @@ public struct Planner {
     // Ids each stage runs on, filled in as the walk passes it (consumers come first).
     var running: [Int: Set<String>] = [:]
     for p in plans.indices.reversed() {
-      defer { running[p] = Set(plans[p].items.filter { $0.mode == .run }.map(\.id)) }
+      // An expansion takes its input even when cached (see below).
+      let takesInput: (PlannedItem) -> Bool = { [shape = plans[p].stage.descriptor.shape] in
+        $0.mode == .run || (shape == .expand && $0.mode == .cached)
+      }
+      defer { running[p] = Set(plans[p].items.filter(takesInput).map(\.id)) }
       let stage = plans[p].stage
       let consumers = graph.consumers(of: stage.id).compactMap { index[$0] }
       for i in plans[p].items.indices {
@@ -188,14 +192,19 @@ public struct Planner {
         let inputsDynamic = stage.descriptor.shape == .reduce && stage.inputs.contains { input in
           index[input].map { plans[$0].dynamic || plans[$0].stage.descriptor.shape == .expand } ?? false
         }
-        if stage.descriptor.shape == .expand || inputsDynamic {
-          // An expansion's outputs, and a reduction over items made at run time, are looked up
-          // in the cache when the run reaches them: the plan cannot know them.
-          plans[p].items[i].mode = .run
+        if stage.descriptor.shape == .expand {
+          // A cached expansion still needs its input (the outputs may be the input itself):
+          // the input is produced either way, and the outputs rebuilt from the cache.
+          let cached = useCache && stage.descriptor.cacheable && cache.contains(item.key)
+          plans[p].items[i].mode = cached ? .cached : .run
           plans[p].items[i].reason =
-            stage.descriptor.shape == .expand
-            ? "outputs are made at run time; a cached expansion under key \(item.key.prefix(16))… is reused then"
-            : "its inputs are made at run time; a cached result is looked up then"
+            cached
+            ? "expansion cached under key \(item.key.prefix(16))…; its outputs are rebuilt from it when the input arrives"
+            : "no cached expansion for key \(item.key.prefix(16))…; its outputs are made at run time"
+        } else if inputsDynamic {
+          // A reduction over items made at run time is looked up when its inputs are known.
+          plans[p].items[i].mode = .run
+          plans[p].items[i].reason = "its inputs are made at run time; a cached result is looked up then"
         } else if useCache, stage.descriptor.cacheable, cache.contains(item.key), isValid(item.key, stage.descriptor) {
           plans[p].items[i].mode = .cached
           plans[p].items[i].reason = "result cached under key \(item.key.prefix(16))…"

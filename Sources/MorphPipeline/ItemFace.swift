@@ -67,9 +67,22 @@ public struct ItemFace: Sendable, Equatable {
   }
 }
 
-/// The parent of an item id made by an expanding stage: `photo.jpg#2` → `photo.jpg` (ids
-/// without `#` are their own parent).
+/// The parent of an item id made by an expanding stage: `photo.jpg#2` → `photo.jpg`. Ids
+/// that do not end in `#<digits>` (a file named `a#b.jpg`) are their own parent.
 public func parentItemID(_ id: String) -> String {
   guard let hash = id.lastIndex(of: "#") else { return id }
+  let k = id[id.index(after: hash)...]
+  guard !k.isEmpty, k.allSatisfy(\.isASCII), k.allSatisfy(\.isNumber) else { return id }
   return String(id[..<hash])
+}
+
+/// The source item an item id derives from, through any number of expansions
+/// (`photo.jpg#0#3` → `photo.jpg`).
+public func sourceItemID(_ id: String) -> String {
+  var current = id
+  while true {
+    let parent = parentItemID(current)
+    if parent == current { return current }
+    current = parent
+  }
 }

@@ -152,8 +152,8 @@ extension StageRunner {
 
   /// Members of a group in expansion order (`#2` before `#10`), whatever order they arrived in.
   static func memberOrder(_ a: Item, _ b: Item) -> Bool {
-    let ka = Int(a.id.split(separator: "#").last ?? "") ?? -1
-    let kb = Int(b.id.split(separator: "#").last ?? "") ?? -1
+    let ka = Int(a.id.dropFirst(parentItemID(a.id).count + 1)) ?? -1
+    let kb = Int(b.id.dropFirst(parentItemID(b.id).count + 1)) ?? -1
     return (ka, a.id) < (kb, b.id)
   }
 }

@@ -40,8 +40,9 @@ struct StageRunner: Sendable {
         try await c.channel.send(copy)
       }
     }
-    // Cached results: count them, and load the ones a later stage runs on.
-    for item in plan.items where item.mode == .cached {
+    // Cached results: count them, and load the ones a later stage runs on. (An expansion's
+    // cached items are rebuilt from the cache as their inputs arrive, in `runExpand`.)
+    for item in plan.items where item.mode == .cached && descriptor.shape != .expand {
       try Task.checkCancellation()
       monitor.record(stage: stage.id, item: item.id, key: item.key, status: .cached, seconds: 0)
       if !item.emit, descriptor.output == .records, case .record(let fields)? = cache.load(item.key),

@@ -69,7 +69,8 @@ final class ExpandSchedulerTests: XCTestCase {
   func testRerunReusesExpansionAndEverythingDownstreamFromTheCache() async throws {
     _ = try await run(graph(recipe))
     XCTAssertEqual(probe.value("split"), 9)
-    let (_, second) = try await run(graph(recipe))
+    let (plan, second) = try await run(graph(recipe))
+    XCTAssertEqual(plan.stage("split")?.cachedCount, 9, plan.table)
     XCTAssertEqual(second.status, .succeeded, "\(second.failures)")
     XCTAssertEqual(probe.value("split"), 9, "the expansion ran again instead of coming from the cache")
     XCTAssertEqual(probe.value("join"), 6, "the groups ran again instead of coming from the cache")
@@ -107,5 +108,14 @@ final class ExpandSchedulerTests: XCTestCase {
     XCTAssertEqual(counts(second, "check").failed, 1)
     XCTAssertEqual(counts(second, "join").cached, 4)
     XCTAssertEqual(counts(second, "join").done, 0)
+  }
+
+  func testParentAndSourceIDs() {
+    XCTAssertEqual(parentItemID("dir/photo.jpg#12"), "dir/photo.jpg")
+    XCTAssertEqual(parentItemID("a#b.jpg"), "a#b.jpg")
+    XCTAssertEqual(parentItemID("photo.jpg#"), "photo.jpg#")
+    XCTAssertEqual(parentItemID("photo.jpg#0#3"), "photo.jpg#0")
+    XCTAssertEqual(sourceItemID("photo.jpg#0#3"), "photo.jpg")
+    XCTAssertEqual(sourceItemID("a#b.jpg#1"), "a#b.jpg")
   }
 }
