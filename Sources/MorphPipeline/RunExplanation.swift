@@ -33,9 +33,11 @@ public enum RunExplanation {
       case .cached:
         let origin = try catalog.cachedResult(forKey: r.cacheKey)
         let from = origin.map { $0.status == .ok && $0.runID != runID ? ", computed in run \($0.runID)" : "" } ?? ""
-        lines.append("  \(r.stage): skipped — result reused from the cache (key \(key)…\(from))")
+        let label = r.item == item ? r.stage : "\(r.stage) [\(r.item)]"
+        lines.append("  \(label): skipped — result reused from the cache (key \(key)…\(from))" + (r.error.map { " — \($0)" } ?? ""))
       case .failed:
-        lines.append("  \(r.stage): FAILED — \(r.error ?? "no message")")
+        let label = r.item == item ? r.stage : "\(r.stage) [\(r.item)]"
+        lines.append("  \(label): FAILED — \(r.error ?? "no message")")
       case .skipped:
         lines.append("  \(r.stage): skipped — \(r.error ?? "not needed")")
       }
