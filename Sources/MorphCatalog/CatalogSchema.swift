@@ -20,6 +20,9 @@ import GRDB
 /// - `model`, `latent`: latent tensors per (image, model) with dtype, shape, data and a pooled
 ///   Float32 vector plus its L2 norm for cosine search.
 /// - `run`, `stage_result`, `metric`, `artifact`: what the scheduler records.
+/// - `face_scan`, `face`: what a face detector found in an image (`Catalog+Faces`): one scan
+///   row per (image, detector) with the face count — 0 records a photo without a face — and
+///   one row per face with its box, score and five landmarks in the image's pixels.
 public enum CatalogSchema {
   /// Number of attribute bits per packed word (kept below 63 so values stay positive).
   public static let bitsPerWord = 62
@@ -30,6 +33,7 @@ public enum CatalogSchema {
     migrator.registerMigration("0001-datasets-images-attributes") { try createDatasets($0) }
     migrator.registerMigration("0002-models-latents") { try createLatents($0) }
     migrator.registerMigration("0003-runs") { try createRuns($0) }
+    migrator.registerMigration("0004-faces") { try createFaces($0) }
     return migrator
   }
 
@@ -212,6 +216,37 @@ public enum CatalogSchema {
         );
         CREATE INDEX artifact_run ON artifact(run_id);
         CREATE INDEX artifact_cache_key ON artifact(cache_key);
+        """)
+  }
+
+  static func createFaces(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        CREATE TABLE face_scan (
+          image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+          detector TEXT NOT NULL,
+          face_count INTEGER NOT NULL CHECK (face_count >= 0),
+          width INTEGER NOT NULL,
+          height INTEGER NOT NULL,
+          run_id INTEGER REFERENCES run(id) ON DELETE SET NULL,
+          scanned_at TEXT NOT NULL,
+          PRIMARY KEY (image_id, detector)
+        ) WITHOUT ROWID;
+        CREATE TABLE face (
+          image_id INTEGER NOT NULL,
+          detector TEXT NOT NULL,
+          face_index INTEGER NOT NULL CHECK (face_index >= 0),
+          x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL,
+          score REAL NOT NULL,
+          left_eye_x REAL NOT NULL, left_eye_y REAL NOT NULL,
+          right_eye_x REAL NOT NULL, right_eye_y REAL NOT NULL,
+          nose_x REAL NOT NULL, nose_y REAL NOT NULL,
+          left_mouth_x REAL NOT NULL, left_mouth_y REAL NOT NULL,
+          right_mouth_x REAL NOT NULL, right_mouth_y REAL NOT NULL,
+          run_id INTEGER REFERENCES run(id) ON DELETE SET NULL,
+          PRIMARY KEY (image_id, detector, face_index),
+          FOREIGN KEY (image_id, detector) REFERENCES face_scan(image_id, detector) ON DELETE CASCADE
+        ) WITHOUT ROWID;
         """)
   }
 }

@@ -1,13 +1,17 @@
 import Foundation
 
 extension Align {
-  /// `image` aligned by `mode` to `size × size`, materialised. Landmark alignment reads the
-  /// sidecar beside `file` (the image's own file); without one it is an error naming it.
-  public static func aligned(_ image: VipsImage, mode: AlignmentMode, size: Int, file: URL?) throws -> VipsImage {
+  /// `image` aligned by `mode` to `size × size`, materialised. Landmark alignment uses `points`
+  /// when given (a detector's five points, in `image`'s pixels), else the sidecar beside `file`
+  /// (the image's own file); without either it is an error naming the file.
+  public static func aligned(
+    _ image: VipsImage, mode: AlignmentMode, size: Int, file: URL?, points: FaceLandmarks? = nil
+  ) throws -> VipsImage {
     switch mode {
     case .centreCrop: return try centreCrop(image, size: size).materialised()
     case .celebaCrop: return try celebaCrop(image, size: size).materialised()
     case .landmarks:
+      if let points { return try landmarks(image, points: points, size: size).materialised() }
       guard let file else {
         throw ImagingError.processing(file: "(unknown)", reason: "landmark alignment needs the image's file for its sidecar")
       }

@@ -33,6 +33,9 @@ public struct StagePlan: Sendable {
   public var stage: GraphStage
   public var items: [PlannedItem]
   public var sourceError: String?
+  /// Downstream of an `expand` (or a `group`): the items are not known before the run, so
+  /// the stage runs on whatever arrives, looking each result up in the cache as it comes.
+  public var dynamic = false
 
   public var runCount: Int { items.filter { $0.mode == .run }.count }
   public var cachedCount: Int { items.filter { $0.mode == .cached }.count }
@@ -55,6 +58,10 @@ public struct ExecutionPlan: Sendable {
     for s in stages {
       let name = s.stage.id.padding(toLength: width, withPad: " ", startingAt: 0)
       let uses = s.stage.descriptor.name.padding(toLength: 12, withPad: " ", startingAt: 0)
+      if s.dynamic {
+        lines.append("\(name)  \(uses)      ?      ?       ?        ?  (items made at run time; each looked up in the cache)")
+        continue
+      }
       lines.append(
         "\(name)  \(uses)  \(pad(s.items.count, 5))  \(pad(s.runCount, 5))  \(pad(s.cachedCount, 6))  \(pad(s.skippedCount, 7))"
           + (s.sourceError.map { "  ! \($0)" } ?? ""))
@@ -93,6 +100,15 @@ public struct Planner {
     for stage in graph.stages {
       var items: [PlannedItem] = []
       let d = stage.descriptor
+      let upstream = stage.inputs.compactMap { index[$0].map { plans[$0] } }
+      let dynamic =
+        d.shape == .group
+        || upstream.contains { $0.dynamic || $0.stage.descriptor.shape == .expand }
+      if dynamic, d.shape != .reduce {
+        index[stage.id] = plans.count
+        plans.append(StagePlan(stage: stage, items: [], dynamic: true))
+        continue
+      }
       let modelHash = try d.modelHash(stage.parameters)
       func key(_ inputs: [String]) -> String {
         ContentCache.key(
@@ -112,7 +128,7 @@ public struct Planner {
           let itemKey = ContentCache.key(stage: d.name, version: d.version, parameters: "", modelHash: "", inputs: [s.contentKey])
           items.append(PlannedItem(id: s.id, ordinal: n, key: itemKey, mode: .run, reason: "", source: s, origin: s.origin))
         }
-      case .map:
+      case .map, .expand:
         for input in stage.inputs {
           guard let upstream = index[input].map({ plans[$0] }) else { continue }
           for u in upstream.items {
@@ -120,6 +136,8 @@ public struct Planner {
             items.append(PlannedItem(id: id, ordinal: u.ordinal, key: key([u.key]), mode: .run, reason: "", origin: u.origin))
           }
         }
+      case .group:
+        break  // planned dynamically above
       case .reduce:
         if onlyItems == nil {
           let inputs = stage.inputs.compactMap { index[$0].map { plans[$0] } }.flatMap(\.items)
@@ -143,7 +161,11 @@ public struct Planner {
     // Ids each stage runs on, filled in as the walk passes it (consumers come first).
     var running: [Int: Set<String>] = [:]
     for p in plans.indices.reversed() {
-      defer { running[p] = Set(plans[p].items.filter { $0.mode == .run }.map(\.id)) }
+      // An expansion takes its input even when cached (see below).
+      let takesInput: (PlannedItem) -> Bool = { [shape = plans[p].stage.descriptor.shape] in
+        $0.mode == .run || (shape == .expand && $0.mode == .cached)
+      }
+      defer { running[p] = Set(plans[p].items.filter(takesInput).map(\.id)) }
       let stage = plans[p].stage
       let consumers = graph.consumers(of: stage.id).compactMap { index[$0] }
       for i in plans[p].items.indices {
@@ -153,9 +175,11 @@ public struct Planner {
           let consumer = plans[c]
           let id = consumer.stage.inputs.count > 1 ? "\(stage.id)/\(item.id)" : item.id
           let runs =
-            consumer.stage.descriptor.shape == .reduce
-            ? consumer.items.first?.mode == .run
-            : running[c]?.contains(id) ?? false
+            consumer.dynamic
+            ? true
+            : consumer.stage.descriptor.shape == .reduce
+              ? consumer.items.first?.mode == .run
+              : running[c]?.contains(id) ?? false
           if runs { neededBy.append(consumer.stage.id) }
         }
         let final = consumers.isEmpty || everyItemIsFinal
@@ -165,7 +189,23 @@ public struct Planner {
           plans[p].items[i].reason = "no later stage needs it (their results are cached)"
           continue
         }
-        if useCache, stage.descriptor.cacheable, cache.contains(item.key), isValid(item.key, stage.descriptor) {
+        let inputsDynamic = stage.descriptor.shape == .reduce && stage.inputs.contains { input in
+          index[input].map { plans[$0].dynamic || plans[$0].stage.descriptor.shape == .expand } ?? false
+        }
+        if stage.descriptor.shape == .expand {
+          // A cached expansion still needs its input (the outputs may be the input itself):
+          // the input is produced either way, and the outputs rebuilt from the cache.
+          let cached = useCache && stage.descriptor.cacheable && cache.contains(item.key)
+          plans[p].items[i].mode = cached ? .cached : .run
+          plans[p].items[i].reason =
+            cached
+            ? "expansion cached under key \(item.key.prefix(16))…; its outputs are rebuilt from it when the input arrives"
+            : "no cached expansion for key \(item.key.prefix(16))…; its outputs are made at run time"
+        } else if inputsDynamic {
+          // A reduction over items made at run time is looked up when its inputs are known.
+          plans[p].items[i].mode = .run
+          plans[p].items[i].reason = "its inputs are made at run time; a cached result is looked up then"
+        } else if useCache, stage.descriptor.cacheable, cache.contains(item.key), isValid(item.key, stage.descriptor) {
           plans[p].items[i].mode = .cached
           plans[p].items[i].reason = "result cached under key \(item.key.prefix(16))…"
         } else {

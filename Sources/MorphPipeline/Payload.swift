@@ -22,13 +22,17 @@ public struct Item: Sendable {
   public var payload: Payload
   /// The file the item came from, when it came from one (landmark sidecars sit beside it).
   public var origin: URL?
+  /// The face this item is, downstream of a detector (`detect`); per-item stages pass it on
+  /// unchanged, so `align` and `paste` know where in the photo the face sits.
+  public var face: ItemFace?
 
-  public init(id: String, ordinal: Int, key: String, payload: Payload, origin: URL? = nil) {
+  public init(id: String, ordinal: Int, key: String, payload: Payload, origin: URL? = nil, face: ItemFace? = nil) {
     self.id = id
     self.ordinal = ordinal
     self.key = key
     self.payload = payload
     self.origin = origin
+    self.face = face
   }
 }
 

@@ -44,11 +44,12 @@ public struct PipelineRun {
       .plan(graph, onlyItems: onlyItems)
   }
 
-  /// The items that failed in an earlier run (for `--only-failed`).
+  /// The source items whose processing failed in an earlier run (for `--only-failed`).
   public func failedItems(ofRun runID: Int64) throws -> Set<String> {
     let catalog = try Catalog.open(at: catalogURL, create: false)
     _ = try catalog.run(id: runID)
-    return Set(try catalog.stageResults(runID: runID).filter { $0.status == .failed }.map(\.item))
+    // A failed face (`photo.jpg#1`) is retried by running its photo again.
+    return Set(try catalog.stageResults(runID: runID).filter { $0.status == .failed }.map { sourceItemID($0.item) })
   }
 
   /// Runs the recipe and records it; `onlyItems` limits it to those items.
@@ -124,6 +125,11 @@ public struct RunReport: Sendable {
       let sorted = outcome.outputs.sorted { $0.path.localizedStandardCompare($1.path) == .orderedAscending }
       for o in sorted.prefix(10) { lines.append("  \(display(o.path))") }
       if outcome.outputs.count > 10 { lines.append("  … and \(outcome.outputs.count - 10) more") }
+    }
+    if !outcome.notes.isEmpty {
+      lines.append("notes (\(outcome.notes.count)):")
+      for n in outcome.notes.prefix(10) { lines.append("  \(n.stage) \(n.item): \(n.message)") }
+      if outcome.notes.count > 10 { lines.append("  … and \(outcome.notes.count - 10) more") }
     }
     if !outcome.failures.isEmpty {
       lines.append("failed items (\(outcome.failures.count)):")

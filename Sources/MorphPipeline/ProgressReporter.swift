@@ -56,7 +56,7 @@ final class ProgressReporter: @unchecked Sendable {
 
   static func line(_ s: RunMonitor.StageCounts) -> String {
     let finished = s.done + s.failed + s.cached
-    var line = "  \(s.stage): \(finished)/\(s.total)"
+    var line = "  \(s.stage): \(finished)/\(s.total < 0 ? "?" : String(s.total))"
     if s.cached > 0 { line += " (\(s.cached) cached)" }
     if s.failed > 0 { line += " \(s.failed) failed" }
     let elapsed = (s.ended ?? Date()).timeIntervalSince(s.started ?? Date())
@@ -64,7 +64,7 @@ final class ProgressReporter: @unchecked Sendable {
       let rate = Double(s.done) / elapsed
       line += String(format: "  %.1f items/s", rate)
       let left = s.total - finished
-      if s.ended == nil, left > 0, rate > 0 { line += String(format: "  ETA %.0fs", Double(left) / rate) }
+      if s.ended == nil, s.total >= 0, left > 0, rate > 0 { line += String(format: "  ETA %.0fs", Double(left) / rate) }
     }
     if s.ended != nil { line += "  done" }
     return line

@@ -7,7 +7,11 @@ public enum RunExplanation {
   public static func explain(runID: Int64, item: String, in catalog: Catalog) throws -> String {
     let run = try catalog.run(id: runID)
     let results = try catalog.stageResults(runID: runID)
-    let mine = results.filter { $0.item == item || $0.item.hasSuffix("/" + item) }
+    // A photo's faces (`photo.jpg#0`, made by an expanding stage) belong to its explanation.
+    let mine = results.filter {
+      $0.item == item || $0.item.hasSuffix("/" + item) || parentItemID($0.item) == item
+        || parentItemID($0.item).hasSuffix("/" + item)
+    }
     guard !mine.isEmpty else {
       let items = Array(Set(results.map(\.item))).sorted()
       if let near = NameSuggester.nearest(to: item, among: items) {
@@ -21,15 +25,19 @@ public enum RunExplanation {
       let key = String(r.cacheKey.prefix(16))
       switch r.status {
       case .ok:
+        let label = r.item == item ? r.stage : "\(r.stage) [\(r.item)]"
         lines.append(
-          "  \(r.stage): ran in \(String(format: "%.3f", r.durationSeconds)) s — no result was cached under key \(key)… "
-            + "(new input content, parameters, stage version or model; or not cached by this stage)")
+          "  \(label): ran in \(String(format: "%.3f", r.durationSeconds)) s — no result was cached under key \(key)… "
+            + "(new input content, parameters, stage version or model; or not cached by this stage)"
+            + (r.error.map { " — \($0)" } ?? ""))
       case .cached:
         let origin = try catalog.cachedResult(forKey: r.cacheKey)
         let from = origin.map { $0.status == .ok && $0.runID != runID ? ", computed in run \($0.runID)" : "" } ?? ""
-        lines.append("  \(r.stage): skipped — result reused from the cache (key \(key)…\(from))")
+        let label = r.item == item ? r.stage : "\(r.stage) [\(r.item)]"
+        lines.append("  \(label): skipped — result reused from the cache (key \(key)…\(from))" + (r.error.map { " — \($0)" } ?? ""))
       case .failed:
-        lines.append("  \(r.stage): FAILED — \(r.error ?? "no message")")
+        let label = r.item == item ? r.stage : "\(r.stage) [\(r.item)]"
+        lines.append("  \(label): FAILED — \(r.error ?? "no message")")
       case .skipped:
         lines.append("  \(r.stage): skipped — \(r.error ?? "not needed")")
       }

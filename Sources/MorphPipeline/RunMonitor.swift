@@ -6,6 +6,7 @@ import MorphCatalog
 final class RunMonitor: @unchecked Sendable {
   struct StageCounts: Sendable {
     var stage: String
+    /// Items planned (not skipped); -1 for a stage whose items are made at run time.
     var total: Int
     var done = 0
     var failed = 0
@@ -20,6 +21,8 @@ final class RunMonitor: @unchecked Sendable {
   private var order: [String: Int] = [:]
   private(set) var failures: [(stage: String, item: String, message: String)] = []
   private(set) var outputs: [(stage: String, item: String, path: String)] = []
+  /// Items that succeeded with something to say ("no face found").
+  private(set) var notes: [(stage: String, item: String, message: String)] = []
   private var pending: [StageResult] = []
   private var lastFlush = Date()
   private let writer = DispatchQueue(label: "morph.run-records")
@@ -30,7 +33,9 @@ final class RunMonitor: @unchecked Sendable {
   private(set) var recordingError: Error?
 
   init(plan: ExecutionPlan, catalog: Catalog?, runID: Int64?, events: RunEventSink?) {
-    counts = plan.stages.map { StageCounts(stage: $0.stage.id, total: $0.items.filter { $0.mode != .skip }.count) }
+    counts = plan.stages.map {
+      StageCounts(stage: $0.stage.id, total: $0.dynamic ? -1 : $0.items.filter { $0.mode != .skip }.count)
+    }
     for (i, s) in plan.stages.enumerated() { order[s.stage.id] = i }
     self.catalog = catalog
     self.runID = runID
@@ -48,7 +53,7 @@ final class RunMonitor: @unchecked Sendable {
     if let i = order[stage], counts[i].started == nil { counts[i].started = Date() }
     let total = order[stage].map { counts[$0].total } ?? 0
     lock.unlock()
-    events?.emit("stage_start", [("stage", JSONText.quote(stage)), ("items", String(total))])
+    events?.emit("stage_start", [("stage", JSONText.quote(stage)), ("items", total < 0 ? "null" : String(total))])
   }
 
   func stageEnded(_ stage: String) {
@@ -70,8 +75,13 @@ final class RunMonitor: @unchecked Sendable {
     }
   }
 
-  /// Records one item's outcome at one stage.
-  func record(stage: String, item: String, key: String, status: StageStatus, seconds: Double, error: String? = nil) {
+  /// Records one item's outcome at one stage. A `note` on a success is kept in the record's
+  /// message (the catalog's `error` column) and in `notes`.
+  func record(
+    stage: String, item: String, key: String, status: StageStatus, seconds: Double, error: String? = nil,
+    note: String? = nil
+  ) {
+    let error = error ?? note
     lock.lock()
     if let i = order[stage] {
       switch status {
@@ -83,6 +93,7 @@ final class RunMonitor: @unchecked Sendable {
       counts[i].busySeconds += seconds
     }
     if status == .failed { failures.append((stage, item, error ?? "failed")) }
+    if status != .failed, let note { notes.append((stage, item, note)) }
     if let runID {
       pending.append(
         StageResult(runID: runID, stage: stage, item: item, cacheKey: key, status: status, error: error, durationSeconds: seconds))
@@ -99,7 +110,7 @@ final class RunMonitor: @unchecked Sendable {
           [
             ("stage", JSONText.quote(stage)), ("item", JSONText.quote(item)), ("status", JSONText.quote(status.rawValue)),
             ("seconds", String(format: "%.4f", seconds)),
-          ])
+          ] + (note.map { [("note", JSONText.quote($0))] } ?? []))
       }
     }
     if flush { self.flush() }

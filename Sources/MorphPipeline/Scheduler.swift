@@ -55,6 +55,8 @@ public struct Scheduler: Sendable {
     public var stages: [(stage: String, done: Int, cached: Int, failed: Int, seconds: Double)]
     public var failures: [(stage: String, item: String, message: String)]
     public var outputs: [(stage: String, item: String, path: String)]
+    /// Items that succeeded with a remark (a photo in which no face was found).
+    public var notes: [(stage: String, item: String, message: String)] = []
     /// Largest number of items waiting in any queue between stages.
     public var peakQueued: Int
     public var recordingError: String?
@@ -107,7 +109,7 @@ public struct Scheduler: Sendable {
       stages: counts.map { c in
         (c.stage, c.done, c.cached, c.failed, (c.ended ?? Date()).timeIntervalSince(c.started ?? Date()))
       },
-      failures: monitor.failures, outputs: monitor.outputs,
+      failures: monitor.failures, outputs: monitor.outputs, notes: monitor.notes,
       peakQueued: channels.values.map(\.peakCount).max() ?? 0,
       recordingError: monitor.recordingError.map { "\($0)" })
   }

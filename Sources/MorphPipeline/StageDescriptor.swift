@@ -32,6 +32,12 @@ public enum StageShape: String, Sendable {
   case map
   /// One output from all input items (a grid, an animation, a metrics summary).
   case reduce
+  /// Zero or more outputs per input item (a detector: one item per face), named
+  /// `<input id>#<k>`. Everything downstream is planned at run time.
+  case expand
+  /// One output per parent item: the items an `expand` made from one input, regrouped (all
+  /// faces of a photo pasted back into it). Runs once its input is finished.
+  case group
 }
 
 /// What a stage is given when a run starts it.
@@ -77,6 +83,34 @@ public enum StageBody: Sendable {
   case map(@Sendable ([Item]) throws -> [Result<Payload, Error>])
   /// Combines every input (sorted by source order) into one output.
   case reduce(@Sendable ([Item]) throws -> Payload)
+  /// Turns one item into zero or more; a thrown error fails that item alone.
+  case expand(@Sendable (Item) throws -> Expansion)
+  /// Combines the items of one parent (id before `#`, sorted by id) into one output.
+  case group(@Sendable (_ parent: String, _ members: [Item]) throws -> Payload)
+}
+
+/// What an expanding stage made of one input item.
+public struct Expansion: Sendable {
+  /// One output of an expansion.
+  public struct Output: Sendable {
+    /// nil: the input's own payload, passed on (and not stored in the cache a second time).
+    public var payload: Payload?
+    public var face: ItemFace?
+
+    public init(payload: Payload? = nil, face: ItemFace? = nil) {
+      self.payload = payload
+      self.face = face
+    }
+  }
+
+  public var outputs: [Output]
+  /// Recorded with the item's result (e.g. "no face found" when there are no outputs).
+  public var note: String?
+
+  public init(outputs: [Output], note: String? = nil) {
+    self.outputs = outputs
+    self.note = note
+  }
 }
 
 /// A registered stage: name, description, typed ports and parameters, and how to start it.

@@ -30,16 +30,19 @@ struct StageRunner: Sendable {
     monitor.stageStarted(stage.id)
     defer { monitor.stageEnded(stage.id) }
     let emitted = Set(plan.items.filter(\.emit).map(\.id))
+    // Items made at run time are not in the plan: every consumer of them runs on all.
+    let forwardsAll = plan.dynamic || descriptor.shape == .expand
     let forward: @Sendable (Item) async throws -> Void = { item in
-      guard emitted.contains(item.id) else { return }
+      guard forwardsAll || emitted.contains(item.id) else { return }
       for c in outputs {
         var copy = item
         if c.multiInput { copy.id = "\(stage.id)/\(item.id)" }
         try await c.channel.send(copy)
       }
     }
-    // Cached results: count them, and load the ones a later stage runs on.
-    for item in plan.items where item.mode == .cached {
+    // Cached results: count them, and load the ones a later stage runs on. (An expansion's
+    // cached items are rebuilt from the cache as their inputs arrive, in `runExpand`.)
+    for item in plan.items where item.mode == .cached && descriptor.shape != .expand {
       try Task.checkCancellation()
       monitor.record(stage: stage.id, item: item.id, key: item.key, status: .cached, seconds: 0)
       if !item.emit, descriptor.output == .records, case .record(let fields)? = cache.load(item.key),
@@ -61,6 +64,8 @@ struct StageRunner: Sendable {
     case .source: try await runSource(forward)
     case .map: try await runMap(forward)
     case .reduce: try await runReduce(forward)
+    case .expand: try await runExpand(forward)
+    case .group: try await runGroup(forward)
     }
   }
 
@@ -99,7 +104,7 @@ struct StageRunner: Sendable {
 
   func runMap(_ forward: @escaping @Sendable (Item) async throws -> Void) async throws {
     guard let input = channels[stage.id] else { return }
-    let running = plan.items.contains { $0.mode == .run }
+    let running = plan.dynamic || plan.items.contains { $0.mode == .run }
     guard running else {
       while try await input.receive() != nil {}
       return
@@ -125,7 +130,8 @@ struct StageRunner: Sendable {
                   if case .record(let fields) = payload, let path = fields[artifactField] {
                     monitor.output(stage: stage.id, item: item.id, path: path, key: k)
                   }
-                  try await forward(Item(id: item.id, ordinal: item.ordinal, key: k, payload: payload, origin: item.origin))
+                  try await forward(
+                    Item(id: item.id, ordinal: item.ordinal, key: k, payload: payload, origin: item.origin, face: item.face))
                 } else {
                   fresh.append(item)
                 }
@@ -151,7 +157,8 @@ struct StageRunner: Sendable {
                 result = attempt(after: result) { try process([item]).first?.get() ?? .record([:]) }
               }
               if let payload = try finish(item.id, key: k, result: result, started: start, seconds: share) {
-                try await forward(Item(id: item.id, ordinal: item.ordinal, key: k, payload: payload, origin: item.origin))
+                try await forward(
+                  Item(id: item.id, ordinal: item.ordinal, key: k, payload: payload, origin: item.origin, face: item.face))
               }
             }
           }
@@ -173,7 +180,9 @@ struct StageRunner: Sendable {
         stage: stage.id, item: planned.id, key: planned.key, status: .failed, seconds: 0, error: "no input items reached this stage")
       return
     }
-    items.sort { $0.ordinal < $1.ordinal }
+    // Items an expansion made share their parent's ordinal: the id settles their order, so
+    // the reduction's key does not depend on arrival order.
+    items.sort { ($0.ordinal, $0.id) < ($1.ordinal, $1.id) }
     let body = try start()
     guard case .reduce(let combine) = body else {
       throw PipelineError.stage(stage: stage.id, message: "`\(descriptor.name)` did not start as a reduction")
@@ -235,9 +244,9 @@ struct StageRunner: Sendable {
   }
 
   /// Stores and records a result; returns the payload to forward, or nil for a failure.
-  func finish(_ id: String, key: String, result: Result<Payload, Error>, started: Date, seconds: Double? = nil) throws
-    -> Payload?
-  {
+  func finish(
+    _ id: String, key: String, result: Result<Payload, Error>, started: Date, seconds: Double? = nil, note: String? = nil
+  ) throws -> Payload? {
     let elapsed = seconds ?? Date().timeIntervalSince(started)
     switch result {
     case .success(let payload):
@@ -251,7 +260,7 @@ struct StageRunner: Sendable {
       if case .record(let fields) = payload, let path = fields[artifactField] {
         monitor.output(stage: stage.id, item: id, path: path, key: key)
       }
-      monitor.record(stage: stage.id, item: id, key: key, status: .ok, seconds: elapsed)
+      monitor.record(stage: stage.id, item: id, key: key, status: .ok, seconds: elapsed, note: note)
       return payload
     case .failure(let error):
       monitor.record(stage: stage.id, item: id, key: key, status: .failed, seconds: elapsed, error: "\(error)")

@@ -17,6 +17,14 @@ struct PlanCommand: AsyncParsableCommand {
     }
     print(plan.table)
     let work = plan.stages.map(\.runCount).reduce(0, +)
-    print(work == 0 ? "nothing to do: every result is cached" : "\(work) stage-items to run")
+    let dynamic = plan.stages.filter(\.dynamic).map(\.stage.id)
+    if dynamic.isEmpty {
+      print(work == 0 ? "nothing to do: every result is cached" : "\(work) stage-items to run")
+    } else {
+      // Their items (one per face …) exist only once the stage before them has run.
+      print(
+        "\(work) stage-items to run, plus the items of \(dynamic.joined(separator: ", ")), made at run time "
+          + "(each looked up in the cache then)")
+    }
   }
 }

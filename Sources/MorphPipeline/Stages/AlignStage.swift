@@ -1,16 +1,18 @@
 import Foundation
 import MorphImaging
 
-/// `align`: brings each photo onto a square crop (centre crop, CelebA crop, or landmarks).
+/// `align`: brings each photo onto a square crop (centre crop, CelebA crop, landmarks from a
+/// sidecar, or the landmarks of the face a `detect` stage found).
 enum AlignStage {
   static let descriptor = StageDescriptor(
-    name: "align", summary: "Crop and resize each image to a square: centre-crop, celeba-crop or landmarks.",
+    name: "align", summary: "Crop and resize each image to a square: centre-crop, celeba-crop, landmarks or detected.",
     shape: .map, input: .images, output: .images,
     parameters: [
       ParameterSpec("size", .int, default: .int(128), "Output side in pixels."),
-      ParameterSpec(
-        "mode", .string, default: .string(AlignmentMode.centreCrop.rawValue),
-        "centre-crop (largest centred square), celeba-crop (160 px, 15 px below centre) or landmarks (sidecar file)."),
+      .stageAlignment(
+        "mode", default: .centreCrop,
+        "centre-crop (largest centred square), celeba-crop (160 px, 15 px below centre), landmarks (sidecar file) "
+          + "or detected (the five points `detect` found, onto the CelebA template)."),
     ],
     concurrency: 2, batch: 1
   ) { context in
@@ -18,17 +20,13 @@ enum AlignStage {
     guard size >= 8, size <= 4096 else {
       throw PipelineError.stage(stage: context.stageID, message: "size must be 8…4096, got \(size)")
     }
-    guard let mode = AlignmentMode(rawValue: context.string("mode")) else {
-      throw PipelineError.stage(
-        stage: context.stageID,
-        message: "mode `\(context.string("mode"))` is not one of \(AlignmentMode.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
+    let mode = try StageAlignment(context, "mode")
     return .map { items in
       eachItem(items) { item in
         let image = try item.image(in: context.stageID)
         do {
-          return .image(try Align.aligned(image, mode: mode, size: size, file: item.origin))
-        } catch ImagingError.processing(_, let reason) where mode == .landmarks {
+          return .image(try mode.align(image, item: item, size: size, stage: context.stageID))
+        } catch ImagingError.processing(_, let reason) where mode == .image(.landmarks) {
           throw PipelineError.item(stage: context.stageID, item: item.id, message: reason)
         }
       }

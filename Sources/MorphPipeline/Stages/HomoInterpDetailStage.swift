@@ -25,21 +25,26 @@ enum HomoInterpDetailStage {
       ParameterSpec(
         "size", .int, default: .int(256), "Side of the output frames in pixels (the photo aligned at this size).",
         check: { v in (8...4096).contains(v.intValue ?? -1) ? nil : "must be within 8…4096, got \(v)" }),
-      .alignmentMode(
-        "mode", default: .celebaCrop, "Alignment of the photos, as in the recipe's align stage: celeba-crop, centre-crop or landmarks."),
+      .stageAlignment(
+        "mode", default: .celebaCrop,
+        "Alignment of the photos, as in the recipe's align stage: celeba-crop, centre-crop, landmarks or detected "
+          + "(the photo the face was found in, aligned by the detected landmarks)."),
       ParameterSpec(
         "compose", .string, default: .string("redraw"),
         "redraw (photo + edit − reconstruction where the edit is slight, the edited face where it redraws), "
           + "masked (the edited face where the edit reaches, the photo elsewhere) or change (photo + edit − reconstruction).",
         check: { v in compositions.contains(v.stringValue ?? "") ? nil : "must be redraw, masked or change, got \(v)" }),
+      ParameterSpec(
+        "max_pixels", .int, default: .int(ImageLoadOptions.defaultMaxPixels),
+        "Refuse photos larger than this when reading them again (as the `load` stage does; give both the same value)."),
     ] + maskParameters,
     concurrency: 1, batch: 4, modelHash: HomoInterpCheckpoint.modelHash
   ) { context in
     let checkpoint = try HomoInterpCheckpoint.load(context)
     let size = context.int("size"), modelSize = checkpoint.imageSize
-    let mode = AlignmentMode(rawValue: context.string("mode")) ?? .celebaCrop
+    let mode = try StageAlignment(context, "mode")
     let composition = try composition(context)
-    let loader = ImageLoader()
+    let loader = ImageLoader(ImageLoadOptions(maxPixels: max(1, context.int("max_pixels"))))
     return .map { items in
       // Per item: its photo at both sizes; items whose photo cannot be used fail alone.
       let photos = items.map { item in
@@ -51,8 +56,8 @@ enum HomoInterpDetailStage {
           do {
             let photo = try loader.load(file)
             return (
-              try Align.aligned(photo, mode: mode, size: modelSize, file: file),
-              try Align.aligned(photo, mode: mode, size: size, file: file)
+              try mode.align(photo, item: item, size: modelSize, stage: context.stageID),
+              try mode.align(photo, item: item, size: size, stage: context.stageID)
             )
           } catch let error as PipelineError {
             throw error

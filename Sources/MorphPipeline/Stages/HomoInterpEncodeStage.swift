@@ -67,14 +67,14 @@ final class HomoInterpLatentWriter: @unchecked Sendable {
   let model: String
   let dtype: LatentDType
   let stage: String
-  private let lock = NSLock()
-  private var ingested: Set<String> = []
+  let images: CatalogImages
 
   init(catalog: Catalog, model: String, checkpoint: HomoInterpCheckpoint, dtype: LatentDType, stage: String) throws {
     self.catalog = catalog
     self.model = model
     self.dtype = dtype
     self.stage = stage
+    images = CatalogImages(catalog: catalog, stage: stage)
     let config = (try? JSONEncoder().encode(checkpoint.config)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     try catalog.registerModel(
       ModelInfo(name: model, kind: "homointerp", weightsHash: checkpoint.weightsHash, configJSON: config))
@@ -103,38 +103,11 @@ final class HomoInterpLatentWriter: @unchecked Sendable {
 
   /// The catalog image an item came from; an unknown image's folder is ingested first.
   func resolve(_ item: Item) throws -> ImageMatch {
-    guard let origin = item.origin else {
+    guard item.origin != nil else {
       throw PipelineError.item(
         stage: stage, item: item.id,
         message: "the item did not come from an image file, so its latent cannot be stored (set store: false)")
     }
-    if let match = try? catalog.resolveImage(origin.path) { return match }
-    // Items of `load` are named by their path below the folder: that folder is the dataset root.
-    let path = origin.standardizedFileURL.path
-    let root = path.hasSuffix("/" + item.id) ? String(path.dropLast(item.id.count + 1)) : origin.deletingLastPathComponent().path
-    try lock.withLock {
-      guard !ingested.contains(root) else { return }
-      ingested.insert(root)
-      let url = URL(fileURLWithPath: root)
-      let name = url.lastPathComponent + "-" + String(SHA256.hex(root).prefix(8))
-      // Faces of a CelebA-layout folder come with their labels, so prototypes and attribute
-      // queries work on them without a separate ingest run.
-      let dataset = url.deletingLastPathComponent()
-      let labelled =
-        url.lastPathComponent == "img_align_celeba"
-        && FileManager.default.fileExists(atPath: dataset.appendingPathComponent("list_attr_celeba.txt").path)
-      do {
-        if labelled {
-          try catalog.ingestCelebA(at: dataset, name: dataset.lastPathComponent + "-" + String(SHA256.hex(root).prefix(8)))
-        } else {
-          try catalog.ingestFolder(at: url, attributesCSV: nil, name: name)
-        }
-      } catch {
-        throw PipelineError.item(stage: stage, item: item.id, message: "cannot add folder \(root) to the catalog: \(error)")
-      }
-    }
-    do { return try catalog.resolveImage(origin.path) } catch {
-      throw PipelineError.item(stage: stage, item: item.id, message: "image \(origin.path) is not in the catalog: \(error)")
-    }
+    return try images.resolve(item)
   }
 }

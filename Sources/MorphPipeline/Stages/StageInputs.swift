@@ -36,6 +36,9 @@ func makeFolder(_ folder: URL, stage: String) throws {
 
 /// A file name safe to write: path separators in item ids become `_`.
 func fileStem(_ id: String) -> String {
-  let stem = (id as NSString).deletingPathExtension
+  // A face of a photo (`dir/photo.jpg#1`) is saved as `dir_photo-face1`.
+  let parent = parentItemID(id)
+  let face = parent == id ? "" : "-face" + id.dropFirst(parent.count + 1)
+  let stem = (parent as NSString).deletingPathExtension + face
   return stem.replacingOccurrences(of: "/", with: "_")
 }
