@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/morph
 
-.PHONY: setup build demo test bench clean
+.PHONY: setup build demo demo-photos test bench clean
 
 setup:
 	@scripts/setup
@@ -12,6 +12,12 @@ build: setup
 
 demo: build
 	$(RELEASE_BIN) run pipelines/translate-folder.yaml
+	@$(MAKE) --no-print-directory demo-photos
+
+# Real photos in, real photos out: detect, align, edit, paste back (Fixtures/photos).
+demo-photos: build
+	$(RELEASE_BIN) run pipelines/edit-photos.yaml
+	@echo "before/after sheets: out/edit-photos/before-after/ (edited photos: out/edit-photos/photos/)"
 
 # Tests run in the debug configuration (heavy kernels are compiled with -O3 anyway).
 test: setup

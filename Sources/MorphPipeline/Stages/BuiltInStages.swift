@@ -4,7 +4,7 @@ enum BuiltInStages {
     [
       LoadStage.descriptor, PreprocessStage.descriptor, AlignStage.descriptor, JitterStage.descriptor, ToTensorStage.descriptor,
       SaveStage.descriptor, GridStage.descriptor, AnimateStage.descriptor,
-      PasteStage.descriptor, BeforeAfterStage.descriptor,
+      DetectStage.descriptor, PasteStage.descriptor, BeforeAfterStage.descriptor,
       IngestStage.descriptor, SelectStage.descriptor, WriteLatentsStage.descriptor, WriteMetricsStage.descriptor,
       UtilityStages.sequence, UtilityStages.pass, UtilityStages.delay,
       HomoInterpEncodeStage.descriptor, HomoInterpInterpolateStage.descriptor, HomoInterpDecodeStage.descriptor,
