@@ -5,5 +5,5 @@ struct Bench: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Run benchmark workloads and print JSON lines.",
-    subcommands: [BenchEngine.self, BenchImaging.self, BenchCatalog.self, BenchPipeline.self])
+    subcommands: [BenchEngine.self, BenchImaging.self, BenchCatalog.self, BenchPipeline.self, BenchDetect.self])
 }
