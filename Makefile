@@ -25,6 +25,7 @@ test: setup
 	$(SWIFT) test --skip-build --disable-swift-testing
 
 bench: build
+	@scripts/setup --bench
 	@scripts/bench
 
 clean:
