@@ -17,3 +17,15 @@ def write_safetensors(path, tensors):
     with open(path, 'wb') as f:
         f.write(struct.pack('<Q', len(h))); f.write(h)
         for b in blobs: f.write(b)
+
+
+def record(T, name, fn, **inputs):
+    """Stores an op's inputs, output y, a random cotangent r and the gradients of sum(r*y) for
+    every input under `name.*` in T: the layout Golden.checkOp reads."""
+    y = fn(**inputs)
+    r = torch.randn_like(y).float().double()
+    names = list(inputs)
+    grads = torch.autograd.grad((y * r).sum(), [inputs[n] for n in names])
+    for n in names: T[f'{name}.{n}'] = inputs[n]
+    for n, g in zip(names, grads): T[f'{name}.g{n}'] = g
+    T[f'{name}.r'] = r; T[f'{name}.y'] = y

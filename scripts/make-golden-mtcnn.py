@@ -27,6 +27,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from golden_safetensors import write_safetensors  # noqa: E402
+import golden_safetensors  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
 OUT = os.path.join(ROOT, 'Fixtures', 'golden')
@@ -43,13 +44,7 @@ def op_goldens():
         return torch.randn(*shape, dtype=torch.float64).float().double().requires_grad_(True)
 
     def record(name, fn, **inputs):
-        y = fn(**inputs)
-        r = torch.randn_like(y).float().double()
-        names = list(inputs)
-        grads = torch.autograd.grad((y * r).sum(), [inputs[n] for n in names])
-        for n in names: T[f'{name}.{n}'] = inputs[n]
-        for n, g in zip(names, grads): T[f'{name}.g{n}'] = g
-        T[f'{name}.r'] = r; T[f'{name}.y'] = y
+        golden_safetensors.record(T, name, fn, **inputs)
 
     record('maxpool3', lambda x: F.max_pool2d(x, 3, 2, ceil_mode=True), x=leaf(2, 3, 10, 11))
     record('maxpool2', lambda x: F.max_pool2d(x, 2, 2, ceil_mode=True), x=leaf(1, 2, 7, 9))

@@ -12,13 +12,7 @@ final class GoldenDetectionOpTests: XCTestCase {
   func t(_ key: String) throws -> Tensor { try g.tensor(key, file: "mtcnn-ops.safetensors") }
 
   func check(_ name: String, _ inputs: [String], file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor) throws {
-    let leaves = try inputs.map { try t("\(name).\($0)").detached().requiringGrad() }
-    let y = f(leaves)
-    Golden.assertClose(y, try t("\(name).y"), "\(name).y", file: file, line: line)
-    let grads = try (y * t("\(name).r")).sum().gradients(wrt: leaves)
-    for (i, n) in inputs.enumerated() {
-      Golden.assertClose(grads[i], try t("\(name).g\(n)"), "\(name).g\(n)", file: file, line: line)
-    }
+    try Golden.checkOp(g, in: "mtcnn-ops.safetensors", name, inputs, file: file, line: line, f)
     let plain = try inputs.map { try t("\(name).\($0)").detached() }
     Golden.assertClose(withoutGrad { f(plain) }, try t("\(name).y"), "\(name).y without a tape", file: file, line: line)
   }

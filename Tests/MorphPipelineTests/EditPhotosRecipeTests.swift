@@ -56,14 +56,7 @@ final class EditPhotosRecipeTests: XCTestCase {
       XCTAssertEqual([result.width, result.height], [original.width, original.height], name)
       // Outside the regions the faces were pasted into, the photo is the photo.
       let faces = try XCTUnwrap(catalog.faceScan(imageID: image.id, detector: detectorName())).faces
-      let regions = try faces.map { face in
-        try XCTUnwrap(
-          FacePaste.region(
-            of: PastedFace(
-              image: try VipsImage(pixels: [UInt8](repeating: 0, count: 256 * 256 * 3), width: 256, height: 256),
-              landmarks: try FaceLandmarks(flat: face.landmarks)),
-            photoWidth: original.width, photoHeight: original.height))
-      }
+      let regions = try pasteRegions(faces, faceSize: 256, in: original)
       let a = try original.pixels(), b = try result.pixels()
       var changedOutside = 0, changedInside = 0
       for y in 0..<original.height {
@@ -173,14 +166,7 @@ final class EditPhotosRecipeTests: XCTestCase {
       let image = try catalog.resolveImage(file.path)
       let faces = try XCTUnwrap(catalog.faceScan(imageID: image.id, detector: detectorName())).faces
       XCTAssertGreaterThanOrEqual(faces.count, 1, name)
-      let regions = try faces.map { face in
-        try XCTUnwrap(
-          FacePaste.region(
-            of: PastedFace(
-              image: try VipsImage(pixels: [UInt8](repeating: 0, count: 512 * 512 * 3), width: 512, height: 512),
-              landmarks: try FaceLandmarks(flat: face.landmarks)),
-            photoWidth: original.width, photoHeight: original.height))
-      }
+      let regions = try pasteRegions(faces, faceSize: 512, in: original)
       var changedOutside = 0
       for y in 0..<original.height {
         for x in 0..<original.width where !regions.contains(where: {
@@ -215,6 +201,19 @@ final class EditPhotosRecipeTests: XCTestCase {
   }
 
   /// The detector name `detect` records faces under (the weights' hash prefix).
+  /// The photo regions the faces' masks can reach, for aligned faces of `faceSize` px.
+  func pasteRegions(_ faces: [FaceRecord], faceSize: Int, in photo: VipsImage) throws
+    -> [(left: Int, top: Int, width: Int, height: Int)]
+  {
+    let blank = try VipsImage(pixels: [UInt8](repeating: 0, count: faceSize * faceSize * 3), width: faceSize, height: faceSize)
+    return try faces.map { face in
+      try XCTUnwrap(
+        FacePaste.region(
+          of: PastedFace(image: blank, landmarks: try FaceLandmarks(flat: face.landmarks)),
+          photoWidth: photo.width, photoHeight: photo.height))
+    }
+  }
+
   func detectorName() throws -> String {
     "mtcnn:" + String(try SHA256.hex(fileAt: Self.root.appendingPathComponent("Fixtures/models/mtcnn.safetensors")).prefix(12))
   }

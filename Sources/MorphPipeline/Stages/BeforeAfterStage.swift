@@ -11,14 +11,12 @@ enum BeforeAfterStage {
       ParameterSpec(
         "max_side", .int, default: .int(768), "Longest side of each of the two pictures on the sheet.",
         check: { v in (16...8192).contains(v.intValue ?? -1) ? nil : "must be within 16…8192, got \(v)" }),
-      ParameterSpec(
-        "max_pixels", .int, default: .int(ImageLoadOptions.defaultMaxPixels),
-        "Refuse photos larger than this (as the `load` stage does; give both the same value)."),
+      PhotoRereading.maxPixels,
     ],
     cacheable: false, concurrency: 2
   ) { context in
     let maxSide = context.int("max_side")
-    let loader = ImageLoader(ImageLoadOptions(maxPixels: max(1, context.int("max_pixels"))))
+    let loader = PhotoRereading.loader(context)
     return .map { items in
       eachItem(items) { item in
         let after = try item.image(in: context.stageID)

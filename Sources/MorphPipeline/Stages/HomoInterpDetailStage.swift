@@ -34,9 +34,7 @@ enum HomoInterpDetailStage {
         "redraw (photo + edit − reconstruction where the edit is slight, the edited face where it redraws), "
           + "masked (the edited face where the edit reaches, the photo elsewhere) or change (photo + edit − reconstruction).",
         check: { v in compositions.contains(v.stringValue ?? "") ? nil : "must be redraw, masked or change, got \(v)" }),
-      ParameterSpec(
-        "max_pixels", .int, default: .int(ImageLoadOptions.defaultMaxPixels),
-        "Refuse photos larger than this when reading them again (as the `load` stage does; give both the same value)."),
+      PhotoRereading.maxPixels,
     ] + maskParameters,
     concurrency: 1, batch: 4, modelHash: HomoInterpCheckpoint.modelHash
   ) { context in
@@ -44,7 +42,7 @@ enum HomoInterpDetailStage {
     let size = context.int("size"), modelSize = checkpoint.imageSize
     let mode = try StageAlignment(context, "mode")
     let composition = try composition(context)
-    let loader = ImageLoader(ImageLoadOptions(maxPixels: max(1, context.int("max_pixels"))))
+    let loader = PhotoRereading.loader(context)
     return .map { items in
       // Per item: its photo at both sizes; items whose photo cannot be used fail alone.
       let photos = items.map { item in

@@ -16,16 +16,14 @@ enum PasteStage {
       ParameterSpec(
         "feather", .double, default: .double(0.1), "Width of the mask's soft edge, as a fraction of the aligned face.",
         check: { v in (0...0.5).contains(v.doubleValue ?? -1) ? nil : "must be within 0…0.5, got \(v)" }),
-      ParameterSpec(
-        "max_pixels", .int, default: .int(ImageLoadOptions.defaultMaxPixels),
-        "Refuse photos larger than this (as the `load` stage does; give both the same value)."),
+      PhotoRereading.maxPixels,
     ],
     // A pasted photo is as large as the photo: writing it to the cache would cost more than
     // pasting again (the faces before it are cached).
     cacheable: false, concurrency: 2
   ) { context in
     let feather = context.double("feather")
-    let loader = ImageLoader(ImageLoadOptions(maxPixels: max(1, context.int("max_pixels"))))
+    let loader = PhotoRereading.loader(context)
     return .group { parent, members in
       let photo = try originalPhoto(of: parent, members: members, loader: loader, stage: context.stageID)
       let faces = try members.map { member -> PastedFace in
