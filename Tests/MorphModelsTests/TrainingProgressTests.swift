@@ -6,7 +6,7 @@ import XCTest
 final class TrainingProgressTests: XCTestCase {
   func report(step: Int, total: Int = 300, seconds: Double) -> HomoInterpStepReport {
     HomoInterpStepReport(
-      step: step, totalSteps: total, phase: .classifier, losses: ["bce": 0.5], latentSpread: nil, collapseWarning: nil,
+      step: step, totalSteps: total, phase: .classifier, phaseName: "judge", losses: ["bce": 0.5], latentSpread: nil, collapseWarning: nil,
       seconds: seconds)
   }
 
@@ -18,7 +18,7 @@ final class TrainingProgressTests: XCTestCase {
       if let line = progress.record(report(step: step, seconds: 0.025)) { lines.append(line) }
     }
     XCTAssertEqual(lines.count, 1)
-    XCTAssertEqual(lines.first, "step 250/300 [classifier] 40.00 it/s, ETA 0:00:01 — bce 0.5000")
+    XCTAssertEqual(lines.first, "step 250/300 [judge] 40.00 it/s, ETA 0:00:01 — bce 0.5000")
     XCTAssertEqual(progress.stepsPerSecond, 40, accuracy: 1e-9)
   }
 

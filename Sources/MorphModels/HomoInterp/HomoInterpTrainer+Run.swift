@@ -1,14 +1,14 @@
 import Foundation
 
 extension HomoInterpTrainer {
-  /// Trains until `options.steps`, writing a checkpoint to `checkpoint` every
+  /// Trains until `options.steps`, phase after phase of the schedule, writing a checkpoint to `checkpoint` every
   /// `checkpointEvery` steps and at the end, and `samples/step-NNNNNN.png` every
   /// `sampleEvery` steps (0: never). A NaN/Inf loss throws `HomoInterpError.nonFinite`,
   /// leaving the last good checkpoint in place. The two intervals, and `extraMetadata`, are
   /// stored in the checkpoint's metadata (`checkpoint_every`, `sample_every`), so a resume can
-  /// keep them (`recordedIntervals`). A refreshing run (`classifierRefreshEvery`) retrains
-  /// its classifier afresh on the interval, reporting those steps in the classifier phase,
-  /// and checkpoints right after. Every `keepEvery` steps (0: never) the checkpoint written
+  /// keep them (`recordedIntervals`). Where the schedule starts the judge afresh (at a
+  /// phase's start or on its refresh interval) the classifier is retrained before the step,
+  /// its steps reported as the phase's judge, and checkpointed right after. Every `keepEvery` steps (0: never) the checkpoint written
   /// at that step is also kept as `snapshots/step-NNNNNN.safetensors` beside it (with its
   /// JSON), a full training checkpoint a later run can resume, average (`morph export A B …`)
   /// or take one group's branch from (`--branch`).
@@ -25,7 +25,7 @@ extension HomoInterpTrainer {
       try saveCheckpoint(to: checkpoint, extraMetadata: metadata)
     }
     while step < options.steps {
-      if options.classifierRefreshDue(at: step) {
+      if schedule.judgeRefreshDue(at: step, retrainedAt: options.classifierRetrainedAtStep) {
         try refreshClassifier(onStep: onStep)
         try saveCheckpoint(to: checkpoint, extraMetadata: metadata)
       }
@@ -37,7 +37,7 @@ extension HomoInterpTrainer {
       }
       if keep { try keepSnapshot(of: checkpoint) }
       if let dir = sampleDirectory, sampleEvery > 0, step % sampleEvery == 0 || step == options.steps,
-        options.phase(at: step - 1) != .classifier
+        schedule.phase(at: step - 1).kind != .classifier
       {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try sampleSheet().save(to: dir.appendingPathComponent(String(format: "step-%06d.png", step)))

@@ -3,8 +3,9 @@ import MorphNN
 import MorphTensor
 
 /// Trains a `HomoInterpModel` with the losses and update schedule of DESIGN.md §2
-/// (WGAN-GP through double backward, Adam 2e-4 (0.5, 0.999)), preceded by an attribute
-/// classifier phase (teacher / pixel judge) and a reconstruction warm-up (issue 10).
+/// (WGAN-GP through double backward, Adam 2e-4 (0.5, 0.999)), phase by phase as the run's
+/// `TrainingSchedule` says: each step asks it which parts train, with which loss weights, at
+/// which learning rate, and what the judge (the attribute classifier) does.
 ///
 /// Every step draws its randomness from `seed` and the step number alone, so a run resumed
 /// from a checkpoint continues exactly as if it had not stopped.
@@ -12,6 +13,8 @@ public final class HomoInterpTrainer {
   public let model: HomoInterpModel
   public let data: HomoInterpData
   public private(set) var options: HomoInterpTrainingOptions
+  /// The run's phases (`options.schedule`).
+  public let schedule: TrainingSchedule
   /// The Morph-trained attribute classifier (nil with a VGG19 teacher and no pixel loss).
   public let classifier: HomoInterpAttributeClassifier?
   public let teacher: any HomoInterpTeacher
@@ -105,6 +108,7 @@ public final class HomoInterpTrainer {
     try options.validate()
     self.data = data
     self.options = options
+    schedule = options.schedule
     let needClassifier = options.needsClassifier
     let totalAttributes = data.groups.reduce(0) { $0 + $1.attributes.count }
     let grid = options.classifierGrid ?? 1
@@ -250,7 +254,7 @@ public final class HomoInterpTrainer {
     meta["model_seed"] = String(options.seed)
     meta["rng"] = "per-step RandomGenerator(seed ^ step), seed \(options.seed)"
     meta["teacher"] = teacher.description
-    meta["phase"] = options.phase(at: max(0, step - 1)).rawValue
+    meta["phase"] = schedule.phase(at: max(0, step - 1)).name
     if let referenceSpread { meta["reference_spread"] = String(referenceSpread) }
     try model.save(to: url, step: step, metadata: meta, extra: extra)
     lastCheckpoint = url
@@ -271,28 +275,32 @@ public final class HomoInterpTrainer {
     return (try data.images(chosen, firstItem: number * n, jittered: options.jitter), data.targets(chosen))
   }
 
+  /// The phase of the step `trainStep` runs next (during it, the phase of that step).
+  public var current: TrainingPhase { schedule.phase(at: step) }
+
   /// Runs one step of the current phase and reports its losses.
   public func trainStep() throws -> HomoInterpStepReport {
     let start = Date()
     let s = step
     var rng = generator(for: s)
     let (x, z) = try drawBatch(&rng, number: s)
-    let phase = options.phase(at: s)
+    let settings = current
+    let phase = settings.kind
+    let rate = schedule.learningRate(at: s)
     var losses: [String: Float] = [:]
     var spread: Float?
     switch phase {
     case .classifier:
-      classifierOptimizer?.learningRate =
-        options.classifierLearningRate * Self.classifierDecay(progress: Double(s) / Double(max(1, options.classifierSteps)))
+      classifierOptimizer?.learningRate = rate
       try classifierStep(x, z, &losses, rng: &rng)
     case .warmup:
-      aeOptimizer.learningRate = options.warmupLearningRate ?? options.learningRate
+      aeOptimizer.learningRate = rate
       spread = try autoencoderStep(x, z, &losses, rng: &rng, full: false)
     case .full:
-      aeOptimizer.learningRate = options.learningRate
+      for optimizer in [aeOptimizer, interpolatorOptimizer, criticOptimizer] { optimizer.learningRate = rate }
       spread = try autoencoderStep(x, z, &losses, rng: &rng, full: true)
     case .decoderPolish:
-      aeOptimizer.learningRate = options.decoderPolishLearningRate(at: s)
+      aeOptimizer.learningRate = rate
       spread = try decoderPolishStep(x, z, &losses, rng: &rng)
     }
     step += 1
@@ -307,7 +315,7 @@ public final class HomoInterpTrainer {
       }
     }
     return HomoInterpStepReport(
-      step: step, totalSteps: options.steps, phase: phase, losses: losses, latentSpread: spread, collapseWarning: warning,
+      step: step, totalSteps: options.steps, phase: phase, phaseName: settings.name, losses: losses, latentSpread: spread, collapseWarning: warning,
       seconds: Date().timeIntervalSince(start))
   }
 
@@ -332,12 +340,13 @@ public final class HomoInterpTrainer {
       throw HomoInterpError.badTraining("this run has no attribute classifier to refresh (VGG19 teacher without the pixel-attribute loss)")
     }
     let seed = options.classifierSeed(refreshedAt: step)
+    let steps = current.judge.steps
     let fresh = Self.freshClassifier(model.config, attributes: classifier.head.weight.shape[0], grid: classifier.grid, seed: seed)
     try classifier.load(stateDict: fresh.stateDict())
     classifier.setFrozen(true)
     opt.reset()
     options.classifierRetrainedAtStep = step
-    pendingClassifierSteps = options.refreshedClassifierSteps
+    pendingClassifierSteps = steps
     try retrainClassifier(seed: seed, onStep: onStep)
   }
 
@@ -361,25 +370,22 @@ public final class HomoInterpTrainer {
       pendingClassifierSteps = total - i - 1
       onStep(
         HomoInterpStepReport(
-          step: i + 1, totalSteps: total, phase: .classifier, losses: losses, latentSpread: nil, collapseWarning: nil,
+          step: i + 1, totalSteps: total, phase: .classifier, phaseName: current.name + " judge", losses: losses, latentSpread: nil, collapseWarning: nil,
           seconds: Date().timeIntervalSince(start)))
     }
   }
 
-  /// Learning-rate factor of the classifier over its training: full rate, then 0.3× for the
-  /// last 30 % and 0.1× for the last 10 % (the noisy batch-8 loss settles lower).
-  static func classifierDecay(progress: Double) -> Float {
-    progress >= 0.9 ? 0.1 : progress >= 0.7 ? 0.3 : 1
-  }
+  /// Learning-rate factor of the classifier over its training (`LearningRateSchedule.steps`).
+  static func classifierDecay(progress: Double) -> Float { LearningRateSchedule.steps.factor(progress: progress) }
 
-  /// One classifier step on the batch, blended by `ClassifierMixup` when the options ask
+  /// One classifier step on the batch, blended by `ClassifierMixup` when the current phase asks
   /// (drawing from `rng` only then, so runs without it keep their streams).
   func classifierStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float], rng: inout RandomGenerator) throws {
     guard let classifier, let opt = classifierOptimizer else { return }
     classifier.setFrozen(false)
     defer { classifier.setFrozen(true) }
     var (x, z) = (x, z)
-    if let chance = options.classifierMixup, chance > 0 {
+    if let chance = current.judge.mixup, chance > 0 {
       (x, z) = try ClassifierMixup.mix(images: x, targets: z, probability: chance, rng: &rng)
     }
     let loss = bceWithLogitsLoss(try classifier.logits(x), z)
@@ -413,12 +419,18 @@ public final class HomoInterpTrainer {
   }
 
   /// Warm-up (reconstruction, perceptual, projection) or a full step (plus critic every step
-  /// and interpolator every `nCritic` steps). Returns the latent spread.
+  /// and interpolator every `nCritic` steps), training only what the current phase trains: a
+  /// frozen encoder runs without gradients, a frozen decoder is passed through as a twin
+  /// (`frozenDecoder`, so neither its weights nor its batch statistics move), a frozen
+  /// projection's loss is left out, and a frozen critic or interpolator takes no step.
+  /// Returns the latent spread.
   func autoencoderStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float], rng: inout RandomGenerator, full: Bool) throws -> Float {
-    let w = options.weights
+    let phase = current
+    let w = phase.weights
     let n = x.shape[0]
-    let frozen = full && options.autoencoderFrozen
-    let f = frozen ? try withoutGrad { try model.encoder(x) } : try model.encoder(x)
+    // Nothing of the autoencoder trains: the reconstruction is not computed at all.
+    let frozen = full && Set(phase.trains).isDisjoint(with: ModelPart.autoencoder)
+    let f = frozen || !phase.trains(.encoder) ? try withoutGrad { try model.encoder(x) } : try model.encoder(x)
     let spread = HomoInterpLosses.latentSpread(f)
     var generatorStep = false
     var decodedInput = f
@@ -428,25 +440,27 @@ public final class HomoInterpTrainer {
       let (perm, v, zi) = sampleEdits(n: n, z: z, rng: &rng)
       zInterp = zi
       let fd = f.detached()
-      // Critic: WGAN-GP on latents, attribute heads on real latents.
-      setCriticTrainable(true)
-      let fakeD = try withoutGrad { try model.interpolator(source: fd, reference: fd.indexSelect(perm), strengths: v) }
-      let hReal = try model.critic.features(fd), hFake = try model.critic.features(fakeD)
-      let wasserstein = try model.critic.score(features: hFake).mean() - model.critic.score(features: hReal).mean()
-      let eps = (0..<n).map { _ in rng.nextUniform() }
-      let gp = try HomoInterpLosses.gradientPenalty(critic: model.critic, real: fd, fake: fakeD, eps: eps)
-      let criticAttr = bceWithLogitsLoss(try model.critic.attributeLogits(features: hReal), z)
-      let criticLoss = wasserstein + gp * w.gradientPenalty + criticAttr * w.criticAttribute
-      losses["critic_wasserstein"] = wasserstein.item
-      losses["critic_gp"] = gp.item
-      losses["critic_attribute"] = criticAttr.item
-      try checkFinite(losses)
-      criticOptimizer.zeroGrad()
-      try criticLoss.backward()
-      criticOptimizer.step()
-      criticOptimizer.zeroGrad()
+      if phase.trains(.critic) {
+        // Critic: WGAN-GP on latents, attribute heads on real latents.
+        setCriticTrainable(true)
+        let fakeD = try withoutGrad { try model.interpolator(source: fd, reference: fd.indexSelect(perm), strengths: v) }
+        let hReal = try model.critic.features(fd), hFake = try model.critic.features(fakeD)
+        let wasserstein = try model.critic.score(features: hFake).mean() - model.critic.score(features: hReal).mean()
+        let eps = (0..<n).map { _ in rng.nextUniform() }
+        let gp = try HomoInterpLosses.gradientPenalty(critic: model.critic, real: fd, fake: fakeD, eps: eps)
+        let criticAttr = bceWithLogitsLoss(try model.critic.attributeLogits(features: hReal), z)
+        let criticLoss = wasserstein + gp * w.gradientPenalty + criticAttr * w.criticAttribute
+        losses["critic_wasserstein"] = wasserstein.item
+        losses["critic_gp"] = gp.item
+        losses["critic_attribute"] = criticAttr.item
+        try checkFinite(losses)
+        criticOptimizer.zeroGrad()
+        try criticLoss.backward()
+        criticOptimizer.step()
+        criticOptimizer.zeroGrad()
+      }
       setCriticTrainable(false)
-      generatorStep = step % options.nCritic == 0
+      generatorStep = phase.trains(.interpolator) && step % phase.nCritic == 0
       if generatorStep {
         let fe = options.editLossesReachEncoder ? f : fd
         let fi = try model.interpolator(source: fe, reference: fe.indexSelect(perm), strengths: v)
@@ -458,7 +472,7 @@ public final class HomoInterpTrainer {
         let all = try model.interpolator(source: fa, reference: fa.indexSelect(perm), strengths: ones)
         terms.append(("interpolate_all", w.interpolateAll, mseLoss(all, fd.indexSelect(perm))))
         if w.pixelAttribute > 0 {
-          if options.pixelAttributeTrainsDecoder && !frozen {
+          if options.pixelAttributeTrainsDecoder && !frozen && phase.trains(.decoder) {
             decodedInput = Tensor.concat([f, fi], axis: 0)
           } else {
             // The decoder's weights take no step from this loss: it judges the interpolator's
@@ -480,10 +494,10 @@ public final class HomoInterpTrainer {
     }
     // The teacher's targets serve the reconstruction losses only, so a frozen step skips them.
     let (targetPerceptual, targetDeep) = try withoutGrad { try teacher.features(x) }
-    let decoded = try model.decoder(decodedInput)
+    let decoded = phase.trains(.decoder) ? try model.decoder(decodedInput) : try frozenDecoder()(decodedInput)
     let recon = decodedInput.shape[0] == n ? decoded : decoded.narrow(axis: 0, start: 0, length: n)
     terms += try reconstructionLosses(recon, of: x, attributes: z, teacherFeatures: targetPerceptual)
-    terms.append(("projection", w.projection, mseLoss(try model.projection(f), targetDeep)))
+    if phase.trains(.projection) { terms.append(("projection", w.projection, mseLoss(try model.projection(f), targetDeep))) }
     if generatorStep, let zi = zInterp, let classifier, w.pixelAttribute > 0, decoded.shape[0] == 2 * n {
       let edited = decoded.narrow(axis: 0, start: n, length: n)
       terms.append(("pixel_attribute", w.pixelAttribute, bceWithLogitsLoss(try classifier.logits(edited), zi)))
@@ -522,7 +536,7 @@ public final class HomoInterpTrainer {
   /// judge's reading of the fixed interpolator's edits of the same faces. Returns the latent
   /// spread.
   func decoderPolishStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float], rng: inout RandomGenerator) throws -> Float {
-    let w = options.weights
+    let w = current.weights
     let (targetPerceptual, _) = try withoutGrad { try teacher.features(x) }
     let f = try withoutGrad { try model.encoder(x) }
     let spread = HomoInterpLosses.latentSpread(f)
@@ -545,7 +559,7 @@ public final class HomoInterpTrainer {
   /// faces' attributes `z`, the difference of image gradients. Full, warm-up and decoder-polish
   /// steps train the decoder on the same terms.
   func reconstructionLosses(_ recon: Tensor, of x: Tensor, attributes z: Tensor, teacherFeatures: [Tensor]) throws -> [(String, Float, Tensor)] {
-    let w = options.weights
+    let w = current.weights
     var terms: [(String, Float, Tensor)] = [("reconstruction", w.reconstruction, mseLoss(recon, x))]
     if w.perceptual > 0 {
       terms.append(("perceptual", w.perceptual, try perceptualLoss(recon, teacherFeatures)))
@@ -609,7 +623,8 @@ public final class HomoInterpTrainer {
     var v = [Float](repeating: 0, count: n * (g + 1))
     // One mode per batch: a single-group batch edits the same group in every sample, so
     // only that branch runs (the others have strength 0 throughout and are skipped).
-    let single = Double(rng.nextUniform()) < options.singleGroupProbability
+    let phase = current
+    let single = Double(rng.nextUniform()) < phase.singleGroupProbability
     let chosen: Int
     if let weights = singleGroupWeights {
       // Proportional to the weights (checked when the run was built: one at least is > 0).
@@ -619,7 +634,7 @@ public final class HomoInterpTrainer {
       // Runs without weights draw exactly as before the option existed.
       chosen = Int(rng.next() % UInt64(g))
     }
-    let atOne = options.fullStrengthProbability ?? 0
+    let atOne = phase.fullStrengthProbability ?? 0
     // Runs without it draw no extra numbers, so their strengths (and resumes) are unchanged.
     func strength() -> Float {
       let s = rng.nextUniform()

@@ -115,7 +115,11 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   public var pixelAttributeTrainsDecoder: Bool { pixelAttributeReachesDecoder ?? true }
   /// Whether the run trains the Morph attribute classifier (teacher, pixel judge).
   public var needsClassifier: Bool {
-    teacherVGG19 == nil || weights.pixelAttribute > 0 || weights.reconstructionAttribute > 0
+    guard let phases else { return teacherVGG19 == nil || weights.pixelAttribute > 0 || weights.reconstructionAttribute > 0 }
+    return teacherVGG19 == nil
+      || phases.contains {
+        $0.judge.freshAtStart || $0.weights.pixelAttribute > 0 || $0.weights.reconstructionAttribute > 0 || $0.weights.polishEdit > 0
+      }
   }
   /// Chance that a training batch edits a single group (the others stay at 0), as in use;
   /// otherwise every group of every sample draws its own strength.
@@ -155,6 +159,10 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   public var seed: UInt64 = 1
   /// Path of a VGG19 safetensors file (torchvision keys) used as teacher; nil: the classifier.
   public var teacherVGG19: String?
+  /// The run's phases, in order (nil: the phases the flat options above describe, see
+  /// `schedule`). With phases, `steps` is their total, and each phase's own loss weights,
+  /// learning rate, freezing and judge settings replace the flat ones.
+  public var phases: [TrainingPhase]?
 
   public init() {}
 
@@ -164,6 +172,16 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   }
 
   public func validate() throws {
+    if let phases {
+      let schedule = TrainingSchedule(phases)
+      do { try schedule.validate(teacherIsClassifier: teacherVGG19 == nil) } catch let error as TrainingScheduleError {
+        let name = phases.indices.contains(error.phase) ? " (`\(phases[error.phase].name)`)" : ""
+        throw HomoInterpError.badTraining("phase \(error.phase + 1)\(name)" + (error.field.map { ", \($0)" } ?? "") + ": \(error.message)")
+      }
+      guard steps == schedule.totalSteps else {
+        throw HomoInterpError.badTraining("a phased run lasts its phases' \(schedule.totalSteps) steps, but steps is \(steps)")
+      }
+    }
     guard steps > 0, batchSize >= 2, nCritic >= 1, classifierSteps >= 0, warmupSteps >= 0 else {
       throw HomoInterpError.badTraining("steps > 0, batch ≥ 2, nCritic ≥ 1, classifier/warm-up steps ≥ 0 are required")
     }
@@ -183,7 +201,7 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
       throw HomoInterpError.badTraining(
         "decoder polish: steps must be ≥ 0 (got \(decoderPolishSteps ?? 0)) and its learning rate > 0 (got \(decoderPolishLearningRate ?? 0))")
     }
-    guard (decoderPolishSteps ?? 0) <= steps - classifierSteps - warmupSteps || (decoderPolishSteps ?? 0) == 0 else {
+    guard phases != nil || (decoderPolishSteps ?? 0) <= steps - classifierSteps - warmupSteps || (decoderPolishSteps ?? 0) == 0 else {
       throw HomoInterpError.badTraining(
         "decoder polish of \(decoderPolishSteps ?? 0) steps does not fit after the classifier (\(classifierSteps)) and warm-up (\(warmupSteps)) in \(steps) steps")
     }
@@ -204,6 +222,7 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
     for (name, weight) in groupWeights ?? [:] where !(weight.isFinite && weight >= 0) {
       throw HomoInterpError.badTraining("group weight of \(name) must be finite and ≥ 0, got \(weight)")
     }
+    guard phases == nil else { return }  // the schedule's own checks cover what follows
     if teacherVGG19 == nil && classifierSteps == 0 && (w.perceptual > 0 || w.projection > 0) {
       throw HomoInterpError.badTraining("without a VGG19 teacher the classifier is the teacher: classifier steps must be > 0")
     }
@@ -249,23 +268,45 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   /// classifier's seed moved on by the step, so every refresh draws a different judge and a
   /// resumed run draws the same one again.
   public func classifierSeed(refreshedAt s: Int) -> UInt64 {
-    (classifierSeed ?? seed) &+ UInt64(s) &* 0x9E37_79B9
+    (schedule.phase(at: s).judge.seed ?? classifierSeed ?? seed) &+ UInt64(s) &* 0x9E37_79B9
   }
 
   /// Whether a refreshing run starts its classifier afresh before step `s` (0-based): a full
   /// step on the interval, past the first full step (the classifier is new there anyway),
   /// and not already done at `s` (a run resumed right after a refresh does not repeat it).
   public func classifierRefreshDue(at s: Int) -> Bool {
-    guard let every = classifierRefreshEvery, every > 0, s % every == 0, s > 0 else { return false }
-    return phase(at: s) == .full && phase(at: s - 1) == .full && classifierRetrainedAtStep != s
+    schedule.judgeRefreshDue(at: s, retrainedAt: classifierRetrainedAtStep)
   }
 
-  /// Which phase step `s` (0-based) is in.
-  public func phase(at s: Int) -> HomoInterpPhase {
-    if s < classifierSteps { return .classifier }
-    if s < classifierSteps + warmupSteps { return .warmup }
-    if let polish = decoderPolishSteps, polish > 0, s >= steps - polish { return .decoderPolish }
-    return .full
+  /// The kind of step `s` (0-based) is.
+  public func phase(at s: Int) -> HomoInterpPhase { schedule.phase(at: s).kind }
+
+  /// The run's schedule: `phases` when given, else the phases the flat options describe —
+  /// `classifierSteps` of the classifier, `warmupSteps` of reconstruction, the full objective
+  /// (the critic and interpolator alone with `autoencoderFrozen`), then `decoderPolishSteps`
+  /// of the decoder alone — each with the flat weights, rates and judge settings, so that a
+  /// run (and a checkpoint) from before phases trains exactly as it did.
+  public var schedule: TrainingSchedule {
+    if let phases { return TrainingSchedule(phases) }
+    let judge = JudgeSchedule(steps: refreshedClassifierSteps, refreshEvery: classifierRefreshEvery, seed: classifierSeed, mixup: classifierMixup)
+    func phase(_ name: String, _ steps: Int, _ trains: [ModelPart], _ rate: Float, _ shape: LearningRateSchedule) -> TrainingPhase {
+      TrainingPhase(
+        name: name, steps: steps, trains: trains, learningRate: rate, schedule: shape, weights: weights, nCritic: nCritic,
+        singleGroupProbability: singleGroupProbability, fullStrengthProbability: fullStrengthProbability, judge: judge)
+    }
+    let total = max(1, steps)
+    let classifier = min(max(0, classifierSteps), total)
+    let warmup = min(max(0, warmupSteps), total - classifier)
+    let polish = min(max(0, decoderPolishSteps ?? 0), total - classifier - warmup)
+    let full = total - classifier - warmup - polish
+    var phases: [TrainingPhase] = []
+    if classifier > 0 { phases.append(phase("classifier", classifier, [.classifier], classifierLearningRate, .steps)) }
+    if warmup > 0 { phases.append(phase("warmup", warmup, Array(ModelPart.autoencoder), warmupLearningRate ?? learningRate, .constant)) }
+    if full > 0 {
+      phases.append(phase("full", full, autoencoderFrozen ? [.interpolator, .critic] : ModelPart.model, learningRate, .constant))
+    }
+    if polish > 0 { phases.append(phase("decoder-polish", polish, [.decoder], decoderPolishLearningRate ?? learningRate, .cosine)) }
+    return TrainingSchedule(phases)
   }
 
   /// The decoder polish's learning rate at step `s` (0-based): from
@@ -295,7 +336,11 @@ public enum HomoInterpPhase: String, Codable, Sendable {
 public struct HomoInterpStepReport: Sendable {
   public var step: Int
   public var totalSteps: Int
+  /// The kind of step it was.
   public var phase: HomoInterpPhase
+  /// The name of the schedule's phase it belongs to (for a judge's retraining, the phase it
+  /// happens in).
+  public var phaseName: String
   /// Loss values by name (only those computed this step).
   public var losses: [String: Float]
   /// Relative per-image latent spread (std across the batch / RMS), nil in the classifier phase.

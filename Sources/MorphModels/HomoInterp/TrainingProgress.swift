@@ -1,6 +1,6 @@
 import Foundation
 
-/// The progress line of a training run, shared by `morph train homointerp` and the
+/// The progress line of a training run (step, the schedule's phase by name, rate, ETA, losses), shared by `morph train homointerp` and the
 /// `homointerp.train` stage: the rate is the mean of the last steps' own durations, so a resumed
 /// run, a slow first step or a long pause for a checkpoint does not distort it.
 public struct TrainingProgress: Sendable {
@@ -30,7 +30,7 @@ public struct TrainingProgress: Sendable {
     let eta = rate > 0 ? Double(report.totalSteps - report.step) / rate : 0
     let losses = report.losses.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }
     return String(
-      format: "step %d/%d [%@] %.2f it/s, ETA %@ — %@", report.step, report.totalSteps, report.phase.rawValue, rate,
+      format: "step %d/%d [%@] %.2f it/s, ETA %@ — %@", report.step, report.totalSteps, report.phaseName, rate,
       Self.duration(eta), losses.joined(separator: ", "))
   }
 
