@@ -3,6 +3,9 @@ import Foundation
 /// The type of a stage or recipe parameter.
 public enum ParameterType: String, Sendable {
   case int, double, string, bool, path
+  /// A list of mappings written as YAML under the parameter (`phases:`), each field a value or
+  /// a list of values; not settable with `--set` (its fields can use `${params.NAME}`).
+  case list
 
   /// The type in words, for messages ("must be an integer").
   public var phrase: String {
@@ -12,6 +15,7 @@ public enum ParameterType: String, Sendable {
     case .string: return "text"
     case .bool: return "true or false"
     case .path: return "a non-empty path"
+    case .list: return "a list of mappings (one `- key: value` entry each)"
     }
   }
 
@@ -28,6 +32,7 @@ public enum ParameterType: String, Sendable {
       }
     case .string: return .string(text)
     case .path: return text.isEmpty ? nil : .path(text)
+    case .list: return nil
     }
   }
 }
@@ -35,6 +40,7 @@ public enum ParameterType: String, Sendable {
 /// A typed parameter value.
 public enum ParameterValue: Equatable, Sendable, CustomStringConvertible {
   case int(Int), double(Double), string(String), bool(Bool), path(String)
+  case list([ParameterRecord])
 
   public var type: ParameterType {
     switch self {
@@ -43,6 +49,7 @@ public enum ParameterValue: Equatable, Sendable, CustomStringConvertible {
     case .string: return .string
     case .bool: return .bool
     case .path: return .path
+    case .list: return .list
     }
   }
 
@@ -53,6 +60,7 @@ public enum ParameterValue: Equatable, Sendable, CustomStringConvertible {
     case .double(let v): return String(v)
     case .string(let v), .path(let v): return v
     case .bool(let v): return v ? "true" : "false"
+    case .list(let records): return "[" + records.map(\.description).joined(separator: ", ") + "]"
     }
   }
 
@@ -71,13 +79,53 @@ public enum ParameterValue: Equatable, Sendable, CustomStringConvertible {
     }
   }
   public var boolValue: Bool? { if case .bool(let v) = self { return v } else { return nil } }
+  public var listValue: [ParameterRecord]? { if case .list(let v) = self { return v } else { return nil } }
 
   /// A JSON fragment for run records.
   var json: String {
     switch self {
     case .int, .double, .bool: return description
     case .string(let v), .path(let v): return JSONText.quote(v)
+    case .list: return JSONText.quote(description)
     }
+  }
+}
+
+/// One entry of a list parameter: its fields in the order written, each value as text (a YAML
+/// list of values is joined with ", ").
+public struct ParameterRecord: Equatable, Sendable, CustomStringConvertible {
+  public struct Field: Equatable, Sendable {
+    public var key: String
+    public var value: String
+
+    public init(_ key: String, _ value: String) {
+      self.key = key
+      self.value = value
+    }
+  }
+
+  public var fields: [Field]
+
+  public init(_ fields: [Field]) { self.fields = fields }
+
+  /// The value of `key`, or nil when the entry does not give it.
+  public subscript(key: String) -> String? { fields.first { $0.key == key }?.value }
+
+  /// `{key: value, …}` in the order written (canonical text for cache keys and run records).
+  public var description: String { "{" + fields.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}" }
+}
+
+/// What is wrong with one entry of a list parameter: its index, the field at fault (nil: the
+/// entry as a whole) and the message. The validator points at that field's line.
+public struct ListProblem: Error, Equatable, Sendable {
+  public var index: Int
+  public var field: String?
+  public var message: String
+
+  public init(index: Int, field: String? = nil, _ message: String) {
+    self.index = index
+    self.field = field
+    self.message = message
   }
 }
 

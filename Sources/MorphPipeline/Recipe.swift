@@ -65,10 +65,21 @@ public struct RecipeStage: Sendable {
   public var from: [Located<String>]
   /// `with:` entries: key (with its position) → raw scalar text (with its position).
   public var with: [(key: Located<String>, value: Located<String>)]
+  /// `with:` entries whose value is a list of mappings (`phases:`), each entry's fields with
+  /// their positions.
+  public var lists: [(key: Located<String>, entries: [RecipeListEntry])] = []
   /// Optional scheduling overrides.
   public var concurrency: Located<Int>?
   public var batch: Located<Int>?
   public var retries: Located<Int>?
   /// Position of the stage entry (its `-`).
+  public var position: SourcePosition
+}
+
+/// One entry of a list-valued stage parameter: `- name: warm-up` and the fields under it.
+public struct RecipeListEntry: Sendable {
+  /// Each field's key and raw scalar text (a YAML list of values joined with ", "), with positions.
+  public var fields: [(key: Located<String>, value: Located<String>)]
+  /// Position of the entry (its `-`).
   public var position: SourcePosition
 }

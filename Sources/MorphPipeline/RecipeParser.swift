@@ -120,9 +120,12 @@ public enum RecipeParser {
           throw PipelineError.recipe(file: file, line: at.line, column: at.column, message: "`with` must be a mapping of parameter: value")
         }
         for (k, v) in with {
-          stage.with.append(
-            (Located(try scalarText(k, file: file, what: "parameter name"), at: position(of: k)),
-             Located(try scalarText(v, file: file, what: "parameter value"), at: position(of: v))))
+          let key = Located(try scalarText(k, file: file, what: "parameter name"), at: position(of: k))
+          if let list = v.sequence {
+            stage.lists.append((key, try list.map { try parseListEntry($0, of: key.value, file: file) }))
+          } else {
+            stage.with.append((key, Located(try scalarText(v, file: file, what: "parameter value"), at: position(of: v))))
+          }
         }
       case "concurrency", "batch", "retries":
         guard let number = Int(try scalarText(value, file: file, what: key)), number >= (key == "retries" ? 0 : 1) else {
@@ -150,6 +153,24 @@ public enum RecipeParser {
     stage.id = id
     stage.uses = uses
     return stage
+  }
+
+  /// One `- key: value …` entry of a list parameter; a field's value is a scalar or a flow
+  /// list of scalars (`train: [encoder, decoder]`), kept as their text joined with ", ".
+  static func parseListEntry(_ node: Node, of parameter: String, file: String) throws -> RecipeListEntry {
+    let at = position(of: node)
+    guard let mapping = node.mapping else {
+      throw PipelineError.recipe(
+        file: file, line: at.line, column: at.column, message: "each entry of `\(parameter)` is a mapping of field: value")
+    }
+    var entry = RecipeListEntry(fields: [], position: at)
+    for (k, v) in mapping {
+      let key = Located(try scalarText(k, file: file, what: "field name"), at: position(of: k))
+      let text = try v.sequence.map { try $0.map { try scalarText($0, file: file, what: "value of `\(key.value)`") }.joined(separator: ", ") }
+        ?? scalarText(v, file: file, what: "value of `\(key.value)`")
+      entry.fields.append((key, Located(text, at: position(of: v))))
+    }
+    return entry
   }
 
   // MARK: - Scalars

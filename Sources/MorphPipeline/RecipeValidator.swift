@@ -70,16 +70,64 @@ public struct RecipeValidator {
             "stage `\(descriptor.name)` has no parameter `\(key.value)`" + Suggest.hint(key.value, among: specNames))
         }
         if given[key.value] != nil { throw fail(key.position, "parameter `\(key.value)` is given twice") }
+        if descriptor.parameters.first(where: { $0.name == key.value })?.type == .list {
+          throw fail(value.position, "parameter `\(key.value)` of `\(descriptor.name)` must be \(ParameterType.list.phrase), not `\(value.value)`")
+        }
         given[key.value] = (value.value, value.position)
+      }
+      var lists: [String: [RecipeListEntry]] = [:]
+      for (key, entries) in s.lists {
+        guard let spec = descriptor.parameters.first(where: { $0.name == key.value }) else {
+          throw fail(
+            key.position,
+            "stage `\(descriptor.name)` has no parameter `\(key.value)`" + Suggest.hint(key.value, among: specNames))
+        }
+        guard spec.type == .list else {
+          throw fail(key.position, "parameter `\(key.value)` of `\(descriptor.name)` must be \(spec.type.phrase), not a list")
+        }
+        if given[key.value] != nil || lists[key.value] != nil { throw fail(key.position, "parameter `\(key.value)` is given twice") }
+        lists[key.value] = entries
       }
       for (key, text) in stageOverrides[s.id.value] ?? [:] {
         guard specNames.contains(key) else {
           throw PipelineError.override(
             "stage `\(s.id.value)` (\(descriptor.name)) has no parameter `\(key)`" + Suggest.hint(key, among: specNames))
         }
+        if descriptor.parameters.first(where: { $0.name == key })?.type == .list {
+          throw PipelineError.override(
+            "`\(s.id.value).\(key)` is a list written in the recipe and cannot be set with --set; give its fields recipe parameters (${params.NAME}) and set those")
+        }
         given[key] = (text, s.id.position)
       }
-      for spec in descriptor.parameters {
+      var listSpecs: [(ParameterSpec, [RecipeListEntry])] = []
+      for spec in descriptor.parameters where spec.type == .list {
+        guard let entries = lists[spec.name] else {
+          guard let def = spec.defaultValue else {
+            throw fail(s.uses.position, "stage `\(s.id.value)` (\(descriptor.name)) needs parameter `\(spec.name)` (\(ParameterType.list.phrase)): \(spec.summary)")
+          }
+          values[spec.name] = def
+          continue
+        }
+        var records: [ParameterRecord] = []
+        for entry in entries {
+          var fields: [ParameterRecord.Field] = []
+          for (key, value) in entry.fields {
+            switch ParameterSubstitution.expand(value.value, params: params, recipeDirectory: recipeDirectory) {
+            case .success(let text): fields.append(ParameterRecord.Field(key.value, text))
+            case .failure(let reference):
+              throw fail(
+                value.position,
+                reference.malformed
+                  ? "malformed reference `\(reference.name)` (write ${params.NAME} or ${recipe_dir})"
+                  : "unknown recipe parameter `\(reference.name)`" + Suggest.hint(reference.name, among: Array(params.keys)))
+            }
+          }
+          records.append(ParameterRecord(fields))
+        }
+        values[spec.name] = .list(records)
+        listSpecs.append((spec, entries))
+      }
+      for spec in descriptor.parameters where spec.type != .list {
         guard let raw = given[spec.name] else {
           guard let def = spec.defaultValue else {
             throw fail(s.uses.position, "stage `\(s.id.value)` (\(descriptor.name)) needs parameter `\(spec.name)` (\(spec.type.rawValue)): \(spec.summary)")
@@ -104,6 +152,14 @@ public struct RecipeValidator {
           throw fail(raw.position, "parameter `\(spec.name)` of `\(descriptor.name)`: \(problem)")
         }
         values[spec.name] = value
+      }
+      for (spec, entries) in listSpecs {
+        guard let check = spec.checkList, let records = values[spec.name]?.listValue, let problem = check(records, values) else { continue }
+        // Point at the field at fault, else at the entry, else at the list's name.
+        let entry = entries.indices.contains(problem.index) ? entries[problem.index] : nil
+        let at = entry.flatMap { e in problem.field.flatMap { f in e.fields.first { $0.key.value == f }?.value.position } }
+          ?? entry?.position ?? s.lists.first { $0.key.value == spec.name }?.key.position ?? s.uses.position
+        throw fail(at, "`\(spec.name)` of stage `\(s.id.value)` (\(descriptor.name)), entry \(problem.index + 1): \(problem.message)")
       }
       if let problem = descriptor.checkParameters?(values) {
         throw fail(s.uses.position, "stage `\(s.id.value)` (\(descriptor.name)): \(problem)")

@@ -11,16 +11,22 @@ public struct ParameterSpec: Sendable {
   /// A check of the value beyond its type (a range, a list syntax): returns what is wrong, or
   /// nil. The validator reports it at the value's `line:column`.
   public var check: (@Sendable (ParameterValue) -> String?)?
+  /// For a list parameter: a check of its entries given every (scalar) parameter of the stage,
+  /// defaults filled in; returns the entry and field at fault, which the validator reports at
+  /// that field's `line:column`.
+  public var checkList: (@Sendable ([ParameterRecord], [String: ParameterValue]) -> ListProblem?)?
 
   public init(
     _ name: String, _ type: ParameterType, default defaultValue: ParameterValue? = nil, _ summary: String,
-    check: (@Sendable (ParameterValue) -> String?)? = nil
+    check: (@Sendable (ParameterValue) -> String?)? = nil,
+    checkList: (@Sendable ([ParameterRecord], [String: ParameterValue]) -> ListProblem?)? = nil
   ) {
     self.name = name
     self.type = type
     self.defaultValue = defaultValue
     self.summary = summary
     self.check = check
+    self.checkList = checkList
   }
 }
 

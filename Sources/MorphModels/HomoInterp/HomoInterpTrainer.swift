@@ -278,6 +278,24 @@ public final class HomoInterpTrainer {
   /// The phase of the step `trainStep` runs next (during it, the phase of that step).
   public var current: TrainingPhase { schedule.phase(at: step) }
 
+  /// The settings a step of `kind` runs with: the current phase's when it is of that kind (as
+  /// in every step `trainStep` runs), else the schedule's first phase of that kind, else the
+  /// current phase's training the parts that kind trains by default (a step function called
+  /// on its own, as tests do).
+  func settings(for kind: HomoInterpPhase) -> TrainingPhase {
+    let phase = current
+    if phase.kind == kind { return phase }
+    if let first = schedule.phases.first(where: { $0.kind == kind }) { return first }
+    var made = phase
+    switch kind {
+    case .classifier: made.trains = [.classifier]
+    case .warmup: made.trains = ModelPart.autoencoder.sorted()
+    case .full: made.trains = ModelPart.model
+    case .decoderPolish: made.trains = [.decoder]
+    }
+    return made
+  }
+
   /// Runs one step of the current phase and reports its losses.
   public func trainStep() throws -> HomoInterpStepReport {
     let start = Date()
@@ -425,7 +443,7 @@ public final class HomoInterpTrainer {
   /// projection's loss is left out, and a frozen critic or interpolator takes no step.
   /// Returns the latent spread.
   func autoencoderStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float], rng: inout RandomGenerator, full: Bool) throws -> Float {
-    let phase = current
+    let phase = settings(for: full ? .full : .warmup)
     let w = phase.weights
     let n = x.shape[0]
     // Nothing of the autoencoder trains: the reconstruction is not computed at all.
@@ -437,7 +455,7 @@ public final class HomoInterpTrainer {
     var zInterp: Tensor?
     var terms: [(String, Float, Tensor)] = []
     if full {
-      let (perm, v, zi) = sampleEdits(n: n, z: z, rng: &rng)
+      let (perm, v, zi) = sampleEdits(n: n, z: z, rng: &rng, phase: phase)
       zInterp = zi
       let fd = f.detached()
       if phase.trains(.critic) {
@@ -496,7 +514,7 @@ public final class HomoInterpTrainer {
     let (targetPerceptual, targetDeep) = try withoutGrad { try teacher.features(x) }
     let decoded = phase.trains(.decoder) ? try model.decoder(decodedInput) : try frozenDecoder()(decodedInput)
     let recon = decodedInput.shape[0] == n ? decoded : decoded.narrow(axis: 0, start: 0, length: n)
-    terms += try reconstructionLosses(recon, of: x, attributes: z, teacherFeatures: targetPerceptual)
+    terms += try reconstructionLosses(recon, of: x, attributes: z, teacherFeatures: targetPerceptual, weights: w)
     if phase.trains(.projection) { terms.append(("projection", w.projection, mseLoss(try model.projection(f), targetDeep))) }
     if generatorStep, let zi = zInterp, let classifier, w.pixelAttribute > 0, decoded.shape[0] == 2 * n {
       let edited = decoded.narrow(axis: 0, start: n, length: n)
@@ -536,13 +554,14 @@ public final class HomoInterpTrainer {
   /// judge's reading of the fixed interpolator's edits of the same faces. Returns the latent
   /// spread.
   func decoderPolishStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float], rng: inout RandomGenerator) throws -> Float {
-    let w = current.weights
+    let phase = settings(for: .decoderPolish)
+    let w = phase.weights
     let (targetPerceptual, _) = try withoutGrad { try teacher.features(x) }
     let f = try withoutGrad { try model.encoder(x) }
     let spread = HomoInterpLosses.latentSpread(f)
-    var terms = try reconstructionLosses(try model.decoder(f), of: x, attributes: z, teacherFeatures: targetPerceptual)
+    var terms = try reconstructionLosses(try model.decoder(f), of: x, attributes: z, teacherFeatures: targetPerceptual, weights: w)
     if w.polishEdit > 0, let classifier {
-      terms.append(("polish_edit", w.polishEdit, try polishEditLoss(f, z, classifier: classifier, rng: &rng)))
+      terms.append(("polish_edit", w.polishEdit, try polishEditLoss(f, z, classifier: classifier, rng: &rng, phase: phase)))
     }
     let total = weightedSum(terms, recordingIn: &losses)
     losses["latent_spread"] = spread
@@ -558,8 +577,9 @@ public final class HomoInterpTrainer {
   /// the teacher's features of `x`), the judge's reading of the reconstruction against the
   /// faces' attributes `z`, the difference of image gradients. Full, warm-up and decoder-polish
   /// steps train the decoder on the same terms.
-  func reconstructionLosses(_ recon: Tensor, of x: Tensor, attributes z: Tensor, teacherFeatures: [Tensor]) throws -> [(String, Float, Tensor)] {
-    let w = current.weights
+  func reconstructionLosses(
+    _ recon: Tensor, of x: Tensor, attributes z: Tensor, teacherFeatures: [Tensor], weights w: HomoInterpLossWeights
+  ) throws -> [(String, Float, Tensor)] {
     var terms: [(String, Float, Tensor)] = [("reconstruction", w.reconstruction, mseLoss(recon, x))]
     if w.perceptual > 0 {
       terms.append(("perceptual", w.perceptual, try perceptualLoss(recon, teacherFeatures)))
@@ -597,9 +617,11 @@ public final class HomoInterpTrainer {
   /// partners drawn as in a full step) made by the fixed interpolator. The edits pass the
   /// decoder in a batch of their own, and its batch-norm running statistics are put back
   /// afterwards: what it uses at inference stays the statistics of real faces' latents.
-  func polishEditLoss(_ f: Tensor, _ z: Tensor, classifier: HomoInterpAttributeClassifier, rng: inout RandomGenerator) throws -> Tensor {
+  func polishEditLoss(
+    _ f: Tensor, _ z: Tensor, classifier: HomoInterpAttributeClassifier, rng: inout RandomGenerator, phase: TrainingPhase? = nil
+  ) throws -> Tensor {
     let n = f.shape[0]
-    let (perm, v, targets) = sampleEdits(n: n, z: z, rng: &rng)
+    let (perm, v, targets) = sampleEdits(n: n, z: z, rng: &rng, phase: phase ?? settings(for: .decoderPolish))
     let edited = try withoutGrad { try model.interpolator(source: f, reference: f.indexSelect(perm), strengths: v) }
     let statistics = model.decoder.namedBuffers().map { ($0.tensor, $0.tensor.detached()) }
     defer { for (buffer, kept) in statistics { buffer.assign(kept) } }
@@ -609,21 +631,22 @@ public final class HomoInterpTrainer {
   /// A batch's edits: each face's partner (a permutation of the batch; face i moves toward
   /// face perm[i]), the strengths and the interpolated targets (`sampleStrengths`). Full steps
   /// and the polish's edit term draw their edits alike, in this order from `rng`.
-  func sampleEdits(n: Int, z: Tensor, rng: inout RandomGenerator) -> (perm: [Int], strengths: Tensor, targets: Tensor) {
+  func sampleEdits(n: Int, z: Tensor, rng: inout RandomGenerator, phase: TrainingPhase? = nil) -> (perm: [Int], strengths: Tensor, targets: Tensor) {
     let perm = rng.permutation(n)
-    let (v, targets) = sampleStrengths(n: n, z: z, perm: perm, rng: &rng)
+    let (v, targets) = sampleStrengths(n: n, z: z, perm: perm, rng: &rng, phase: phase)
     return (perm, v, targets)
   }
 
   /// Per-sample strengths [N, branchCount] (residual, when there is one, = smallest group strength) and the
   /// interpolated attribute targets `z_a + v_i (z_b − z_a)` per group.
-  func sampleStrengths(n: Int, z: Tensor, perm: [Int], rng: inout RandomGenerator) -> (Tensor, Tensor) {
+  /// `phase` (default: the full objective's settings) gives the single-group and full-strength chances.
+  func sampleStrengths(n: Int, z: Tensor, perm: [Int], rng: inout RandomGenerator, phase: TrainingPhase? = nil) -> (Tensor, Tensor) {
     let groups = model.config.groups
     let g = groups.count, k = z.shape[1]
     var v = [Float](repeating: 0, count: n * (g + 1))
     // One mode per batch: a single-group batch edits the same group in every sample, so
     // only that branch runs (the others have strength 0 throughout and are skipped).
-    let phase = current
+    let phase = phase ?? settings(for: .full)
     let single = Double(rng.nextUniform()) < phase.singleGroupProbability
     let chosen: Int
     if let weights = singleGroupWeights {

@@ -288,9 +288,11 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   /// run (and a checkpoint) from before phases trains exactly as it did.
   public var schedule: TrainingSchedule {
     if let phases { return TrainingSchedule(phases) }
-    let judge = JudgeSchedule(steps: refreshedClassifierSteps, refreshEvery: classifierRefreshEvery, seed: classifierSeed, mixup: classifierMixup)
     func phase(_ name: String, _ steps: Int, _ trains: [ModelPart], _ rate: Float, _ shape: LearningRateSchedule) -> TrainingPhase {
-      TrainingPhase(
+      // The judge was refreshed in full steps only.
+      let refresh = trains.contains(.interpolator) ? classifierRefreshEvery : nil
+      let judge = JudgeSchedule(steps: refreshedClassifierSteps, refreshEvery: refresh, seed: classifierSeed, mixup: classifierMixup)
+      return TrainingPhase(
         name: name, steps: steps, trains: trains, learningRate: rate, schedule: shape, weights: weights, nCritic: nCritic,
         singleGroupProbability: singleGroupProbability, fullStrengthProbability: fullStrengthProbability, judge: judge)
     }

@@ -115,14 +115,17 @@ public struct TrainingSchedule: Codable, Equatable, Sendable {
 }
 
 extension HomoInterpLossWeights {
-  /// Every weight with the name recipes give it (`lambda_*`), in a fixed order.
-  public var named: [(String, Float)] {
+  /// Each weight's name in recipes and phases (`lambda_*`; on the command line `--lambda-*`).
+  public static var recipeNames: [(name: String, keyPath: WritableKeyPath<HomoInterpLossWeights, Float>)] {
     [
-      ("lambda_rec", reconstruction), ("lambda_perceptual", perceptual), ("lambda_projection", projection),
-      ("lambda_gp", gradientPenalty), ("lambda_critic_attribute", criticAttribute), ("lambda_adversarial", adversarial),
-      ("lambda_attribute", attribute), ("lambda_all", interpolateAll), ("lambda_pixel", pixelAttribute),
-      ("lambda_recon_attribute", reconstructionAttribute), ("lambda_recon_gradient", reconstructionGradient),
-      ("lambda_polish_edit", polishEdit),
+      ("lambda_rec", \.reconstruction), ("lambda_perceptual", \.perceptual), ("lambda_projection", \.projection),
+      ("lambda_gp", \.gradientPenalty), ("lambda_critic_attribute", \.criticAttribute), ("lambda_adversarial", \.adversarial),
+      ("lambda_attribute", \.attribute), ("lambda_all", \.interpolateAll), ("lambda_pixel", \.pixelAttribute),
+      ("lambda_recon_attribute", \.reconstructionAttribute), ("lambda_recon_gradient", \.reconstructionGradient),
+      ("lambda_polish_edit", \.polishEdit),
     ]
   }
+
+  /// Every weight with its recipe name, in `recipeNames` order.
+  public var named: [(String, Float)] { Self.recipeNames.map { ($0.name, self[keyPath: $0.keyPath]) } }
 }
