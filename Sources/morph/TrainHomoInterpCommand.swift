@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MorphModels
+import MorphPipeline
 
 /// `morph train homointerp`: trains the HomoInterp model on a labelled face set.
 struct TrainHomoInterpCommand: ParsableCommand {
@@ -12,7 +13,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
       is given, and the judge of the pixel-attribute loss), --warmup steps of reconstruction, then \
       the full objective (critic with WGAN-GP every step, interpolator every --n-critic steps). \
       Writes OUT/homointerp.safetensors + .json every --checkpoint-every steps and at the end, and \
-      OUT/samples/step-N.png every --sample-every steps. --resume continues OUT's checkpoint exactly.
+      OUT/samples/step-N.png every --sample-every steps. --resume continues OUT's checkpoint exactly. \
+      --phases FILE replaces those phases with a schedule (a YAML list of phases, as under \
+      `phases:` of the homointerp.train stage; the options given here are each phase's defaults).
       """)
 
   @Option(
@@ -101,6 +104,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
   ) var decoderPolish: Int?
   @Option(help: "Starting learning rate of the decoder polish (default: --lr).") var decoderPolishLr: Float?
   @Flag(help: "Train without geometric jitter.") var noJitter = false
+  @Option(
+    help: "Train phase by phase as this YAML file says (a list of phases as under `phases:` in a recipe: name, steps or until, train/freeze, lr, schedule, judge and loss-weight fields; the other options are each phase's defaults). With --resume, it replaces the run's phases."
+  ) var phases: String?
 
   func validate() throws {
     if let decoderLosses, !["pixel", "none"].contains(decoderLosses) {
@@ -132,6 +138,12 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let groupWeights {
       do { _ = try HomoInterpTrainingOptions.parseGroupWeights(groupWeights) } catch HomoInterpError.badTraining(let message) {
         throw ValidationError("--group-weights" + message.dropFirst("group weights".count))
+      }
+    }
+    if phases != nil {
+      for (given, name) in [(steps != nil, "--steps"), (warmup != nil, "--warmup"), (decoderPolish != nil, "--decoder-polish"), (freezeAutoencoder != nil, "--freeze-autoencoder")]
+      where given {
+        throw ValidationError("\(name) and --phases: the phases say how long the run is and what trains in each; give one")
       }
     }
     if resume && classifierGrid != nil && retrainClassifier == 0 {
@@ -168,6 +180,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     options.seed = seed
     options.jitter = !noJitter
     adjust(&options)
+    try readPhases(into: &options)
     for item in encoderLosses.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
       switch item {
       case "edits": options.editLossesReachEncoder = true
@@ -181,13 +194,17 @@ struct TrainHomoInterpCommand: ParsableCommand {
       interpolatorContext: interpolatorContext ? true : nil, interpolatorGlobal: interpolatorGlobal ? true : nil)
     try config.validate()
     let trainer: HomoInterpTrainer
+    var phaseError: Error?
     if resume {
       trainer = try HomoInterpTrainer.resume(
         from: checkpoint, dataDirectory: URL(fileURLWithPath: data), steps: steps, retrainClassifier: retrainClassifier
       ) {
         adjust(&$0)
         if let classifierGrid { $0.classifierGrid = classifierGrid }
+        // Read with the checkpoint's options as the phases' defaults (the closure cannot throw).
+        do { try readPhases(into: &$0) } catch { phaseError = error }
       }
+      if let phaseError { throw phaseError }
       print("resumed \(checkpoint.path) at step \(trainer.step) of \(trainer.options.steps) (options, seed and weights from the checkpoint)")
     } else {
       let faces = try HomoInterpData(
@@ -235,6 +252,14 @@ struct TrainHomoInterpCommand: ParsableCommand {
       String(
         format: "trained %d steps in %@; checkpoint %@", trainer.step - first, TrainingProgress.duration(Date().timeIntervalSince(start)),
         checkpoint.path))
+  }
+
+  /// With --phases, reads the file into `options.phases` (the other options are each phase's
+  /// defaults) and makes their total the run's length.
+  func readPhases(into options: inout HomoInterpTrainingOptions) throws {
+    guard let phases else { return }
+    options.phases = try HomoInterpPhases.load(URL(fileURLWithPath: phases), base: options)
+    options.steps = TrainingSchedule(options.phases ?? []).totalSteps
   }
 
   /// Applies the training-dynamics options given on the command line (learning rate, nCritic,

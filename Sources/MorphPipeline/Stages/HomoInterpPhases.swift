@@ -31,7 +31,7 @@ import Yams
 /// A field a phase does not give takes the stage's parameter of the same name (`lr`,
 /// `n_critic`, `single_group`, `full_strength`, `classifier_mixup`, `refresh_classifier_every`,
 /// `classifier_seed`, every `lambda_*`), so the stage's parameters are the defaults of every phase.
-enum HomoInterpPhases {
+public enum HomoInterpPhases {
   /// Fields only a phase has.
   static let ownFields = ["name", "steps", "until", "train", "freeze", "schedule", "retrain_classifier"]
   /// Fields that override the stage's parameter of the same name.
@@ -46,7 +46,7 @@ enum HomoInterpPhases {
 
   /// The phases `records` describe, their defaults from `base` (the stage's options), checked
   /// as a schedule (`TrainingSchedule.validate`). Throws the entry and field at fault.
-  static func resolve(_ records: [ParameterRecord], base: HomoInterpTrainingOptions) throws -> [TrainingPhase] {
+  public static func resolve(_ records: [ParameterRecord], base: HomoInterpTrainingOptions) throws -> [TrainingPhase] {
     var phases: [TrainingPhase] = []
     var end = 0
     for (i, record) in records.enumerated() {
@@ -134,7 +134,7 @@ enum HomoInterpPhases {
 
   /// Reads a YAML file holding a list of phases (as under `phases:` in a recipe) with the
   /// defaults of `base`; a problem is reported as `FILE:LINE:COLUMN: message`.
-  static func load(_ url: URL, base: HomoInterpTrainingOptions) throws -> [TrainingPhase] {
+  public static func load(_ url: URL, base: HomoInterpTrainingOptions) throws -> [TrainingPhase] {
     let text: String
     do { text = try String(contentsOf: url, encoding: .utf8) } catch {
       throw PipelineError.file(path: url.path, message: "cannot read the phases file as UTF-8 text")

@@ -3,8 +3,9 @@ import MorphCatalog
 import MorphModels
 
 /// `homointerp.train`: trains a HomoInterp model on the face set an `ingest` stage read (a
-/// synthetic set, or a CelebA-style one: see `HomoInterpData`), with `HomoInterpTrainer` (classifier phase, reconstruction warm-up, then the full
-/// objective). The trainer draws its own jittered batches from the set's files (the imaging
+/// synthetic set, or a CelebA-style one: see `HomoInterpData`), with `HomoInterpTrainer`, phase
+/// by phase: the recipe's `phases:` list (`HomoInterpPhases`), or without one the classifier
+/// phase, reconstruction warm-up, the full objective and an optional decoder polish. The trainer draws its own jittered batches from the set's files (the imaging
 /// library's `Jitter`, `HomoInterpData.defaultJitter`); every step's losses become metrics of
 /// the run (`train.<loss>`, with the step), and checkpoints are written every
 /// `checkpoint_every` steps and at the end. The result is cached: a finished run with the same
@@ -41,7 +42,16 @@ enum HomoInterpTrainStage {
     shape: .reduce, input: .records, output: .records,
     parameters: [
       ParameterSpec("checkpoint", .path, "Checkpoint to write (`<name>.safetensors` + `<name>.json`)."),
-      ParameterSpec("steps", .int, default: .int(10_000), "Total steps over all phases.", check: atLeast(1)),
+      ParameterSpec("steps", .int, default: .int(10_000), "Total steps over all phases (with `phases`, their sum instead).", check: atLeast(1)),
+      ParameterSpec(
+        "phases", .list, default: .list([]), HomoInterpPhases.summary,
+        checkList: { records, values in
+          guard !records.isEmpty else { return nil }
+          do { _ = try HomoInterpPhases.resolve(records, base: baseOptions(values)) } catch let problem as ListProblem {
+            return problem
+          } catch { return ListProblem(index: 0, "\(error)") }
+          return nil
+        }),
       ParameterSpec("batch", .int, default: .int(16), "Batch size.", check: atLeast(1)),
       ParameterSpec("size", .int, default: .int(64), "Image side in pixels.", check: atLeast(8)),
       ParameterSpec(
@@ -138,6 +148,7 @@ enum HomoInterpTrainStage {
     cachedResultIsValid: { SaveStage.outputIsIntact($0) },
     checkParameters: { values in
       // The classifier phase comes first: a run no longer than it never trains the model.
+      guard values["phases"]?.listValue?.isEmpty ?? true else { return nil }
       let steps = values["steps"]?.intValue ?? 0, classifier = values["classifier_steps"]?.intValue ?? 0
       guard steps > 0, steps <= classifier else { return nil }
       return "steps (\(steps)) is not more than classifier_steps (\(classifier)): the run would train only the "
@@ -168,8 +179,11 @@ enum HomoInterpTrainStage {
       let trainer: HomoInterpTrainer
       do {
         if resume, FileManager.default.fileExists(atPath: HomoInterpModel.checkpointPaths(checkpoint).metadata.path) {
-          // The set is read with the checkpoint's size, groups, jitter and seed.
-          trainer = try HomoInterpTrainer.resume(from: checkpoint, dataDirectory: folder, steps: options.steps)
+          // The set is read with the checkpoint's size, groups, jitter and seed; a phased
+          // recipe's phases replace the run's (extend or change the schedule from here on).
+          trainer = try HomoInterpTrainer.resume(from: checkpoint, dataDirectory: folder, steps: options.steps) { stored in
+            if let phases = options.phases { stored.phases = phases }
+          }
         } else {
           let data = try HomoInterpData(
             directory: folder, groups: config.groups, imageSize: config.imageSize,
@@ -215,7 +229,28 @@ enum HomoInterpTrainStage {
     }
   }
 
+  /// The run's options from the stage's parameters: with `phases`, its phases (each field a
+  /// phase leaves out taking the parameter of the same name) and their total as `steps`.
   static func trainingOptions(_ context: StageContext) throws -> HomoInterpTrainingOptions {
+    var options = try baseOptions(context.parameters, baseDirectory: context.baseDirectory, stage: context.stageID)
+    if let records = context.parameters["phases"]?.listValue, !records.isEmpty {
+      do {
+        options.phases = try HomoInterpPhases.resolve(records, base: options)
+      } catch let problem as ListProblem {
+        throw PipelineError.stage(stage: context.stageID, message: "phases, entry \(problem.index + 1): \(problem.message)")
+      }
+      options.steps = TrainingSchedule(options.phases ?? []).totalSteps
+    }
+    do { try options.validate() } catch { throw PipelineError.stage(stage: context.stageID, message: "\(error)") }
+    return options
+  }
+
+  /// The options the stage's scalar parameters give (the defaults of every phase), unvalidated.
+  static func baseOptions(
+    _ values: [String: ParameterValue], baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+    stage: String = "homointerp.train"
+  ) throws -> HomoInterpTrainingOptions {
+    let context = StageContext(stageID: stage, parameters: values, baseDirectory: baseDirectory)
     var options = HomoInterpTrainingOptions()
     options.steps = context.int("steps")
     options.batchSize = context.int("batch")
@@ -249,7 +284,6 @@ enum HomoInterpTrainStage {
       if item == "edits" { options.editLossesReachEncoder = true }
       if item == "all" { options.interpolateAllReachesEncoder = true }
     }
-    do { try options.validate() } catch { throw PipelineError.stage(stage: context.stageID, message: "\(error)") }
     return options
   }
 
