@@ -43,7 +43,7 @@ final class HomoInterpCLITests: XCTestCase {
     XCTAssertEqual(score.status, 0, score.stderr)
     XCTAssertTrue(score.stdout.contains("input:  images") && score.stdout.contains("oracle"), score.stdout)
 
-    for name in ["translate-folder.yaml", "morph-pair.yaml", "train-homointerp.yaml"] {
+    for name in ["translate-folder.yaml", "morph-pair.yaml", "train-homointerp.yaml", "train-demo.yaml", "train-celeba-64.yaml"] {
       let ok = try morph(["validate", recipe(name)])
       XCTAssertEqual(ok.status, 0, "\(name): \(ok.stderr)")
     }
@@ -55,6 +55,50 @@ final class HomoInterpCLITests: XCTestCase {
       pattern.numberOfMatches(in: bad.stderr, range: NSRange(bad.stderr.startIndex..., in: bad.stderr)), 1, bad.stderr)
     let sweep = try morph(["validate", recipe("morph-pair.yaml"), "--set", "grid=0, 0.5, two"])
     XCTAssertTrue(sweep.stderr.contains("parameter `sweep` of `homointerp.interpolate`: `two` is not a number"), sweep.stderr)
+  }
+
+  /// `--phases FILE`: the run follows the file's phases, the progress line names each step's
+  /// phase, and a bad phase is refused naming the file and line; `morph validate` refuses a
+  /// recipe's bad phase at its line.
+  func testTrainFollowsAPhasesFileAndNamesThePhases() throws {
+    try FileManager.default.copyItem(
+      at: MorphProcess.packageRoot.appendingPathComponent("Fixtures/faces"), to: folder.appendingPathComponent("faces"))
+    let phases = """
+      - name: judge
+        steps: 2
+        train: classifier
+      - name: autoencoder
+        steps: 2
+        train: [encoder, decoder, projection]
+        lr: 1e-3
+      - name: edits
+        until: 6
+        freeze: [encoder, decoder, projection]
+        lambda_pixel: 2
+
+      """
+    try phases.write(to: folder.appendingPathComponent("phases.yaml"), atomically: true, encoding: .utf8)
+    let tiny = ["--data", "faces", "--batch", "2", "--size", "32", "--width", "0.0625", "--poolings", "2", "--sample-every", "0", "--log-every", "1"]
+    let run = try morph(["train", "homointerp", "--out", "phased", "--phases", "phases.yaml"] + tiny)
+    XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+    for line in ["step 2/6 [judge]", "step 3/6 [autoencoder]", "step 4/6 [autoencoder]", "step 5/6 [edits]", "step 6/6 [edits]"] {
+      XCTAssertTrue(run.stdout.contains(line), "\(line): \(run.stdout)")
+    }
+    try phases.replacingOccurrences(of: "until: 6", with: "until: 3").write(
+      to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+    let bad = try morph(["train", "homointerp", "--out", "bad", "--phases", "bad.yaml"] + tiny)
+    XCTAssertNotEqual(bad.status, 0)
+    XCTAssertTrue(bad.stderr.contains("bad.yaml:9:") && bad.stderr.contains("phases may not overlap"), bad.stderr)
+    let both = try morph(["train", "homointerp", "--out", "both", "--phases", "phases.yaml", "--steps", "9"] + tiny)
+    XCTAssertTrue(both.stderr.contains("--steps and --phases"), both.stderr)
+
+    let demo = try String(contentsOf: URL(fileURLWithPath: recipe("train-demo.yaml")), encoding: .utf8)
+    try demo.replacingOccurrences(of: "          lambda_rec: 300", with: "          lambda_recon: 300").write(
+      to: folder.appendingPathComponent("demo.yaml"), atomically: true, encoding: .utf8)
+    let line = try XCTUnwrap(demo.components(separatedBy: "\n").firstIndex { $0 == "          lambda_rec: 300" }) + 1
+    let refused = try morph(["validate", "demo.yaml"])
+    XCTAssertEqual(refused.status, 1)
+    XCTAssertTrue(refused.stderr.contains("demo.yaml:\(line):") && refused.stderr.contains("unknown phase field `lambda_recon`"), refused.stderr)
   }
 
   func testTrainARecipeThenMorphAPairWithItsCheckpoint() throws {
