@@ -34,9 +34,6 @@ struct TrainHomoInterpCommand: ParsableCommand {
     help: "Dilations of the interpolator branches' three 3×3 convolutions, e.g. 1,2,4 (default 1,1,1 as the reference; with --init-from the checkpoint's). Wider dilations let a branch see more of a small-cell latent; the weights keep their shapes."
   ) var interpolatorDilations: String?
   @Flag(
-    help: "Let each interpolator branch see the source latent beside the reference − source difference (default: the difference alone, as the reference). With --init-from, the checkpoint's branches gain zero weights for it, so the run starts from what the checkpoint computes."
-  ) var interpolatorContext = false
-  @Flag(
     help: "Give each interpolator branch a term pooled over the whole latent: a 1×1 convolution of the mean of its first layer's features, added at every cell (default: none, as the reference). With --init-from, the checkpoint's branches gain it with zero weights, so the run starts from what the checkpoint computes."
   ) var interpolatorGlobal = false
   @Flag(
@@ -128,9 +125,6 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if resume && interpolatorDilations != nil {
       throw ValidationError("--interpolator-dilations fixes a new run's interpolator; --resume keeps the checkpoint's")
     }
-    if resume && interpolatorContext {
-      throw ValidationError("--interpolator-context fixes a new run's interpolator; --resume keeps the checkpoint's")
-    }
     if resume && interpolatorGlobal {
       throw ValidationError("--interpolator-global fixes a new run's interpolator; --resume keeps the checkpoint's")
     }
@@ -191,7 +185,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     let config = HomoInterpConfig(
       imageSize: size, width: width, poolings: poolings, groups: AttributeGroup.defaultGroups,
       decoderMinChannels: decoderMinChannels, interpolatorDilations: try parsedDilations(),
-      interpolatorContext: interpolatorContext ? true : nil, interpolatorGlobal: interpolatorGlobal ? true : nil)
+      interpolatorGlobal: interpolatorGlobal ? true : nil)
     try config.validate()
     let trainer: HomoInterpTrainer
     var phaseError: Error?
@@ -220,7 +214,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     let m = trainer.model
     print(
       "model: \(m.config.imageSize) px, width \(m.config.width), \(m.config.poolings) poolings → latent \(m.config.latentChannels)×\(m.config.latentSide)×\(m.config.latentSide), "
-        + m.config.decoderFloorSummary + m.config.interpolatorDilationSummary + m.config.interpolatorContextSummary
+        + m.config.decoderFloorSummary + m.config.interpolatorDilationSummary + m.config.interpolatorGlobalSummary
         + "\(m.parameterCount) parameters, \(m.config.groups.count) groups; teacher: \(trainer.teacher.description); "
         + "\(trainer.data.records.count) training faces")
     fflush(stdout)

@@ -558,37 +558,6 @@ final class HomoInterpTrainingTests: XCTestCase {
     XCTAssertEqual(same.model.config.branchDilations, [1, 1, 1])
   }
 
-  /// A seeded run asking for branches that see the source starts from the checkpoint's
-  /// function (zero weights for the source), trains those weights and saves the field; a
-  /// later seeded run that does not ask keeps them.
-  func testASeededRunCanLetTheBranchesSeeTheSource() throws {
-    let url = checkpointURL("plain.safetensors")
-    let a = try makeTrainer(steps: 8)
-    for _ in 0..<3 { _ = try a.trainStep() }
-    try a.model.save(to: url, step: a.step, metadata: [:], extra: [:])
-    var options = a.options
-    options.steps = 6
-    var config = HomoInterpConfig.tiny(groups: Self.groups)
-    config.interpolatorContext = true
-    let b = try HomoInterpTrainer(config: config, data: a.data, options: options, initialWeights: url)
-    XCTAssertTrue(b.model.config.branchesSeeSource)
-    let c = config.latentChannels
-    func sourceWeights(_ m: HomoInterpModel) throws -> [Float] {
-      let w = try XCTUnwrap(m.stateDict()["interpolator.branches.0.0.weight"])
-      let k2 = w.shape[2] * w.shape[3]
-      return (0..<w.shape[0]).flatMap { o in w.scalars[(o * 2 * c + c) * k2..<(o * 2 + 2) * c * k2] }
-    }
-    XCTAssertEqual(try sourceWeights(b.model).max(), 0)
-    let seeing = url.deletingLastPathComponent().appendingPathComponent("seeing.safetensors")
-    try b.run(checkpoint: seeing, checkpointEvery: 0, sampleDirectory: nil, sampleEvery: 0) { _ in }
-    XCTAssertGreaterThan(try sourceWeights(b.model).map(abs).max() ?? 0, 0, "the edit losses train the source's weights")
-    XCTAssertEqual(try HomoInterpModel.readInfo(HomoInterpModel.checkpointPaths(seeing).metadata).config.interpolatorContext, true)
-    let kept = try HomoInterpTrainer(config: .tiny(groups: Self.groups), data: a.data, options: options, initialWeights: seeing)
-    XCTAssertTrue(kept.model.config.branchesSeeSource)
-    let plain = try HomoInterpTrainer(config: .tiny(groups: Self.groups), data: a.data, options: options, initialWeights: url)
-    XCTAssertFalse(plain.model.config.branchesSeeSource)
-  }
-
   /// `fullStrengthProbability` turns that share of drawn strengths into exactly 1; unset or 0
   /// it draws the same strengths as before the option existed.
   func testFullStrengthProbabilityDrawsFullEdits() throws {

@@ -52,20 +52,18 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     XCTAssertEqual(steps.sorted(), [5, 6])
 
     // A new run from the trained weights (fine-tuning), with full-strength edits, a wider
-    // decoder, dilated interpolator branches that see the source, and a last step polishing
+    // decoder, dilated interpolator branches, and a last step polishing
     // the decoder alone.
     _ = try await run([
       "steps=3", "train.decoder_polish=1", "train.decoder_polish_lr=1e-3", "train.lambda_polish_edit=2", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5",
-      "train.group_weights=expression=3", "train.decoder_min_channels=8", "train.interpolator_dilations=1, 2, 4", "train.interpolator_context=true",
+      "train.group_weights=expression=3", "train.decoder_min_channels=8", "train.interpolator_dilations=1, 2, 4",
       "train.interpolator_global=true", "train.freeze_autoencoder=true", "train.classifier_seed=4", "train.refresh_classifier_every=2",
     ])
     let tuned = try HomoInterpModel.readInfo(folder.appendingPathComponent("models/tuned.json"))
     XCTAssertEqual(tuned.step, 3)
     XCTAssertEqual(tuned.config.decoderMinChannels, 8)
     XCTAssertEqual(tuned.config.interpolatorDilations, [1, 2, 4])
-    XCTAssertEqual(tuned.config.interpolatorContext, true)
     XCTAssertEqual(tuned.config.interpolatorGlobal, true)
-    XCTAssertNil(trained.config.interpolatorContext)
     XCTAssertNil(trained.config.decoderMinChannels)
     XCTAssertNil(trained.config.interpolatorDilations)
     let options = try JSONDecoder().decode(HomoInterpTrainingOptions.self, from: Data((tuned.metadata["options"] ?? "").utf8))

@@ -23,11 +23,6 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
   /// hair from a reference whose hair has another shape. Dilations 1, 2, 4 see 15×15 cells with
   /// the same weights' shapes.
   public var interpolatorDilations: [Int]?
-  /// Whether each interpolator branch also sees the source latent: `T_i([F_b − F_a, F_a])`
-  /// instead of the reference's `T_i(F_b − F_a)` (nil or false). The difference alone says
-  /// what the reference has that the source lacks, not where the source's own hair or skin
-  /// is: recolouring a head of hair whose shape the reference does not share needs both.
-  public var interpolatorContext: Bool?
   /// Whether each interpolator branch pools its first layer's features over the whole latent
   /// and adds a learned 1×1 map of that mean back at every cell (nil or false: not, as the
   /// reference). A 3×3 branch sees 7×7 cells of a 16×16 latent: where the source has hair
@@ -54,7 +49,7 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 
   public init(
     imageSize: Int, width: Double, poolings: Int, groups: [AttributeGroup], projectionChannels: Int? = nil,
-    decoderMinChannels: Int? = nil, interpolatorDilations: [Int]? = nil, interpolatorContext: Bool? = nil,
+    decoderMinChannels: Int? = nil, interpolatorDilations: [Int]? = nil,
     interpolatorGlobal: Bool? = nil, interpolatorResidual: Bool? = nil, imageNormalization: HomoInterpImageNormalization? = nil,
     decoderConvBias: Bool? = nil, decoderTanh: Bool? = nil, critic: HomoInterpCriticLayout? = nil
   ) {
@@ -65,7 +60,6 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
     self.projectionChannels = projectionChannels
     self.decoderMinChannels = decoderMinChannels
     self.interpolatorDilations = interpolatorDilations
-    self.interpolatorContext = interpolatorContext
     self.interpolatorGlobal = interpolatorGlobal
     self.interpolatorResidual = interpolatorResidual
     self.imageNormalization = imageNormalization
@@ -92,9 +86,6 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
   /// Each branch convolution's dilation (and padding, which keeps the latent's size).
   public var branchDilations: [Int] { interpolatorDilations ?? Self.plainInterpolatorDilations }
 
-  /// Whether the branches see the source latent beside the difference.
-  public var branchesSeeSource: Bool { interpolatorContext ?? false }
-
   /// Whether the branches add a pooled, whole-latent term to their first layer's features.
   public var branchesPoolGlobally: Bool { interpolatorGlobal ?? false }
 
@@ -112,7 +103,7 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
   public var criticLayout: HomoInterpCriticLayout { critic ?? .morph(latentChannels: latentChannels) }
 
   /// Input channels of each branch's first convolution.
-  public var branchInputChannels: Int { branchesSeeSource ? 2 * latentChannels : latentChannels }
+  public var branchInputChannels: Int { latentChannels }
 
   /// Smallest sensible model for tests: 32 px, width 1/16, 2 poolings (8×8 latent).
   public static func tiny(groups: [AttributeGroup]) -> HomoInterpConfig {
@@ -170,7 +161,7 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 
 extension HomoInterpConfig {
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case imageSize, width, poolings, groups, projectionChannels, decoderMinChannels, interpolatorDilations, interpolatorContext,
+    case imageSize, width, poolings, groups, projectionChannels, decoderMinChannels, interpolatorDilations,
       interpolatorGlobal, interpolatorResidual, imageNormalization, decoderConvBias, decoderTanh, critic
   }
 
@@ -200,7 +191,6 @@ extension HomoInterpConfig {
       projectionChannels: try c.decodeIfPresent(Int.self, forKey: .projectionChannels),
       decoderMinChannels: try c.decodeIfPresent(Int.self, forKey: .decoderMinChannels),
       interpolatorDilations: try c.decodeIfPresent([Int].self, forKey: .interpolatorDilations),
-      interpolatorContext: try c.decodeIfPresent(Bool.self, forKey: .interpolatorContext),
       interpolatorGlobal: try c.decodeIfPresent(Bool.self, forKey: .interpolatorGlobal),
       interpolatorResidual: try c.decodeIfPresent(Bool.self, forKey: .interpolatorResidual),
       imageNormalization: try c.decodeIfPresent(HomoInterpImageNormalization.self, forKey: .imageNormalization),
@@ -217,10 +207,8 @@ extension HomoInterpConfig: CustomStringConvertible {
   public var interpolatorDilationSummary: String {
     interpolatorDilations.map { "interpolator dilations \($0.map(String.init).joined(separator: ",")), " } ?? ""
   }
-  /// "branches see the source, " when they do, else "": for summaries.
-  public var interpolatorContextSummary: String {
-    (branchesSeeSource ? "branches see the source, " : "") + (branchesPoolGlobally ? "branches pool globally, " : "")
-  }
+  /// "branches pool globally, " when they do, else "": for summaries.
+  public var interpolatorGlobalSummary: String { branchesPoolGlobally ? "branches pool globally, " : "" }
 
   /// What differs from Morph's own layout (the reference's), "" when nothing: for summaries.
   public var layoutSummary: String {
@@ -235,7 +223,7 @@ extension HomoInterpConfig: CustomStringConvertible {
 
   public var description: String {
     "\(imageSize) px, width \(width), \(poolings) poolings, projection \(projectionChannels.map(String.init) ?? "latent"), "
-      + decoderFloorSummary + interpolatorDilationSummary + interpolatorContextSummary + layoutSummary + "groups "
+      + decoderFloorSummary + interpolatorDilationSummary + interpolatorGlobalSummary + layoutSummary + "groups "
       + groups.map { "\($0.name)(\($0.attributes.joined(separator: ",")))" }.joined(separator: " ")
   }
 }

@@ -4,8 +4,7 @@ import MorphTensor
 /// `I`: one branch `T_i` per attribute group plus one residual branch (last; absent when
 /// `config.interpolatorResidual` is false), each
 /// conv3×3 → ReLU → conv3×3 → ReLU → conv3×3 at latent width (dilated as
-/// `config.branchDilations` says): `F = F_a + Σ_i v_i · T_i(F_b − F_a)`, or with
-/// `config.branchesSeeSource` `F = F_a + Σ_i v_i · T_i([F_b − F_a, F_a])` (channels joined).
+/// `config.branchDilations` says): `F = F_a + Σ_i v_i · T_i(F_b − F_a)`.
 /// With `config.branchesPoolGlobally` each branch adds `G_i(mean_cells(h))` at every cell to its
 /// first layer's features `h` (`G_i` a 1×1 convolution, `globals.i`).
 public final class HomoInterpInterpolator: Module {
@@ -42,8 +41,7 @@ public final class HomoInterpInterpolator: Module {
   /// configuration has one.
   public var branchCount: Int { config.branchCount }
 
-  /// `source + Σ_k strengths[:, k] · T_k(reference − source)` (with the source beside the
-  /// difference when the branches see it); `strengths` is [N, branchCount]
+  /// `source + Σ_k strengths[:, k] · T_k(reference − source)`; `strengths` is [N, branchCount]
   /// (the last column drives the residual branch when there is one). Branches with strength 0 for every image
   /// are skipped, so all-zero strengths return `source` itself.
   func callAsFunction(source: Tensor, reference: Tensor, strengths: Tensor) throws -> Tensor {
@@ -51,8 +49,7 @@ public final class HomoInterpInterpolator: Module {
     guard strengths.shape == [n, branchCount] else {
       throw HomoInterpError.badShape(operation: "interpolate", expected: "strengths [\(n), \(branchCount)]", found: strengths.shape)
     }
-    let difference = reference - source
-    let input = config.branchesSeeSource ? Tensor.concat([difference, source], axis: 1) : difference
+    let input = reference - source
     var out = source
     for k in 0..<branchCount {
       let column = (0..<n).map { strengths.scalars[$0 * branchCount + k] }

@@ -50,9 +50,8 @@ public final class HomoInterpTrainer {
   /// step are recorded in the options. `config` must describe the checkpoint's model, except
   /// that a larger `decoderMinChannels` widens its decoder first (`widenedDecoder`), other
   /// `interpolatorDilations` re-dilate its interpolator (`withInterpolatorDilations`),
-  /// `interpolatorContext` true lets its branches see the source (`withInterpolatorSeeingSource`),
   /// `interpolatorGlobal` true adds pooled terms to them (`withInterpolatorPoolingGlobally`),
-  /// and nil (or false) keeps the checkpoint's in all four.
+  /// and nil (or false) keeps the checkpoint's in all three.
   public convenience init(config: HomoInterpConfig, data: HomoInterpData, options: HomoInterpTrainingOptions, initialWeights url: URL) throws {
     var (model, info, _) = try HomoInterpModel.loadCheckpoint(from: url)
     try Self.checkShape(of: config, against: model.config, checkpoint: url)
@@ -68,12 +67,6 @@ public final class HomoInterpTrainer {
     }
     // Asked-for dilations are now the model's (nil and 1,1,1 both mean plain branches).
     config.interpolatorDilations = model.config.interpolatorDilations
-    if config.interpolatorContext == true {
-      model = try model.withInterpolatorSeeingSource()
-    } else {
-      // Unasked (or asked off, which cannot take trained source weights away): the model's own.
-      config.interpolatorContext = model.config.interpolatorContext
-    }
     if config.interpolatorGlobal == true {
       model = try model.withInterpolatorPoolingGlobally()
     } else {

@@ -70,9 +70,6 @@ enum HomoInterpTrainStage {
           HomoInterpConfig.parseInterpolatorDilations(v.stringValue ?? "") != nil ? nil : "must be three integers in 1…16, e.g. 1,2,4"
         }),
       ParameterSpec(
-        "interpolator_context", .bool, default: .bool(false),
-        "Let each interpolator branch see the source latent beside the difference (false = the difference alone, as the reference; with init_from, false keeps the checkpoint's and true adds zero weights for the source)."),
-      ParameterSpec(
         "interpolator_global", .bool, default: .bool(false),
         "Give each interpolator branch a term pooled over the whole latent (false = none, as the reference; with init_from, false keeps the checkpoint's and true adds it with zero weights)."),
       ParameterSpec(
@@ -163,7 +160,6 @@ enum HomoInterpTrainStage {
       imageSize: context.int("size"), width: context.double("width"), poolings: context.int("poolings"), groups: groups,
       decoderMinChannels: minChannels > 0 ? minChannels : nil,
       interpolatorDilations: dilations.isEmpty ? nil : dilations,
-      interpolatorContext: context.bool("interpolator_context") ? true : nil,
       interpolatorGlobal: context.bool("interpolator_global") ? true : nil)
     do { try config.validate() } catch { throw PipelineError.stage(stage: context.stageID, message: "\(error)") }
     let checkpoint = context.url("checkpoint").standardizedFileURL
