@@ -30,9 +30,6 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(
     help: "Fewest channels of any decoder convolution (default: none, the reference's scaled by --width; with --init-from the checkpoint's). Larger than the checkpoint's, its decoder is widened keeping what it computes."
   ) var decoderMinChannels: Int?
-  @Option(
-    help: "Dilations of the interpolator branches' three 3×3 convolutions, e.g. 1,2,4 (default 1,1,1 as the reference; with --init-from the checkpoint's). Wider dilations let a branch see more of a small-cell latent; the weights keep their shapes."
-  ) var interpolatorDilations: String?
   @Flag(
     help: "Give each interpolator branch a term pooled over the whole latent: a 1×1 convolution of the mean of its first layer's features, added at every cell (default: none, as the reference). With --init-from, the checkpoint's branches gain it with zero weights, so the run starts from what the checkpoint computes."
   ) var interpolatorGlobal = false
@@ -122,13 +119,9 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if retrainClassifier > 0 && !resume { throw ValidationError("--retrain-classifier only applies with --resume") }
     if resume && initFrom != nil { throw ValidationError("--init-from starts a new run; --resume continues OUT's: give one") }
     if resume && decoderMinChannels != nil { throw ValidationError("--decoder-min-channels fixes a new run's decoder; --resume keeps the checkpoint's") }
-    if resume && interpolatorDilations != nil {
-      throw ValidationError("--interpolator-dilations fixes a new run's interpolator; --resume keeps the checkpoint's")
-    }
     if resume && interpolatorGlobal {
       throw ValidationError("--interpolator-global fixes a new run's interpolator; --resume keeps the checkpoint's")
     }
-    _ = try parsedDilations()
     if let groupWeights {
       do { _ = try HomoInterpTrainingOptions.parseGroupWeights(groupWeights) } catch HomoInterpError.badTraining(let message) {
         throw ValidationError("--group-weights" + message.dropFirst("group weights".count))
@@ -143,15 +136,6 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if resume && classifierGrid != nil && retrainClassifier == 0 {
       throw ValidationError("--classifier-grid with --resume needs --retrain-classifier N: the saved classifier has its own grid")
     }
-  }
-
-  /// `--interpolator-dilations` as three integers, or nil when not given.
-  func parsedDilations() throws -> [Int]? {
-    guard let interpolatorDilations else { return nil }
-    guard let d = HomoInterpConfig.parseInterpolatorDilations(interpolatorDilations), !d.isEmpty else {
-      throw ValidationError("--interpolator-dilations: '\(interpolatorDilations)' must be three integers in 1…16, e.g. 1,2,4")
-    }
-    return d
   }
 
   func run() throws {
@@ -184,7 +168,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     }
     let config = HomoInterpConfig(
       imageSize: size, width: width, poolings: poolings, groups: AttributeGroup.defaultGroups,
-      decoderMinChannels: decoderMinChannels, interpolatorDilations: try parsedDilations(),
+      decoderMinChannels: decoderMinChannels,
       interpolatorGlobal: interpolatorGlobal ? true : nil)
     try config.validate()
     let trainer: HomoInterpTrainer
@@ -214,7 +198,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     let m = trainer.model
     print(
       "model: \(m.config.imageSize) px, width \(m.config.width), \(m.config.poolings) poolings → latent \(m.config.latentChannels)×\(m.config.latentSide)×\(m.config.latentSide), "
-        + m.config.decoderFloorSummary + m.config.interpolatorDilationSummary + m.config.interpolatorGlobalSummary
+        + m.config.decoderFloorSummary + m.config.interpolatorGlobalSummary
         + "\(m.parameterCount) parameters, \(m.config.groups.count) groups; teacher: \(trainer.teacher.description); "
         + "\(trainer.data.records.count) training faces")
     fflush(stdout)

@@ -23,8 +23,6 @@ final class HomoInterpCLITests: XCTestCase {
       (["--decoder-losses", "edits"], "known: pixel, none"),
       (["--resume", "--init-from", "m.safetensors"], "--init-from starts a new run"),
       (["--resume", "--decoder-min-channels", "64"], "--resume keeps the checkpoint's"),
-      (["--resume", "--interpolator-dilations", "1,2,4"], "--resume keeps the checkpoint's"),
-      (["--interpolator-dilations", "1,2"], "must be three integers in 1…16"),
       (["--decoder-polish-lr", "0"], "--decoder-polish-lr must be > 0"),
     ] {
       let result = try morph(["train", "homointerp", "--data", "nowhere", "--out", "run"] + arguments)
@@ -135,10 +133,6 @@ final class HomoInterpCLITests: XCTestCase {
     let wide = try morph(["train", "homointerp", "--out", "wide", "--init-from", "models/m.safetensors", "--decoder-min-channels", "8"] + tiny)
     XCTAssertEqual(wide.status, 0, wide.stdout + wide.stderr)
     XCTAssertTrue(wide.stdout.contains("decoder ≥ 8 channels"), wide.stdout)
-    let dilated = try morph(
-      ["train", "homointerp", "--out", "dilated", "--init-from", "models/m.safetensors", "--interpolator-dilations", "1,2,4"] + tiny)
-    XCTAssertEqual(dilated.status, 0, dilated.stdout + dilated.stderr)
-    XCTAssertTrue(dilated.stdout.contains("interpolator dilations 1,2,4"), dilated.stdout)
     // Two checkpoints of one model export as their average; another architecture is refused.
     let averaged = try morph(["export", "models/m.safetensors", "warm/homointerp.safetensors", "--out", "avg.safetensors"])
     XCTAssertEqual(averaged.status, 0, averaged.stdout + averaged.stderr)

@@ -529,35 +529,6 @@ final class HomoInterpTrainingTests: XCTestCase {
     }
   }
 
-  /// A seeded run asking for dilated interpolator branches starts from the checkpoint's
-  /// weights with the branches dilated, trains and saves the dilations; a run that does not
-  /// ask keeps the checkpoint's, and one asking for plain branches goes back to them (or keeps
-  /// them).
-  func testASeededRunCanDilateTheInterpolator() throws {
-    let url = checkpointURL("plain.safetensors")
-    let a = try makeTrainer(steps: 8)
-    for _ in 0..<3 { _ = try a.trainStep() }
-    try a.model.save(to: url, step: a.step, metadata: [:], extra: [:])
-    var options = a.options
-    options.steps = 4
-    var config = HomoInterpConfig.tiny(groups: Self.groups)
-    config.interpolatorDilations = [1, 2, 2]
-    let b = try HomoInterpTrainer(config: config, data: a.data, options: options, initialWeights: url)
-    XCTAssertEqual(b.model.config.branchDilations, [1, 2, 2])
-    XCTAssertEqual(b.model.stateDict()["interpolator.branches.0.2.weight"]?.scalars, a.model.stateDict()["interpolator.branches.0.2.weight"]?.scalars)
-    let dilated = url.deletingLastPathComponent().appendingPathComponent("dilated.safetensors")
-    try b.run(checkpoint: dilated, checkpointEvery: 0, sampleDirectory: nil, sampleEvery: 0) { _ in }
-    XCTAssertEqual(try HomoInterpModel.readInfo(HomoInterpModel.checkpointPaths(dilated).metadata).config.interpolatorDilations, [1, 2, 2])
-    let kept = try HomoInterpTrainer(config: .tiny(groups: Self.groups), data: a.data, options: options, initialWeights: dilated)
-    XCTAssertEqual(kept.model.config.branchDilations, [1, 2, 2])
-    config.interpolatorDilations = [1, 1, 1]
-    let plain = try HomoInterpTrainer(config: config, data: a.data, options: options, initialWeights: dilated)
-    XCTAssertEqual(plain.model.config.branchDilations, [1, 1, 1])
-    // Asking for the plain branches a checkpoint without the field already has is no mismatch.
-    let same = try HomoInterpTrainer(config: config, data: a.data, options: options, initialWeights: url)
-    XCTAssertEqual(same.model.config.branchDilations, [1, 1, 1])
-  }
-
   /// `fullStrengthProbability` turns that share of drawn strengths into exactly 1; unset or 0
   /// it draws the same strengths as before the option existed.
   func testFullStrengthProbabilityDrawsFullEdits() throws {

@@ -17,12 +17,6 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
   /// `width`). At small widths the reference's 64-channel full-resolution stages shrink to a
   /// handful of channels, too few to draw fine detail; a floor widens only those stages.
   public var decoderMinChannels: Int?
-  /// Dilations of each interpolator branch's three 3×3 convolutions (nil: 1, 1, 1 as the
-  /// reference). The reference's 8×8 latent lets three plain 3×3 convolutions see almost the
-  /// whole face; on a 16×16 latent they see 7×7 cells, too little to recolour a whole head of
-  /// hair from a reference whose hair has another shape. Dilations 1, 2, 4 see 15×15 cells with
-  /// the same weights' shapes.
-  public var interpolatorDilations: [Int]?
   /// Whether each interpolator branch pools its first layer's features over the whole latent
   /// and adds a learned 1×1 map of that mean back at every cell (nil or false: not, as the
   /// reference). A 3×3 branch sees 7×7 cells of a 16×16 latent: where the source has hair
@@ -49,7 +43,7 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 
   public init(
     imageSize: Int, width: Double, poolings: Int, groups: [AttributeGroup], projectionChannels: Int? = nil,
-    decoderMinChannels: Int? = nil, interpolatorDilations: [Int]? = nil,
+    decoderMinChannels: Int? = nil,
     interpolatorGlobal: Bool? = nil, interpolatorResidual: Bool? = nil, imageNormalization: HomoInterpImageNormalization? = nil,
     decoderConvBias: Bool? = nil, decoderTanh: Bool? = nil, critic: HomoInterpCriticLayout? = nil
   ) {
@@ -59,7 +53,6 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
     self.groups = groups
     self.projectionChannels = projectionChannels
     self.decoderMinChannels = decoderMinChannels
-    self.interpolatorDilations = interpolatorDilations
     self.interpolatorGlobal = interpolatorGlobal
     self.interpolatorResidual = interpolatorResidual
     self.imageNormalization = imageNormalization
@@ -67,24 +60,6 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
     self.decoderTanh = decoderTanh
     self.critic = critic
   }
-
-  /// The reference's branch convolutions, undilated.
-  public static let plainInterpolatorDilations = [1, 1, 1]
-
-  /// Interpolator dilations as users write them ("1,2,4"): [] for empty text, three integers
-  /// in 1...16, or nil when the text is neither.
-  public static func parseInterpolatorDilations(_ text: String) -> [Int]? {
-    let fields = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-    if fields == [""] { return [] }
-    let values = fields.compactMap { Int($0) }
-    return values.count == fields.count && areValidInterpolatorDilations(values) ? values : nil
-  }
-
-  /// Three dilations in 1...16, one per branch convolution.
-  static func areValidInterpolatorDilations(_ d: [Int]) -> Bool { d.count == 3 && d.allSatisfy { (1...16).contains($0) } }
-
-  /// Each branch convolution's dilation (and padding, which keeps the latent's size).
-  public var branchDilations: [Int] { interpolatorDilations ?? Self.plainInterpolatorDilations }
 
   /// Whether the branches add a pooled, whole-latent term to their first layer's features.
   public var branchesPoolGlobally: Bool { interpolatorGlobal ?? false }
@@ -141,10 +116,6 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
     if let m = decoderMinChannels, !(1...1024).contains(m) {
       throw HomoInterpError.badConfig("decoderMinChannels must be 1...1024, got \(m)")
     }
-    if let d = interpolatorDilations, !Self.areValidInterpolatorDilations(d) {
-      throw HomoInterpError.badConfig(
-        "interpolatorDilations must be three values in 1...16 (one per branch convolution), got \(d)")
-    }
     if let k = critic {
       guard (1...4096).contains(k.channels), (1...4096).contains(k.scoreChannels) else {
         throw HomoInterpError.badConfig("critic channels and scoreChannels must be 1...4096, got \(k.channels) and \(k.scoreChannels)")
@@ -161,7 +132,7 @@ public struct HomoInterpConfig: Codable, Equatable, Sendable {
 
 extension HomoInterpConfig {
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case imageSize, width, poolings, groups, projectionChannels, decoderMinChannels, interpolatorDilations,
+    case imageSize, width, poolings, groups, projectionChannels, decoderMinChannels,
       interpolatorGlobal, interpolatorResidual, imageNormalization, decoderConvBias, decoderTanh, critic
   }
 
@@ -190,7 +161,6 @@ extension HomoInterpConfig {
       poolings: try c.decode(Int.self, forKey: .poolings), groups: try c.decode([AttributeGroup].self, forKey: .groups),
       projectionChannels: try c.decodeIfPresent(Int.self, forKey: .projectionChannels),
       decoderMinChannels: try c.decodeIfPresent(Int.self, forKey: .decoderMinChannels),
-      interpolatorDilations: try c.decodeIfPresent([Int].self, forKey: .interpolatorDilations),
       interpolatorGlobal: try c.decodeIfPresent(Bool.self, forKey: .interpolatorGlobal),
       interpolatorResidual: try c.decodeIfPresent(Bool.self, forKey: .interpolatorResidual),
       imageNormalization: try c.decodeIfPresent(HomoInterpImageNormalization.self, forKey: .imageNormalization),
@@ -203,10 +173,6 @@ extension HomoInterpConfig {
 extension HomoInterpConfig: CustomStringConvertible {
   /// "decoder ≥ N channels, " when the decoder has a channel floor, else "": for summaries.
   public var decoderFloorSummary: String { decoderMinChannels.map { "decoder ≥ \($0) channels, " } ?? "" }
-  /// "interpolator dilations a,b,c, " when the branches are dilated, else "": for summaries.
-  public var interpolatorDilationSummary: String {
-    interpolatorDilations.map { "interpolator dilations \($0.map(String.init).joined(separator: ",")), " } ?? ""
-  }
   /// "branches pool globally, " when they do, else "": for summaries.
   public var interpolatorGlobalSummary: String { branchesPoolGlobally ? "branches pool globally, " : "" }
 
@@ -223,7 +189,7 @@ extension HomoInterpConfig: CustomStringConvertible {
 
   public var description: String {
     "\(imageSize) px, width \(width), \(poolings) poolings, projection \(projectionChannels.map(String.init) ?? "latent"), "
-      + decoderFloorSummary + interpolatorDilationSummary + interpolatorGlobalSummary + layoutSummary + "groups "
+      + decoderFloorSummary + interpolatorGlobalSummary + layoutSummary + "groups "
       + groups.map { "\($0.name)(\($0.attributes.joined(separator: ",")))" }.joined(separator: " ")
   }
 }

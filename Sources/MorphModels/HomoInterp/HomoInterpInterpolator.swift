@@ -3,8 +3,7 @@ import MorphTensor
 
 /// `I`: one branch `T_i` per attribute group plus one residual branch (last; absent when
 /// `config.interpolatorResidual` is false), each
-/// conv3×3 → ReLU → conv3×3 → ReLU → conv3×3 at latent width (dilated as
-/// `config.branchDilations` says): `F = F_a + Σ_i v_i · T_i(F_b − F_a)`.
+/// conv3×3 → ReLU → conv3×3 → ReLU → conv3×3 at latent width: `F = F_a + Σ_i v_i · T_i(F_b − F_a)`.
 /// With `config.branchesPoolGlobally` each branch adds `G_i(mean_cells(h))` at every cell to its
 /// first layer's features `h` (`G_i` a 1×1 convolution, `globals.i`).
 public final class HomoInterpInterpolator: Module {
@@ -18,13 +17,12 @@ public final class HomoInterpInterpolator: Module {
   init(config: HomoInterpConfig, rng: inout RandomGenerator) {
     self.config = config
     let c = config.latentChannels
-    let d = config.branchDilations
     branches = ModuleList(
       (0..<config.branchCount).map { _ in
         Sequential([
-          Conv2d(config.branchInputChannels, c, kernelSize: 3, padding: d[0], dilation: d[0], rng: &rng), ReLU(),
-          Conv2d(c, c, kernelSize: 3, padding: d[1], dilation: d[1], rng: &rng), ReLU(),
-          Conv2d(c, c, kernelSize: 3, padding: d[2], dilation: d[2], rng: &rng),
+          Conv2d(config.branchInputChannels, c, kernelSize: 3, padding: 1, rng: &rng), ReLU(),
+          Conv2d(c, c, kernelSize: 3, padding: 1, rng: &rng), ReLU(),
+          Conv2d(c, c, kernelSize: 3, padding: 1, rng: &rng),
         ])
       })
     globals =

@@ -49,9 +49,8 @@ public final class HomoInterpTrainer {
   /// classifier trains its `classifierSteps` first, as in any run; the checkpoint's path and
   /// step are recorded in the options. `config` must describe the checkpoint's model, except
   /// that a larger `decoderMinChannels` widens its decoder first (`widenedDecoder`), other
-  /// `interpolatorDilations` re-dilate its interpolator (`withInterpolatorDilations`),
   /// `interpolatorGlobal` true adds pooled terms to them (`withInterpolatorPoolingGlobally`),
-  /// and nil (or false) keeps the checkpoint's in all three.
+  /// and nil (or false) keeps the checkpoint's in both.
   public convenience init(config: HomoInterpConfig, data: HomoInterpData, options: HomoInterpTrainingOptions, initialWeights url: URL) throws {
     var (model, info, _) = try HomoInterpModel.loadCheckpoint(from: url)
     try Self.checkShape(of: config, against: model.config, checkpoint: url)
@@ -62,11 +61,6 @@ public final class HomoInterpTrainer {
     } else if config.decoderMinChannels == nil {
       config.decoderMinChannels = stored
     }
-    if let dilations = config.interpolatorDilations, model.config.branchDilations != dilations {
-      model = try model.withInterpolatorDilations(dilations)
-    }
-    // Asked-for dilations are now the model's (nil and 1,1,1 both mean plain branches).
-    config.interpolatorDilations = model.config.interpolatorDilations
     if config.interpolatorGlobal == true {
       model = try model.withInterpolatorPoolingGlobally()
     } else {

@@ -64,12 +64,6 @@ enum HomoInterpTrainStage {
         "Fewest channels of any decoder convolution (0 = none; with init_from, the checkpoint's, and a larger value widens its decoder keeping what it computes).",
         check: { v in (0...1024).contains(v.intValue ?? -1) ? nil : "must be within 0…1024" }),
       ParameterSpec(
-        "interpolator_dilations", .string, default: .string(""),
-        "Dilations of the interpolator branches' three 3×3 convolutions, e.g. `1,2,4` (empty = 1,1,1 as the reference; with init_from, the checkpoint's).",
-        check: { v in
-          HomoInterpConfig.parseInterpolatorDilations(v.stringValue ?? "") != nil ? nil : "must be three integers in 1…16, e.g. 1,2,4"
-        }),
-      ParameterSpec(
         "interpolator_global", .bool, default: .bool(false),
         "Give each interpolator branch a term pooled over the whole latent (false = none, as the reference; with init_from, false keeps the checkpoint's and true adds it with zero weights)."),
       ParameterSpec(
@@ -155,11 +149,9 @@ enum HomoInterpTrainStage {
     let options = try trainingOptions(context)
     let groups = try trainingGroups(context)
     let minChannels = context.int("decoder_min_channels")
-    let dilations = HomoInterpConfig.parseInterpolatorDilations(context.string("interpolator_dilations")) ?? []
     let config = HomoInterpConfig(
       imageSize: context.int("size"), width: context.double("width"), poolings: context.int("poolings"), groups: groups,
       decoderMinChannels: minChannels > 0 ? minChannels : nil,
-      interpolatorDilations: dilations.isEmpty ? nil : dilations,
       interpolatorGlobal: context.bool("interpolator_global") ? true : nil)
     do { try config.validate() } catch { throw PipelineError.stage(stage: context.stageID, message: "\(error)") }
     let checkpoint = context.url("checkpoint").standardizedFileURL
