@@ -8,6 +8,23 @@ import XCTest
 /// Training phases: a run follows its schedule step by step — what trains, the loss weights,
 /// the learning rate — and resumes exactly inside any phase.
 final class TrainingScheduleTests: XCTestCase {
+  /// A 12-face synthetic set of this class's own (another class's set is removed when that
+  /// class ends).
+  static let faces: URL = {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("phases-faces-\(UUID().uuidString)")
+    _ = try? ToyFaceSetWriter(seed: 3).write(count: 12, to: dir)
+    return dir
+  }()
+
+  override class func tearDown() { try? FileManager.default.removeItem(at: faces) }
+
+  /// A tiny-model trainer over the class's faces (unjittered).
+  static func trainer(_ options: HomoInterpTrainingOptions) throws -> HomoInterpTrainer {
+    let config = HomoInterpConfig.tiny(groups: HomoInterpTrainingTests.groups)
+    let data = try HomoInterpData(directory: faces, groups: config.groups, imageSize: config.imageSize, jitter: nil, seed: 9)
+    return try HomoInterpTrainer(config: config, data: data, options: options)
+  }
+
   /// Three phases of a few steps: the judge alone, then the autoencoder (lr 1e-3, the
   /// reconstruction gradient on), then the edits with the autoencoder frozen (lr 5e-4 along a
   /// cosine, the pixel-attribute loss at 2).
@@ -48,7 +65,7 @@ final class TrainingScheduleTests: XCTestCase {
   }
 
   func testEachPhaseTrainsExactlyWhatItSaysAtItsRatesAndWeights() throws {
-    let trainer = try HomoInterpTrainingTests.trainer(Self.phasedOptions())
+    let trainer = try Self.trainer(Self.phasedOptions())
     XCTAssertEqual(trainer.schedule.starts, [0, 3, 7])
     XCTAssertEqual(trainer.options.steps, 11)
     var reports: [HomoInterpStepReport] = []
@@ -95,10 +112,10 @@ final class TrainingScheduleTests: XCTestCase {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("phases-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }
     let url = dir.appendingPathComponent("ck.safetensors")
-    let whole = try HomoInterpTrainingTests.trainer(Self.phasedOptions())
+    let whole = try Self.trainer(Self.phasedOptions())
     while whole.step < 11 { _ = try whole.trainStep() }
 
-    let first = try HomoInterpTrainingTests.trainer(Self.phasedOptions())
+    let first = try Self.trainer(Self.phasedOptions())
     for _ in 0..<5 { _ = try first.trainStep() }  // the judge, then two of the autoencoder's four steps
     XCTAssertEqual(first.current.name, "autoencoder")
     try first.saveCheckpoint(to: url)
