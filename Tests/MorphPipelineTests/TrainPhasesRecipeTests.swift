@@ -99,8 +99,8 @@ final class TrainPhasesRecipeTests: XCTestCase {
     let cases: [(String, String, String, String)] = [
       ("unknown.yaml", "lambda_attribute: 4", "lamda_attribute: 4", "unknown phase field `lamda_attribute` (did you mean `lambda_attribute`?)"),
       ("zero.yaml", "steps: ${params.fine}", "steps: 0", "a phase must last at least one step"),
-      ("overlap.yaml", "steps: ${params.fine}", "until: 100", "inside the previous phase (which ends at step 32000): phases may not overlap"),
-      ("ends.yaml", "steps: ${params.fine}", "until: 32000", "ends at step 32000, where it starts"),
+      ("overlap.yaml", "steps: ${params.fine}", "until: 100", "inside the previous phase (which ends at step 28000): phases may not overlap"),
+      ("ends.yaml", "steps: ${params.fine}", "until: 28000", "ends at step 28000, where it starts"),
       ("nothing.yaml", "freeze: [encoder, decoder, projection]", "freeze: [encoder, decoder, projection, interpolator, critic]", "would train nothing"),
       ("part.yaml", "train: decoder", "train: decodr", "unknown part `decodr` (did you mean `decoder`?)"),
       ("both.yaml", "train: classifier", "train: [classifier, decoder]", "the classifier trains in a phase of its own"),
