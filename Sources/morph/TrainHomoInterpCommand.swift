@@ -91,9 +91,6 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Option(help: "Chance a drawn edit strength is exactly 1 instead of uniform in [0, 1] (default 0).") var fullStrength: Double?
   @Option(help: "Relative latent spread under which a collapse is reported (default 0.1).") var collapseThreshold: Float?
   @Option(
-    help: "How often each group is the one a single-group batch edits, e.g. hair_color=3,skin=2 (unnamed groups weigh 1; default: all alike; '' clears it on --resume)."
-  ) var groupWeights: String?
-  @Option(
     help: "The run's last N steps polish the decoder alone: encoder, interpolator and critic fixed (edits unchanged), reconstruction losses only, learning rate falling along a cosine to 0 (default 0: none)."
   ) var decoderPolish: Int?
   @Option(help: "Starting learning rate of the decoder polish (default: --lr).") var decoderPolishLr: Float?
@@ -121,11 +118,6 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if resume && decoderMinChannels != nil { throw ValidationError("--decoder-min-channels fixes a new run's decoder; --resume keeps the checkpoint's") }
     if resume && interpolatorGlobal {
       throw ValidationError("--interpolator-global fixes a new run's interpolator; --resume keeps the checkpoint's")
-    }
-    if let groupWeights {
-      do { _ = try HomoInterpTrainingOptions.parseGroupWeights(groupWeights) } catch HomoInterpError.badTraining(let message) {
-        throw ValidationError("--group-weights" + message.dropFirst("group weights".count))
-      }
     }
     if phases != nil {
       for (given, name) in [(steps != nil, "--steps"), (warmup != nil, "--warmup"), (decoderPolish != nil, "--decoder-polish"), (freezeAutoencoder != nil, "--freeze-autoencoder")]
@@ -249,8 +241,6 @@ struct TrainHomoInterpCommand: ParsableCommand {
     if let nCritic { o.nCritic = nCritic }
     if let singleGroup { o.singleGroupProbability = singleGroup }
     if let fullStrength { o.fullStrengthProbability = fullStrength }
-    // Checked by validate(), so the text parses.
-    if let groupWeights { o.groupWeights = (try? HomoInterpTrainingOptions.parseGroupWeights(groupWeights)) ?? nil }
     if let collapseThreshold { o.collapseThreshold = collapseThreshold }
     if let decoderPolish { o.decoderPolishSteps = decoderPolish }
     if let decoderPolishLr { o.decoderPolishLearningRate = decoderPolishLr }

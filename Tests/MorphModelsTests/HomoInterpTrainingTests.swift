@@ -555,53 +555,6 @@ final class HomoInterpTrainingTests: XCTestCase {
     XCTAssertThrowsError(try options.validate()) { XCTAssertTrue("\($0)".contains("full-strength"), "\($0)") }
   }
 
-  /// Group weights choose which group a single-group batch edits in proportion: a group of
-  /// weight 0 is never drawn, and unknown names or all-zero weights are refused.
-  func testGroupWeightsChooseTheSingleGroupEdits() throws {
-    var options = Self.singleLossOptions()
-    options.singleGroupProbability = 1
-    let names = Self.groups.map(\.name)
-    /// How many of `batches` single-group batches edit each group.
-    func edited(_ weights: [String: Double]?, batches: Int = 60) throws -> [Int] {
-      options.groupWeights = weights
-      let t = try Self.trainer(options)
-      var rng = RandomGenerator(seed: 11)
-      let n = 2, g = t.model.config.groups.count
-      let z = Tensor.zeros([n, t.model.config.totalAttributes])
-      var counts = [Int](repeating: 0, count: g)
-      for _ in 0..<batches {
-        let v = t.sampleStrengths(n: n, z: z, perm: [1, 0], rng: &rng).0.scalars
-        // Every sample of the batch edits the same group; strengths may be drawn as 0 exactly
-        // only with probability 0, so the edited group is the one with a non-zero strength.
-        let group = (0..<g).first { v[$0] != 0 }
-        if let group { counts[group] += 1 }
-      }
-      return counts
-    }
-    let second = names[1]
-    var onlySecond = Dictionary(uniqueKeysWithValues: names.map { ($0, 0.0) })
-    onlySecond[second] = 2
-    let counts = try edited(onlySecond)
-    XCTAssertEqual(counts[1], 60, "\(counts)")
-    XCTAssertEqual(counts.reduce(0, +), 60)
-    // The first group weighted 10 against 1 for the rest (unnamed): most batches, not all.
-    let heavy = try edited([names[0]: 10], batches: 200)
-    XCTAssertGreaterThan(heavy[0], 200 * 10 / (10 + names.count - 1) - 30, "\(heavy)")
-    XCTAssertGreaterThan(heavy.dropFirst().reduce(0, +), 0, "\(heavy)")
-
-    XCTAssertThrowsError(try edited(["hair_colour": 3])) {
-      XCTAssertTrue("\($0)".contains("no group 'hair_colour'") && "\($0)".contains(names.joined(separator: ", ")), "\($0)")
-    }
-    XCTAssertThrowsError(try edited(Dictionary(uniqueKeysWithValues: names.map { ($0, 0.0) }))) {
-      XCTAssertTrue("\($0)".contains("every group weighs 0"), "\($0)")
-    }
-    XCTAssertEqual(try HomoInterpTrainingOptions.parseGroupWeights(" hair_color = 3, skin=0.5 "), ["hair_color": 3, "skin": 0.5])
-    XCTAssertNil(try HomoInterpTrainingOptions.parseGroupWeights(""))
-    for bad in ["hair_color", "hair_color=-1", "=2", "skin=1,skin=2", "age=x"] {
-      XCTAssertThrowsError(try HomoInterpTrainingOptions.parseGroupWeights(bad), bad)
-    }
-  }
-
   func testNonFiniteLossStopsAndNamesTheCheckpoint() throws {
     let trainer = try makeTrainer(steps: 4)
     let url = checkpointURL("ck.safetensors")

@@ -55,7 +55,7 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     // decoder, pooled interpolator branches, and a last step polishing the decoder alone.
     _ = try await run([
       "steps=3", "train.decoder_polish=1", "train.decoder_polish_lr=1e-3", "train.lambda_polish_edit=2", "checkpoint=models/tuned.safetensors", "train.init_from=models/trained.safetensors", "train.full_strength=0.5",
-      "train.group_weights=expression=3", "train.decoder_min_channels=8",
+      "train.decoder_min_channels=8",
       "train.interpolator_global=true", "train.freeze_autoencoder=true", "train.classifier_seed=4", "train.refresh_classifier_every=2",
     ])
     let tuned = try HomoInterpModel.readInfo(folder.appendingPathComponent("models/tuned.json"))
@@ -68,7 +68,6 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     XCTAssertEqual(options.initialWeightsStep, 6)
     XCTAssertTrue(options.autoencoderFrozen)
     XCTAssertEqual(options.fullStrengthProbability, 0.5)
-    XCTAssertEqual(options.groupWeights, ["expression": 3])
     XCTAssertEqual(options.decoderPolishSteps, 1)
     XCTAssertEqual(options.decoderPolishLearningRate, 1e-3)
     XCTAssertEqual(options.weights.polishEdit, 2)
@@ -79,8 +78,8 @@ final class HomoInterpTrainRecipeTests: XCTestCase {
     let refused = try await PipelineRun(graph: tooLong, baseDirectory: folder, morphVersion: "test").run()
     XCTAssertNotEqual(refused.status, .succeeded)
     XCTAssertTrue(refused.summary.contains("decoder polish of 5 steps does not fit"), refused.summary)
-    XCTAssertThrowsError(try PipelineRun.load(recipe, overrides: tiny + ["train.group_weights=expression:3"])) {
-      XCTAssertTrue("\($0)".contains("group_weights") && "\($0)".contains("GROUP=WEIGHT"), "\($0)")
+    XCTAssertThrowsError(try PipelineRun.load(recipe, overrides: tiny + ["train.group_weights=expression=3"])) {
+      XCTAssertTrue("\($0)".contains("has no parameter `group_weights`"), "removed (no better, docs/training-notes.md): \($0)")
     }
     let graph = try PipelineRun.load(recipe, overrides: tiny + ["steps=8", "resume=true", "train.init_from=models/trained.safetensors"])
     let both = try await PipelineRun(graph: graph, baseDirectory: folder, morphVersion: "test").run()

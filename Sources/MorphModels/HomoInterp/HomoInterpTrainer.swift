@@ -33,8 +33,6 @@ public final class HomoInterpTrainer {
   let classifierOptimizer: Adam?
   /// See `frozenDecoder()`.
   private var frozenDecoderTwin: HomoInterpDecoder?
-  /// `options.singleGroupWeights` of the model's groups, or nil when the options give none.
-  let singleGroupWeights: [Double]?
 
   /// A fresh run. `config.groups` are intersected with the data's attributes and
   /// `projectionChannels` is set from the teacher.
@@ -127,7 +125,6 @@ public final class HomoInterpTrainer {
     } else {
       model = try HomoInterpModel(validating: full, seed: modelSeed)
     }
-    singleGroupWeights = options.groupWeights == nil ? nil : try options.singleGroupWeights(model.config.groups)
     let betas = (options.beta1, options.beta2)
     aeOptimizer = Adam(
       model.encoder.namedParameters(prefix: "encoder.") + model.decoder.namedParameters(prefix: "decoder.")
@@ -635,15 +632,7 @@ public final class HomoInterpTrainer {
     // only that branch runs (the others have strength 0 throughout and are skipped).
     let phase = phase ?? settings(for: .full)
     let single = Double(rng.nextUniform()) < phase.singleGroupProbability
-    let chosen: Int
-    if let weights = singleGroupWeights {
-      // Proportional to the weights (checked when the run was built: one at least is > 0).
-      var u = Double(rng.nextUniform()) * weights.reduce(0, +)
-      chosen = weights.indices.first { u -= weights[$0]; return u < 0 } ?? weights.lastIndex { $0 > 0 } ?? 0
-    } else {
-      // Runs without weights draw exactly as before the option existed.
-      chosen = Int(rng.next() % UInt64(g))
-    }
+    let chosen = Int(rng.next() % UInt64(g))
     let atOne = phase.fullStrengthProbability ?? 0
     // Runs without it draw no extra numbers, so their strengths (and resumes) are unchanged.
     func strength() -> Float {

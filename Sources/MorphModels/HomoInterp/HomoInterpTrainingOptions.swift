@@ -127,10 +127,6 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   /// Chance that a drawn edit strength is exactly 1 rather than uniform in [0, 1]: more full
   /// edits, for groups whose edits stop short (nil, as in runs from before the option: 0).
   public var fullStrengthProbability: Double?
-  /// Relative chance of each group (by name) being the one a single-group batch edits; groups
-  /// not named weigh 1, nil (as in runs from before the option) draws them all alike. Weak
-  /// groups (hair colour) can get more of the single-group edits this way.
-  public var groupWeights: [String: Double]?
   /// The checkpoint whose weights a run started from (nil: He init) and its step there.
   public var initialWeights: String?
   public var initialWeightsStep: Int?
@@ -219,9 +215,6 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
     guard (0...1).contains(fullStrengthProbability ?? 0) else {
       throw HomoInterpError.badTraining("full-strength probability must be in 0...1, got \(fullStrengthProbability ?? 0)")
     }
-    for (name, weight) in groupWeights ?? [:] where !(weight.isFinite && weight >= 0) {
-      throw HomoInterpError.badTraining("group weight of \(name) must be finite and ≥ 0, got \(weight)")
-    }
     guard phases == nil else { return }  // the schedule's own checks cover what follows
     if teacherVGG19 == nil && classifierSteps == 0 && (w.perceptual > 0 || w.projection > 0) {
       throw HomoInterpError.badTraining("without a VGG19 teacher the classifier is the teacher: classifier steps must be > 0")
@@ -230,34 +223,6 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
     where classifierSteps == 0 && v > 0 {
       throw HomoInterpError.badTraining("the \(name) loss needs the classifier: set classifier steps > 0 or its weight to 0")
     }
-  }
-
-  /// The single-group weights of `groups`, in order (1 where `groupWeights` names none).
-  /// Throws, listing the groups, for a name that is not one of them or weights that are all 0.
-  public func singleGroupWeights(_ groups: [AttributeGroup]) throws -> [Double] {
-    let names = groups.map(\.name)
-    for name in (groupWeights ?? [:]).keys.sorted() where !names.contains(name) {
-      throw HomoInterpError.badTraining("group weights: no group '\(name)' in this run (its groups: \(names.joined(separator: ", ")))")
-    }
-    let weights = names.map { groupWeights?[$0] ?? 1 }
-    guard weights.contains(where: { $0 > 0 }) else {
-      throw HomoInterpError.badTraining("group weights: every group weighs 0, so no single-group batch could be drawn")
-    }
-    return weights
-  }
-
-  /// `NAME=WEIGHT,…` (e.g. `hair_color=3,skin=2`) as group weights; nil for an empty text.
-  public static func parseGroupWeights(_ text: String) throws -> [String: Double]? {
-    var weights: [String: Double] = [:]
-    for field in text.split(separator: ",") {
-      let parts = field.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-      guard parts.count == 2, !parts[0].isEmpty, let weight = Double(parts[1]), weight.isFinite, weight >= 0 else {
-        throw HomoInterpError.badTraining("group weights: '\(field)' must be GROUP=WEIGHT with a weight ≥ 0, e.g. hair_color=3")
-      }
-      guard weights[parts[0]] == nil else { throw HomoInterpError.badTraining("group weights: '\(parts[0])' is given twice") }
-      weights[parts[0]] = weight
-    }
-    return weights.isEmpty ? nil : weights
   }
 
   /// Steps a refreshed classifier trains (`classifierRefreshEvery`): the last retraining's,

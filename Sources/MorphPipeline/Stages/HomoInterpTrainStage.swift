@@ -108,15 +108,6 @@ enum HomoInterpTrainStage {
         "full_strength", .double, default: .double(0), "Chance a drawn edit strength is exactly 1 instead of uniform in [0, 1].",
         check: { v in (0...1).contains(v.doubleValue ?? -1) ? nil : "must be within 0…1" }),
       ParameterSpec(
-        "group_weights", .string, default: .string(""),
-        "How often each group is the one a single-group batch edits, e.g. `hair_color=3, skin=2` (unnamed groups weigh 1; empty = all alike).",
-        check: { v in
-          do { _ = try HomoInterpTrainingOptions.parseGroupWeights(v.stringValue ?? "") } catch HomoInterpError.badTraining(let message) {
-            return message
-          } catch { return "\(error)" }
-          return nil
-        }),
-      ParameterSpec(
         "decoder_polish", .int, default: .int(0),
         "The run's last N steps train the decoder alone (encoder, interpolator and critic fixed, so edits stay as trained) on the reconstruction losses, at a rate falling along a cosine to 0; 0 = none.",
         check: atLeast(0)),
@@ -258,7 +249,6 @@ enum HomoInterpTrainStage {
     options.classifierMixup = mixup > 0 ? mixup : nil
     options.singleGroupProbability = context.double("single_group")
     options.fullStrengthProbability = context.double("full_strength")
-    options.groupWeights = try? HomoInterpTrainingOptions.parseGroupWeights(context.string("group_weights"))  // checked above
     let polish = context.int("decoder_polish")
     options.decoderPolishSteps = polish > 0 ? polish : nil
     let polishRate = context.double("decoder_polish_lr")
