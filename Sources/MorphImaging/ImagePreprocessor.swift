@@ -205,7 +205,7 @@ public struct ImagePreprocessor: Sendable {
       return try body()
     } catch let error as ImagingError {
       switch error {
-      case .landmarks, .processing, .unreadable, .tooManyPixels: throw error
+      case .landmarks, .processing, .unreadable, .tooManyPixels, .unwritable: throw error
       case .vips, .invalidArgument: throw ImagingError.processing(file: url.path, reason: "\(error)")
       }
     }
