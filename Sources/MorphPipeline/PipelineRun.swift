@@ -55,6 +55,8 @@ public struct PipelineRun {
   /// Runs the recipe and records it; `onlyItems` limits it to those items.
   public func run(onlyItems: Set<String>? = nil) async throws -> RunReport {
     let catalog = try Catalog.open(at: catalogURL)
+    // Runs left `running` by a process that died (kill -9, power loss) are closed first.
+    let interrupted = try catalog.markInterruptedRuns()
     let plan = try plan(onlyItems: onlyItems, catalog: catalog)
     let started = Date()
     let runID = try catalog.startRun(
@@ -87,7 +89,7 @@ public struct PipelineRun {
     return RunReport(
       runID: runID, recipeName: graph.recipe.name, status: outcome.status, itemCount: itemCount,
       seconds: ended.timeIntervalSince(started), outcome: outcome, catalogPath: catalogURL.path,
-      baseDirectory: baseDirectory)
+      baseDirectory: baseDirectory, interruptedRuns: interrupted)
   }
 }
 
@@ -101,6 +103,8 @@ public struct RunReport: Sendable {
   public var outcome: Scheduler.Outcome
   public var catalogPath: String
   public var baseDirectory: URL
+  /// Earlier runs found `running` with their process gone, marked `interrupted` at the start.
+  public var interruptedRuns: [Int64] = []
 
   /// Shows paths relative to the working folder when they lie inside it.
   func display(_ path: String) -> String {
@@ -139,6 +143,10 @@ public struct RunReport: Sendable {
       lines.append("retry them with: morph run RECIPE --only-failed \(runID)")
     }
     if let error = outcome.recordingError { lines.append("warning: catalog recording failed: \(error)") }
+    if !interruptedRuns.isEmpty {
+      let ids = interruptedRuns.map(String.init).joined(separator: ", ")
+      lines.append("marked interrupted (their process had ended without finishing): run \(ids)")
+    }
     lines.append("catalog: \(display(catalogPath)) (run \(runID))")
     return lines.joined(separator: "\n")
   }
