@@ -35,10 +35,11 @@ public struct PipelineRun {
   }
 
   /// Plans the run (what would run, what is cached) without running anything.
-  /// Without a `catalog`, an existing catalog file is opened (a dry run creates none).
+  /// Without a `catalog`, an existing catalog file is opened read-only (a dry run creates
+  /// none and changes none).
   public func plan(onlyItems: Set<String>? = nil, catalog: Catalog? = nil) throws -> ExecutionPlan {
     let exists = FileManager.default.fileExists(atPath: catalogURL.path)
-    let catalog = try catalog ?? (exists ? Catalog.open(at: catalogURL, create: false) : nil)
+    let catalog = try catalog ?? (exists ? Catalog.openForReading(at: catalogURL) : nil)
     return try Planner(
       cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog, useCache: options.useCache)
       .plan(graph, onlyItems: onlyItems)
@@ -46,7 +47,7 @@ public struct PipelineRun {
 
   /// The source items whose processing failed in an earlier run (for `--only-failed`).
   public func failedItems(ofRun runID: Int64) throws -> Set<String> {
-    let catalog = try Catalog.open(at: catalogURL, create: false)
+    let catalog = try Catalog.openForReading(at: catalogURL)
     _ = try catalog.run(id: runID)
     // A failed face (`photo.jpg#1`) is retried by running its photo again.
     return Set(try catalog.stageResults(runID: runID).filter { $0.status == .failed }.map { sourceItemID($0.item) })

@@ -9,9 +9,14 @@ struct CatalogOptions: ParsableArguments {
 
   var url: URL { CatalogLocation.resolve(catalog) }
 
-  /// Opens the catalog; `create` only for commands that write.
+  /// Opens the catalog for a command that writes; `create` makes a missing one.
   func open(create: Bool = false) throws -> MorphCatalog.Catalog {
     try MorphCatalog.Catalog.open(at: url, create: create)
+  }
+
+  /// Opens the catalog read-only, for a command that only reads: the file is left byte for byte.
+  func openForReading() throws -> MorphCatalog.Catalog {
+    try MorphCatalog.Catalog.openForReading(at: url)
   }
 }
 

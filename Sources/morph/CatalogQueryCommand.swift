@@ -19,7 +19,7 @@ struct CatalogQuery: ParsableCommand {
   }
 
   func run() throws {
-    let catalog = try options.open()
+    let catalog = try options.openForReading()
     if count {
       print(try catalog.count(expression, split: split))
       return
@@ -48,7 +48,7 @@ struct CatalogStats: ParsableCommand {
   @Flag(help: "JSON output.") var json = false
 
   func run() throws {
-    let catalog = try options.open()
+    let catalog = try options.openForReading()
     let summary = try catalog.summary()
     if let dataset, summary.datasets[dataset] == nil {
       throw CatalogError.notFound(kind: "dataset", name: dataset)
@@ -98,7 +98,7 @@ struct CatalogAttrs: ParsableCommand {
   @Flag(help: "JSON output.") var json = false
 
   func run() throws {
-    let catalog = try options.open()
+    let catalog = try options.openForReading()
     let attributes = try catalog.attributes()
     let groups = try catalog.attributeGroups()
     if json {

@@ -20,7 +20,7 @@ struct ExplainCommand: AsyncParsableCommand {
   func run() async throws {
     let text = try await PipelineCLI.guarded {
       try RunExplanation.explain(
-        runID: run, item: item, in: try MorphCatalog.Catalog.open(at: CatalogLocation.resolve(catalog), create: false))
+        runID: run, item: item, in: try MorphCatalog.Catalog.openForReading(at: CatalogLocation.resolve(catalog)))
     }
     print(text)
   }

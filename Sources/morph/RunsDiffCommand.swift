@@ -19,7 +19,7 @@ struct RunsDiffCommand: AsyncParsableCommand {
 
   func run() async throws {
     let text = try await PipelineCLI.guarded {
-      try RunComparison.diff(a, b, in: try MorphCatalog.Catalog.open(at: CatalogLocation.resolve(catalog), create: false))
+      try RunComparison.diff(a, b, in: try MorphCatalog.Catalog.openForReading(at: CatalogLocation.resolve(catalog)))
     }
     print(text)
   }

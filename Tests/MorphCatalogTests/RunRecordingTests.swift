@@ -136,6 +136,10 @@ final class RunRecordingTests: XCTestCase {
             """)
       }
     }
+    // A read-only open brings an older catalog up to date once, then refuses writes.
+    let reader = try Catalog.openForReading(at: url)
+    XCTAssertEqual(try reader.run(id: 7).recipeName, "r")
+    XCTAssertThrowsError(try reader.finishRun(id: 7, status: .failed, itemCount: 0))
     let catalog = try Catalog.open(at: url)
     XCTAssertEqual(try catalog.run(id: 7).status, .running)
     XCTAssertEqual(try catalog.stageResults(runID: 7).map(\.item), ["a.jpg"])
