@@ -20,6 +20,20 @@ struct CatalogOptions: ParsableArguments {
   }
 }
 
+/// `--max-steps` and `--timeout`, shared by `catalog sql` and `catalog query`: a statement or
+/// expression that runs past either is stopped with a message.
+struct SQLLimitOptions: ParsableArguments {
+  @Option(help: "Stop after this many SQLite steps.") var maxSteps = SQLLimits().steps
+  @Option(help: "Stop after this many seconds.") var timeout = SQLLimits().seconds
+
+  func validate() throws {
+    guard maxSteps > 0 else { throw ValidationError("--max-steps must be positive, got \(maxSteps)") }
+    guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+  }
+
+  var limits: SQLLimits { SQLLimits(steps: maxSteps, seconds: timeout) }
+}
+
 /// How listings are printed.
 enum ListingFormat: String, ExpressibleByArgument, CaseIterable {
   case table, csv, json, paths

@@ -13,6 +13,7 @@ struct CatalogQuery: ParsableCommand {
   @Option(help: "Only this split: train, val or test.") var split: String?
   @Option(help: "Output: table, csv, json or paths.") var format: ListingFormat = .table
   @Flag(help: "Print only the number of matching images.") var count = false
+  @OptionGroup var limits: SQLLimitOptions
 
   func validate() throws {
     if let limit, limit < 0 { throw ValidationError("--limit must be at least 0") }
@@ -21,10 +22,10 @@ struct CatalogQuery: ParsableCommand {
   func run() throws {
     let catalog = try options.openForReading()
     if count {
-      print(try catalog.count(expression, split: split))
+      print(try catalog.count(expression, split: split, limits: limits.limits))
       return
     }
-    let images = try catalog.query(expression, split: split, limit: limit)
+    let images = try catalog.query(expression, split: split, limit: limit, limits: limits.limits)
     let header = ["id", "dataset", "path", "split", "content_hash"]
     let rows = images.map { [String($0.id), $0.dataset, $0.path, $0.split ?? "", $0.contentHash ?? ""] }
     switch format {

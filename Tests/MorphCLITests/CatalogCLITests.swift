@@ -138,6 +138,22 @@ final class CatalogCLITests: XCTestCase {
     }
   }
 
+  /// `catalog query` takes the same `--max-steps` / `--timeout` as `catalog sql`.
+  func testQueryStopsAtItsLimitWithAMessage() throws {
+    let celeba = dir.appendingPathComponent("celeba")
+    try writeAnnotations(rows: 2000, to: celeba)
+    XCTAssertEqual(try morph(["catalog", "ingest", "celeba", celeba.path, "--annotations-only"]).status, 0)
+    let expression = Array(repeating: "(Smiling AND NOT Male)", count: 40).joined(separator: " OR ")
+    let stopped = try morph(["catalog", "query", expression, "--count", "--max-steps", "5000"])
+    XCTAssertEqual(stopped.status, 1)
+    XCTAssertEqual(
+      stopped.stderr,
+      "Error: catalog database error: the query was stopped: it ran more than 5000 steps (--max-steps); raise the "
+        + "limit (--max-steps, --timeout) or narrow the expression (--split, --limit)\n")
+    let counted = try morph(["catalog", "query", expression, "--count"])
+    XCTAssertEqual(counted.stdout, "\((0..<2000).filter { $0 % 2 == 0 && $0 % 3 != 0 }.count)\n", counted.stderr)
+  }
+
   func testErrorsAreOneLineWithNonZeroExit() throws {
     let missing = try morph(["catalog", "query", "Smiling"])
     XCTAssertNotEqual(missing.status, 0)
