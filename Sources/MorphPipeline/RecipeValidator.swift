@@ -30,7 +30,7 @@ public struct RecipeValidator {
       }
     }
     var stageOverrides: [String: [String: String]] = [:]
-    // Recipe parameters given with --set, by name (errors about their value name the override).
+    // Recipe parameters given with --set, by name.
     var overridden: [String: String] = [:]
     let stageIDs = recipe.stages.map(\.id.value)
     for override in overrides {
@@ -105,14 +105,14 @@ public struct RecipeValidator {
         }
         if let problem = spec.problem(value) {
           let message = "parameter `\(spec.name)` of `\(descriptor.name)`: \(problem)"
-          // A value that is one recipe parameter is wrong where that parameter is set.
-          if let name = ParameterSubstitution.soleParameter(raw.text) {
-            if let text = overridden[name] {
-              throw PipelineError.override("`\(name)=\(text)`: \(message) (stage `\(s.id.value)`)")
-            }
-            if let declared = recipe.params.first(where: { $0.name == name }) {
-              throw fail(declared.position, "\(message) (recipe parameter `\(name)`, used by stage `\(s.id.value)` at line \(raw.position.line))")
-            }
+          // A value that is one recipe parameter, set in the recipe, is wrong where it is set
+          // (one given with --set is reported where it is used).
+          if let name = ParameterSubstitution.soleParameter(raw.text), overridden[name] == nil,
+            let declared = recipe.params.first(where: { $0.name == name })
+          {
+            throw fail(
+              declared.position,
+              "\(message) (recipe parameter `\(name)`, used by stage `\(s.id.value)` at line \(raw.position.line))")
           }
           throw fail(raw.position, message)
         }
