@@ -31,7 +31,7 @@ public struct RecipeValidator {
     }
     var stageOverrides: [String: [String: String]] = [:]
     // Recipe parameters given with --set, by name.
-    var overridden: [String: String] = [:]
+    var overridden: Set<String> = []
     let stageIDs = recipe.stages.map(\.id.value)
     for override in overrides {
       guard let eq = override.firstIndex(of: "=") else {
@@ -43,7 +43,7 @@ public struct RecipeValidator {
           throw PipelineError.override("`\(key)` must be \(p.type.phrase), not `\(text)`")
         }
         params[key] = value
-        overridden[key] = text
+        overridden.insert(key)
       } else if let dot = key.firstIndex(of: "."), stageIDs.contains(String(key[..<dot])) {
         stageOverrides[String(key[..<dot]), default: [:]][String(key[key.index(after: dot)...])] = text
       } else {
@@ -107,7 +107,7 @@ public struct RecipeValidator {
           let message = "parameter `\(spec.name)` of `\(descriptor.name)`: \(problem)"
           // A value that is one recipe parameter, set in the recipe, is wrong where it is set
           // (one given with --set is reported where it is used).
-          if let name = ParameterSubstitution.soleParameter(raw.text), overridden[name] == nil,
+          if let name = ParameterSubstitution.soleParameter(raw.text), !overridden.contains(name),
             let declared = recipe.params.first(where: { $0.name == name })
           {
             throw fail(
