@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MorphImaging
 import MorphModels
 
 /// `morph eval detection`: the face detector's recall, false positives and landmark error on a
@@ -70,10 +71,7 @@ struct EvalDetectionCommand: ParsableCommand {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-      let url = URL(fileURLWithPath: report)
-      let tmp = url.appendingPathExtension("tmp")
-      try encoder.encode(r).write(to: tmp)
-      try DetectionBenchmark.replaceFile(url, with: tmp)
+      try AtomicFile.write(encoder.encode(r), to: URL(fileURLWithPath: report))
       print("report written to \(report)")
     }
   }

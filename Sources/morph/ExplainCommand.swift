@@ -19,7 +19,7 @@ struct ExplainCommand: AsyncParsableCommand {
 
   func run() async throws {
     let text = try await PipelineCLI.guarded {
-      let opened = try MorphCatalog.Catalog.open(at: CatalogLocation.resolve(catalog), create: false)
+      let opened = try MorphCatalog.Catalog.openForReading(at: CatalogLocation.resolve(catalog))
       return try RunExplanation.explain(runID: try run.resolve(in: opened), item: item, in: opened)
     }
     print(text)

@@ -19,7 +19,7 @@ struct RunsList: ParsableCommand {
   @Flag(help: "JSON output.") var json = false
 
   func run() throws {
-    let runs = try options.open().runs(limit: limit)
+    let runs = try options.openForReading().runs(limit: limit)
     if json {
       print(try CatalogPrinter.json(runs.map(RunSummary.init)))
       return
@@ -53,7 +53,7 @@ struct RunsShow: ParsableCommand {
   @Flag(help: "Print every metric value (per item and step) instead of one summary line per metric.") var allMetrics = false
 
   func run() throws {
-    let catalog = try options.open()
+    let catalog = try options.openForReading()
     let id = try self.id.resolve(in: catalog)
     let run = try catalog.run(id: id)
     let results = try catalog.stageResults(runID: id)

@@ -19,7 +19,7 @@ struct RunsDiffCommand: AsyncParsableCommand {
 
   func run() async throws {
     let text = try await PipelineCLI.guarded {
-      let opened = try MorphCatalog.Catalog.open(at: CatalogLocation.resolve(catalog), create: false)
+      let opened = try MorphCatalog.Catalog.openForReading(at: CatalogLocation.resolve(catalog))
       return try RunComparison.diff(try a.resolve(in: opened), try b.resolve(in: opened), in: opened)
     }
     print(text)

@@ -28,7 +28,7 @@ enum DetectStage {
         check: { v in (v.intValue ?? -1) >= 0 ? nil : "must be 0 (all) or more, got \(v)" }),
       ParameterSpec(
         "max_side", .int, default: .int(1600), "Photos longer than this are scaled down for detection only.",
-        check: { v in (64...4000).contains(v.intValue ?? 0) ? nil : "must be within 64…4000 (the detector takes 16 MP at most), got \(v)" }),
+        range: .integers(64...4000)),
       ParameterSpec(
         "refine_landmarks", .bool, default: .bool(true),
         "Read each face's landmarks a second time from its final box and average (more accurate; false gives facenet-pytorch's points)."),
