@@ -271,6 +271,14 @@ struct TrainHomoInterpCommand: ParsableCommand {
       String(
         format: "trained %d steps in %@; checkpoint %@", trainer.step - first, TrainingProgress.duration(Date().timeIntervalSince(start)),
         checkpoint.path))
+    if let mpi, trainer.step > first {
+      // What the scaling estimate of docs/scale-out-mpi.md is computed from.
+      let steps = Double(trainer.step - first)
+      print(
+        String(
+          format: "mpi: %d all-reduces, %.2f MB per step (%.1f calls), %.3f s per step inside them (waiting for other ranks included)",
+          mpi.allReduceCalls, Double(mpi.allReducedFloats * 4) / steps / 1e6, Double(mpi.allReduceCalls) / steps, mpi.allReduceSeconds / steps))
+    }
   }
 
   /// Applies the training-dynamics options given on the command line (learning rate, nCritic,
