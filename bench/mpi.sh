@@ -27,7 +27,13 @@ mpirun --allow-run-as-root --oversubscribe -np 2 -x MORPH_ENGINE_THREADS=1 "$bin
 one=$(rate "$tmp/one.log")
 two=$(rate "$tmp/two.log")
 # "mpi: C all-reduces, M MB per step (K calls), S s per step inside them …"
-read -r mb calls seconds < <(sed -nE 's/^mpi: [0-9]+ all-reduces, ([0-9.]+) MB per step \(([0-9.]+) calls\), ([0-9.]+) s per step.*/\1 \2 \3/p' "$tmp/two.log")
+line=$(sed -nE 's/^mpi: [0-9]+ all-reduces, ([0-9.]+) MB per step \(([0-9.]+) calls\), ([0-9.]+) s per step.*/\1 \2 \3/p' "$tmp/two.log")
+if [ -z "$line" ]; then
+  echo "bench/mpi.sh: the MPI run printed no 'mpi:' summary line; its output:" >&2
+  cat "$tmp/two.log" >&2
+  exit 1
+fi
+read -r mb calls seconds <<< "$line"
 params=$(sed -nE 's/.*, ([0-9]+) parameters,.*/\1/p' "$tmp/one.log")
 common="\"batch\":16,\"size\":64,\"width\":0.125,\"parameters\":$params"
 echo "{\"bench\":\"mpi.train.1x2threads\",\"steps_per_second\":$one,$common}"
