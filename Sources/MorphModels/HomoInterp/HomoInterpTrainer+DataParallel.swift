@@ -86,7 +86,7 @@ extension HomoInterpTrainer {
   /// batch, so a part's images are those the whole batch would have) and attribute targets.
   func drawStepBatch(_ rng: inout RandomGenerator, number: Int) throws -> HomoInterpStepBatch {
     let n = options.batchSize
-    let chosen = (0..<n).map { _ in data.records[Int(rng.next() % UInt64(data.records.count))] }
+    let chosen = chooseFaces(&rng)
     let local = options.microBatches ?? 1
     let ranks = dataParallel?.size ?? 1, rank = dataParallel?.rank ?? 0
     let total = local * ranks
@@ -109,6 +109,11 @@ extension HomoInterpTrainer {
         rng: RandomGenerator(seed: base ^ (UInt64(p + 1) &* 0xD1B5_4A32_D192_ED03)))
     }
     return HomoInterpStepBatch(parts: parts, totalParts: total, buffers: buffers)
+  }
+
+  /// A step's `batchSize` faces, drawn with replacement by `rng`: the same on every rank.
+  func chooseFaces(_ rng: inout RandomGenerator) -> [HomoInterpFace] {
+    (0..<options.batchSize).map { _ in data.records[Int(rng.next() % UInt64(data.records.count))] }
   }
 
   // MARK: - The gradient-reduction hook
@@ -161,7 +166,7 @@ extension HomoInterpTrainer {
   /// (jittered when the run jitters) and attribute targets — the whole batch of a one-part step.
   func drawBatch(_ rng: inout RandomGenerator, number: Int) throws -> (images: Tensor, targets: Tensor) {
     let n = options.batchSize
-    let chosen = (0..<n).map { _ in data.records[Int(rng.next() % UInt64(data.records.count))] }
+    let chosen = chooseFaces(&rng)
     return (try data.images(chosen, firstItem: number * n, jittered: options.jitter), data.targets(chosen))
   }
 
