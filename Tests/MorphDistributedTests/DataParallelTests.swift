@@ -1,4 +1,5 @@
 import Foundation
+import MorphDistributed
 import MorphNN
 import MorphTensor
 import XCTest
@@ -132,4 +133,14 @@ final class OddGroup: DataParallelGroup {
   let size = 3
   func allReduceSum(_ values: inout [Float]) throws {}
   func broadcast(_ values: inout [Float], from root: Int) throws {}
+}
+
+/// How `morph` tells an MPI launch from a plain run, without MPI.
+final class MPILaunchTests: XCTestCase {
+  func testAPlainRunIsNoMPIJobAndABadLauncherVariableIsNamed() throws {
+    XCTAssertNil(try MPIGroup.fromLauncher(environment: ["PATH": "/usr/bin"]), "no launcher variable: one process, libmpi untouched")
+    XCTAssertThrowsError(try MPIGroup.fromLauncher(environment: ["OMPI_COMM_WORLD_SIZE": "two"])) {
+      XCTAssertTrue("\($0)".contains("OMPI_COMM_WORLD_SIZE=two is not a rank count"), "\($0)")
+    }
+  }
 }
