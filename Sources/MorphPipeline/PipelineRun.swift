@@ -113,11 +113,11 @@ public struct RunReport: Sendable {
       String(format: "run %lld of %@: %@ — %d items in %.2f s", runID, recipeName, status.rawValue, itemCount, seconds)
     ]
     let width = max(5, outcome.stages.map { $0.stage.count }.max() ?? 0)
-    lines.append("  " + "stage".padding(toLength: width, withPad: " ", startingAt: 0) + "    done  cached  failed  seconds")
+    lines.append("  " + "stage".padding(toLength: width, withPad: " ", startingAt: 0) + "    done  cached  failed  seconds     busy")
     for s in outcome.stages {
       lines.append(
         "  " + s.stage.padding(toLength: width, withPad: " ", startingAt: 0)
-          + String(format: "  %6d  %6d  %6d  %7.2f", s.done, s.cached, s.failed, s.seconds))
+          + String(format: "  %6d  %6d  %6d  %7.2f  %7.2f", s.done, s.cached, s.failed, s.seconds, s.busy))
     }
     if !outcome.outputs.isEmpty {
       lines.append("outputs:")

@@ -46,7 +46,7 @@ struct RunsShow: ParsableCommand {
     commandName: "show", abstract: "One run: recipe, parameters, stage results, metrics, artifacts.")
 
   @OptionGroup var options: CatalogOptions
-  @Argument(help: "Run id (see `morph runs list`).") var id: Int64
+  @Argument(help: "Run id (see `morph runs list`), or `last` for the newest run.") var id: RunReference
   @Flag(help: "JSON output.") var json = false
   @Flag(help: "Also print the recipe text.") var recipe = false
   @Flag(help: "Print every stage's parameters too, not just the recipe's.") var allParameters = false
@@ -54,6 +54,7 @@ struct RunsShow: ParsableCommand {
 
   func run() throws {
     let catalog = try options.open()
+    let id = try self.id.resolve(in: catalog)
     let run = try catalog.run(id: id)
     let results = try catalog.stageResults(runID: id)
     let metrics = try catalog.metrics(runID: id)

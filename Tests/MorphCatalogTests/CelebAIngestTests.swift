@@ -91,6 +91,40 @@ final class CelebAIngestTests: XCTestCase {
     XCTAssertEqual(try catalog.summary().images, 60)
   }
 
+  /// A folder a recipe already ingested under its own name (`celeba-1a2b3c4d`) and then
+  /// ingested by the user as `celeba` is one dataset, so its paths stay unambiguous.
+  func testSameFolderUnderAnotherNameIsOneDataset() throws {
+    let catalog = try Catalog.inMemory()
+    let first = try catalog.ingestCelebA(at: fixture.root, name: "celeba-1a2b3c4d")
+    let ids = try catalog.query("").map(\.id)
+    let second = try catalog.ingestCelebA(at: fixture.root)
+    XCTAssertEqual(second.datasetID, first.datasetID)
+    XCTAssertEqual(second.added, 0)
+    XCTAssertEqual(try catalog.summary().images, 60)
+    XCTAssertEqual(try catalog.query("").map(\.id), ids)
+    let names = try catalog.writer.read { try String.fetchAll($0, sql: "SELECT name FROM dataset") }
+    XCTAssertEqual(names, ["celeba"])
+    let path = fixture.root.appendingPathComponent("img_align_celeba/000007.jpg").path
+    XCTAssertEqual(try catalog.resolveImage(path).path, "img_align_celeba/000007.jpg")
+  }
+
+  /// Two folders ingested under the same (default) name are two datasets: the second never
+  /// re-points the first's row, which would delete its images.
+  func testSecondFolderUnderATakenNameGetsItsOwnDataset() throws {
+    let catalog = try Catalog.inMemory()
+    let first = try catalog.ingestCelebA(at: fixture.root)
+    let other = try CelebAFixture(count: 12)
+    defer { other.remove() }
+    let second = try catalog.ingestCelebA(at: other.root)
+    XCTAssertNotEqual(second.datasetID, first.datasetID)
+    XCTAssertTrue(second.dataset.hasPrefix("celeba-"), second.dataset)
+    XCTAssertEqual(try catalog.summary().images, 72)
+    // Ingesting either again finds its own row.
+    XCTAssertEqual(try catalog.ingestCelebA(at: fixture.root).datasetID, first.datasetID)
+    XCTAssertEqual(try catalog.ingestCelebA(at: other.root).datasetID, second.datasetID)
+    XCTAssertEqual(try catalog.summary().images, 72)
+  }
+
   func testAcceptsUnixNewlinesAndOfficialSubfolders() throws {
     let unix = try CelebAFixture(count: 5, newline: "\n")
     defer { unix.remove() }
