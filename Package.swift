@@ -33,6 +33,8 @@ let package = Package(
       name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev"])]),
     .target(name: "CMorphKernels", path: "Sources/CMorphKernels", cSettings: kernelFlags),
+    // Open MPI, loaded with dlopen at run time: building needs no MPI package (docs/scale-out-mpi.md).
+    .target(name: "CMorphMPI", path: "Sources/CMorphMPI", linkerSettings: [.linkedLibrary("dl")]),
 
     // MARK: - Library modules
     .target(name: "MorphTensor", dependencies: ["CBLAS", "CMorphKernels"]),
@@ -44,6 +46,8 @@ let package = Package(
       dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
     // MorphModels reads labelled datasets (CelebA annotations) with MorphCatalog's readers.
     .target(name: "MorphModels", dependencies: ["MorphNN", "MorphTensor", "MorphImaging", "MorphCatalog"]),
+    // Data-parallel training over MPI: the DataParallelGroup of MorphNN on Open MPI.
+    .target(name: "MorphDistributed", dependencies: ["CMorphMPI", "MorphNN"], swiftSettings: [.swiftLanguageMode(.v6)]),
     .target(
       name: "MorphPipeline",
       dependencies: [
@@ -55,7 +59,7 @@ let package = Package(
     .executableTarget(
       name: "morph",
       dependencies: [
-        "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphNN", "MorphTensor",
+        "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphNN", "MorphTensor", "MorphDistributed",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -69,6 +73,7 @@ let package = Package(
       name: "MorphPipelineTests",
       dependencies: ["MorphPipeline", "MorphImaging", "MorphCatalog", "MorphModels"]),
     .testTarget(name: "MorphCLITests", dependencies: []),
+    .testTarget(name: "MorphDistributedTests", dependencies: ["MorphDistributed", "MorphModels", "MorphNN", "MorphTensor"]),
   ],
   swiftLanguageModes: [.v5]
 )

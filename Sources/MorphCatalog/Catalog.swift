@@ -69,6 +69,26 @@ public final class Catalog: @unchecked Sendable {
     }
   }
 
+  /// Opens an existing catalog for a command that only reads it (`catalog query`, `stats`,
+  /// `attrs`, `nearest`, `runs list/show/diff`, `explain`, `plan`): one read-only connection,
+  /// no migration, no journal-mode change, so the file's bytes stay exactly as they were.
+  /// Writes through it fail. A catalog from an older Morph is first brought up to date by the
+  /// normal read-write `open` — the one write such a command makes, once.
+  public static func openForReading(at url: URL) throws -> Catalog {
+    guard FileManager.default.fileExists(atPath: url.path) else { throw CatalogError.noCatalog(path: url.path) }
+    do {
+      let queue = try DatabaseQueue(path: url.path, configuration: configuration(readonly: true))
+      guard try queue.read({ try CatalogSchema.migrator.hasCompletedMigrations($0) }) else {
+        try queue.close()
+        _ = try open(at: url, create: false)
+        return Catalog(writer: try DatabaseQueue(path: url.path, configuration: configuration(readonly: true)), url: url)
+      }
+      return Catalog(writer: queue, url: url)
+    } catch let error as DatabaseError {
+      throw CatalogError.database("\(url.path): \(error.message ?? error.description)")
+    }
+  }
+
   /// Opens a private in-memory catalog (tests, scratch work).
   public static func inMemory() throws -> Catalog {
     do {
