@@ -89,4 +89,33 @@ final class CalibratedStrengthTests: XCTestCase {
     XCTAssertTrue(error("strengths: \"age=p=2\"").contains("age: target probability p=2 is outside (0, 1)"))
     XCTAssertEqual(error("strength.age: \"delta=+0.3\", strength.skin: 0.5"), "valid")
   }
+
+  /// A group added by `morph train branch` is `strength.NAME` in any recipe, fixed or calibrated.
+  func testAnAddedGroupIsAStrengthParameter() async throws {
+    let folder = temporaryFolder(self)
+    let base = HomoInterpModel(config: .tiny(groups: HomoInterpRecipeTests.groups), seed: 2)
+    let model = try base.addingGroup(AttributeGroup(name: "Freckles", attributes: ["Freckles"]), seed: 3)
+    let url = folder.appendingPathComponent("grown.safetensors")
+    try model.save(to: url, metadata: [:])
+    func report(_ strength: String) async throws -> RunReport {
+      let yaml = """
+        stages:
+          - { id: faces, uses: load, with: { folder: \(faces), limit: 2 } }
+          - { id: crop, uses: align, from: faces, with: { mode: celeba-crop, size: 32 } }
+          - { id: latents, uses: homointerp.encode, from: crop, with: { checkpoint: \(url.path), store: false } }
+          - id: moved
+            uses: homointerp.interpolate
+            from: latents
+            with: { checkpoint: \(url.path), reference: \(faces)/000002.jpg, strength.Freckles: "\(strength)" }
+        """
+      let graph = try RecipeValidator().validate(RecipeParser.parse(yaml, file: "g.yaml"))
+      return try await PipelineRun(graph: graph, baseDirectory: folder, morphVersion: "test").run()
+    }
+    let fixed = try await report("0.8")
+    XCTAssertEqual(fixed.status, .succeeded, fixed.summary)
+    let calibrated = try await report("delta=+0.05")
+    XCTAssertEqual(calibrated.status, .succeeded, calibrated.summary)
+    let catalog = try Catalog.open(at: folder.appendingPathComponent(".morph/catalog.sqlite"), create: false)
+    XCTAssertEqual(try catalog.metrics(runID: calibrated.runID).filter { $0.name == "calibration.Freckles.target" }.count, 2)
+  }
 }

@@ -53,6 +53,12 @@ extension HomoInterpModel {
     return try Self.assembled(config: shrunk, state: state, training: false)
   }
 
+  /// A weight's name in the model `addingGroup` makes of a model with `groupCount` groups (the
+  /// residual branch moves one place up; every other name stays).
+  public static func renamedForAddedGroup(_ key: String, groupCount: Int) -> String {
+    renumbered(key, from: groupCount, to: groupCount + 1, in: branchPrefixes)
+  }
+
   /// Parameter-name prefixes numbered by interpolator branch.
   static let branchPrefixes = ["interpolator.branches.", "interpolator.globals."]
 
