@@ -27,7 +27,7 @@ struct TrainBranchCommand: ParsableCommand {
   @Option(help: "Name of the new group (default: the attribute's name).") var group: String?
   @Option(help: "Output checkpoint (.safetensors; the .json is written beside it).") var out: String
   @Option(help: "Use the first N labelled training faces (0: all).") var limit: Int = 0
-  @Option(help: "Branch training steps.") var steps: Int = 600
+  @Option(help: "Branch training steps.") var steps: Int = 300
   @Option(help: "Pairs per step.") var batch: Int = 16
   @Option(help: "Seed of the new weights and the pairs.") var seed: UInt64 = 1
   @Option(help: "Stored precision of --out: f32 or f16.") var dtype: String = "f32"

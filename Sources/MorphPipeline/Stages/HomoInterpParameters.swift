@@ -136,13 +136,14 @@ enum HomoInterpParameters {
       ? URL(fileURLWithPath: path) : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path)
     guard let info = try? HomoInterpModel.readInfo(HomoInterpModel.checkpointPaths(url).metadata) else { return nil }
     let groups = info.config.groups.map(\.name)
-    var named: [String] = []
-    for (key, value) in values where key.hasPrefix("strength.") {
-      if let s = try? GroupStrength.parse(value.description), s != .fixed(0) { named.append(String(key.dropFirst("strength.".count))) }
+    // (parameter, group) for every strength given.
+    var named: [(String, String)] = []
+    for (key, value) in values.sorted(by: { $0.key < $1.key }) where key.hasPrefix("strength.") {
+      if let s = try? GroupStrength.parse(value.description), s != .fixed(0) { named.append((key, String(key.dropFirst("strength.".count)))) }
     }
-    named += ((try? namedStrengths(values["strengths"]?.stringValue ?? "")) ?? []).filter { $0.value != .fixed(0) }.map(\.group)
-    guard let bad = named.sorted().first(where: { !groups.contains($0) }) else { return nil }
-    return "strength.\(bad): " + unknownGroup(bad, groups: groups)
+    named += ((try? namedStrengths(values["strengths"]?.stringValue ?? "")) ?? []).filter { $0.value != .fixed(0) }.map { ("strengths", $0.group) }
+    guard let (key, bad) = named.first(where: { !groups.contains($0.1) }) else { return nil }
+    return "\(key): " + unknownGroup(bad, groups: groups)
   }
 
   /// The rows of a sweep: the groups named in `sweep_groups` (every checkpoint group when
