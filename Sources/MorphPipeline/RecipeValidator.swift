@@ -64,10 +64,41 @@ public struct RecipeValidator {
         throw fail(s.uses.position, "unknown stage `\(s.uses.value)`" + Suggest.hint(s.uses.value, among: registry.names))
       }
       let specNames = descriptor.parameters.map(\.name)
+      // One parameter's text (`name`: the spec's, or the name a pattern matched), expanded,
+      // typed and checked.
+      func typedValue(_ spec: ParameterSpec, _ text: String, _ position: SourcePosition, name: String) throws -> ParameterValue {
+        let expanded: String
+        switch ParameterSubstitution.expand(text, params: params, recipeDirectory: recipeDirectory) {
+        case .success(let text): expanded = text
+        case .failure(let reference):
+          throw fail(
+            position,
+            reference.malformed
+              ? "malformed reference `\(reference.name)` (write ${params.NAME} or ${recipe_dir})"
+              : "unknown recipe parameter `\(reference.name)`" + Suggest.hint(reference.name, among: Array(params.keys)))
+        }
+        guard let value = spec.type.parse(expanded) else {
+          throw fail(position, "parameter `\(name)` of `\(descriptor.name)` must be \(spec.type.phrase), not `\(expanded)`")
+        }
+        if let problem = spec.problem(value) {
+          let message = "parameter `\(name)` of `\(descriptor.name)`: \(problem)"
+          // A value that is one recipe parameter, set in the recipe, is wrong where it is set
+          // (one given with --set is reported where it is used).
+          if let param = ParameterSubstitution.soleParameter(text), !overridden.contains(param),
+            let declared = recipe.params.first(where: { $0.name == param })
+          {
+            throw fail(
+              declared.position,
+              "\(message) (recipe parameter `\(param)`, used by stage `\(s.id.value)` at line \(position.line))")
+          }
+          throw fail(position, message)
+        }
+        return value
+      }
       var values: [String: ParameterValue] = [:]
       var given: [String: (text: String, position: SourcePosition)] = [:]
       for (key, value) in s.with {
-        guard specNames.contains(key.value) else {
+        guard specNames.contains(key.value) || descriptor.patternSpec(for: key.value) != nil else {
           throw fail(
             key.position,
             "stage `\(descriptor.name)` has no parameter `\(key.value)`" + Suggest.hint(key.value, among: specNames))
@@ -92,7 +123,7 @@ public struct RecipeValidator {
         lists[key.value] = entries
       }
       for (key, text) in stageOverrides[s.id.value] ?? [:] {
-        guard specNames.contains(key) else {
+        guard specNames.contains(key) || descriptor.patternSpec(for: key) != nil else {
           throw PipelineError.override(
             "stage `\(s.id.value)` (\(descriptor.name)) has no parameter `\(key)`" + Suggest.hint(key, among: specNames))
         }
@@ -131,6 +162,13 @@ public struct RecipeValidator {
         listSpecs.append((spec, entries))
       }
       for spec in descriptor.parameters where spec.type != .list {
+        // A pattern (`strength.*`) takes every given name it matches that no spec names.
+        if spec.isPattern {
+          for (key, raw) in given where !specNames.contains(key) && spec.matches(key) {
+            values[key] = try typedValue(spec, raw.text, raw.position, name: key)
+          }
+          continue
+        }
         guard let raw = given[spec.name] else {
           guard let def = spec.defaultValue else {
             throw fail(s.uses.position, "stage `\(s.id.value)` (\(descriptor.name)) needs parameter `\(spec.name)` (\(spec.type.rawValue)): \(spec.summary)")
@@ -138,33 +176,7 @@ public struct RecipeValidator {
           values[spec.name] = def
           continue
         }
-        let expanded: String
-        switch ParameterSubstitution.expand(raw.text, params: params, recipeDirectory: recipeDirectory) {
-        case .success(let text): expanded = text
-        case .failure(let reference):
-          throw fail(
-            raw.position,
-            reference.malformed
-              ? "malformed reference `\(reference.name)` (write ${params.NAME} or ${recipe_dir})"
-              : "unknown recipe parameter `\(reference.name)`" + Suggest.hint(reference.name, among: Array(params.keys)))
-        }
-        guard let value = spec.type.parse(expanded) else {
-          throw fail(raw.position, "parameter `\(spec.name)` of `\(descriptor.name)` must be \(spec.type.phrase), not `\(expanded)`")
-        }
-        if let problem = spec.problem(value) {
-          let message = "parameter `\(spec.name)` of `\(descriptor.name)`: \(problem)"
-          // A value that is one recipe parameter, set in the recipe, is wrong where it is set
-          // (one given with --set is reported where it is used).
-          if let name = ParameterSubstitution.soleParameter(raw.text), !overridden.contains(name),
-            let declared = recipe.params.first(where: { $0.name == name })
-          {
-            throw fail(
-              declared.position,
-              "\(message) (recipe parameter `\(name)`, used by stage `\(s.id.value)` at line \(raw.position.line))")
-          }
-          throw fail(raw.position, message)
-        }
-        values[spec.name] = value
+        values[spec.name] = try typedValue(spec, raw.text, raw.position, name: spec.name)
       }
       for (spec, entries) in listSpecs {
         guard let check = spec.checkList, let records = values[spec.name]?.listValue, let problem = check(records, values) else { continue }

@@ -39,6 +39,20 @@ public struct ParameterSpec: Sendable {
   }
 }
 
+extension ParameterSpec {
+  /// Whether the name is a pattern, `prefix.*`: it then stands for every `prefix.NAME` (NAME of
+  /// letters, digits, `_` and `-`), e.g. `strength.*` for the groups of any checkpoint.
+  public var isPattern: Bool { name.hasSuffix(".*") }
+
+  /// Whether `key` is a name this pattern stands for.
+  public func matches(_ key: String) -> Bool {
+    guard isPattern else { return key == name }
+    let prefix = name.dropLast()
+    guard key.hasPrefix(prefix), key.count > prefix.count else { return false }
+    return key.dropFirst(prefix.count).allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+  }
+}
+
 /// How a stage relates its inputs to its outputs.
 public enum StageShape: String, Sendable {
   /// No input; produces items (load a folder, read a table).
@@ -179,6 +193,11 @@ public struct StageDescriptor: Sendable {
     self.cachedResultIsValid = cachedResultIsValid
     self.checkParameters = checkParameters
     self.start = start
+  }
+
+  /// The pattern parameter (`strength.*`) that stands for `key`, if any.
+  public func patternSpec(for key: String) -> ParameterSpec? {
+    parameters.first { $0.isPattern && $0.matches(key) }
   }
 
   /// Multi-line documentation for `morph stages NAME`.

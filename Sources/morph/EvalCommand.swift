@@ -7,7 +7,7 @@ struct EvalCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "eval",
     abstract: "Evaluate translation methods.",
-    subcommands: [EvalInterpolationCommand.self, EvalCompareCommand.self, EvalOracleCommand.self, EvalTeacherCommand.self, EvalBranchesCommand.self, EvalDetectionCommand.self])
+    subcommands: [EvalInterpolationCommand.self, EvalCompareCommand.self, EvalOracleCommand.self, EvalTeacherCommand.self, EvalBranchesCommand.self, EvalDetectionCommand.self, EvalCalibrationCommand.self])
 }
 
 /// `morph eval interpolation`: score a method on held-out synthetic pairs against ground truth.

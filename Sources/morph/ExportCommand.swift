@@ -33,6 +33,10 @@ struct ExportCommand: ParsableCommand {
     name: .customLong("branch"),
     help: "GROUP=CHECKPOINT: take that group's interpolator branch from another checkpoint of the same run (repeatable).")
   var branches: [String] = []
+  @Option(
+    name: .customLong("drop-group"),
+    help: "GROUP: leave that attribute group (its branch and critic head) out (repeatable): a base to teach it again with 'morph train branch'.")
+  var dropGroups: [String] = []
 
   func run() throws {
     guard let storage = Safetensors.DType(rawValue: dtype.uppercased()) else {
@@ -52,7 +56,9 @@ struct ExportCommand: ParsableCommand {
       : try HomoInterpModel.grafting(
         model, branches: try donors.mapValues { try HomoInterpModel.loadCheckpoint(from: URL(fileURLWithPath: $0)).model },
         names: donors.mapValues { URL(fileURLWithPath: $0).lastPathComponent })
+    let exported = try dropGroups.reduce(grafted) { try $0.removingGroup($1) }
     var metadata = info.metadata
+    if !dropGroups.isEmpty { metadata["dropped_groups"] = dropGroups.joined(separator: ", ") }
     metadata["exported_from"] = sources.map(\.lastPathComponent).joined(separator: ", ")
     if loaded.count > 1 {
       metadata["averaged"] = "mean of the weights of \(loaded.count) checkpoints (steps \(loaded.map { String($0.info.step) }.joined(separator: ", ")))"
@@ -63,7 +69,7 @@ struct ExportCommand: ParsableCommand {
     metadata["exported_dtype"] = storage.rawValue
     metadata["resumable"] = "no (optimiser state dropped by morph export)"
     let target = URL(fileURLWithPath: out)
-    try grafted.save(to: target, step: info.step, metadata: metadata, extra: [:], dtype: storage)
+    try exported.save(to: target, step: info.step, metadata: metadata, extra: [:], dtype: storage)
     let (weights, json) = HomoInterpModel.checkpointPaths(target)
     let bytes = (try? FileManager.default.attributesOfItem(atPath: weights.path)[.size] as? Int) ?? 0
     print(

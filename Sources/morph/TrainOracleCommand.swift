@@ -69,5 +69,5 @@ struct TrainOracleCommand: ParsableCommand {
 struct TrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "train", abstract: "Train models.",
-    subcommands: [TrainOracleCommand.self, TrainHomoInterpCommand.self, TrainCycleGANCommand.self])
+    subcommands: [TrainOracleCommand.self, TrainHomoInterpCommand.self, TrainCycleGANCommand.self, TrainBranchCommand.self])
 }

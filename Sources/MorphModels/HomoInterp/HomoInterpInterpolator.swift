@@ -59,6 +59,21 @@ public final class HomoInterpInterpolator: Module {
     return out
   }
 
+  /// Each branch in `indices` on `reference − source`, unscaled: the interpolation is `source + Σ_k v_k · T_k`, linear in the
+  /// strengths once these are known, so a search over strengths runs each branch once.
+  func branchOutputs(source: Tensor, reference: Tensor, indices: [Int]) throws -> [Int: Tensor] {
+    let difference = reference - source
+    let input = difference
+    var out: [Int: Tensor] = [:]
+    for k in indices {
+      guard k >= 0, k < branchCount, let branch = branches.modules[k] as? Sequential else {
+        throw HomoInterpError.badShape(operation: "branchOutputs", expected: "branch indices 0..<\(branchCount)", found: [k])
+      }
+      out[k] = try run(branch, k, input)
+    }
+    return out
+  }
+
   /// Branch `k` on `input`: its layers in order, or with a pooled term after the first ReLU.
   private func run(_ branch: Sequential, _ k: Int, _ input: Tensor) throws -> Tensor {
     guard let globals, let pool = globals.modules[k] as? Conv2d, branch.layers.count > 2 else { return try branch(input) }

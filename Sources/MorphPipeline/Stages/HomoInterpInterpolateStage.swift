@@ -1,4 +1,5 @@
 import Foundation
+import MorphCatalog
 import MorphModels
 import MorphTensor
 
@@ -13,7 +14,7 @@ enum HomoInterpInterpolateStage {
     name: "homointerp.interpolate",
     summary: "Move latents toward a reference (images, catalog query or attribute prototype) per attribute group.",
     shape: .map, input: .latents, output: .latents,
-    parameters: [HomoInterpCheckpoint.parameter] + HomoInterpParameters.groupStrengths + [
+    parameters: [HomoInterpCheckpoint.parameter] + HomoInterpParameters.groupStrengths + [HomoInterpParameters.anyGroupStrength] + [
       ParameterSpec(
         "method", .string, default: .string("homointerp"),
         "homointerp (the per-group branches) or latent-lerp (the baseline F_a + v·(F_b − F_a) with the same "
@@ -41,15 +42,22 @@ enum HomoInterpInterpolateStage {
         "path_frames", .int, default: .int(0),
         "Without a sweep: this many frames from the face (t = 0) to the edit (t = 1) at strengths t·v (0 = the edit only).",
         range: .integers(0...200)),
-    ] + HomoInterpReference.parameters,
-    concurrency: 1, batch: 4, modelHash: HomoInterpCheckpoint.modelHash
+    ] + HomoInterpReference.parameters + CalibratedStrengths.parameters,
+    concurrency: 1, batch: 4, modelHash: HomoInterpCheckpoint.modelHash, checkParameters: HomoInterpParameters.checkGroups
   ) { context in
     let checkpoint = try HomoInterpCheckpoint.load(context)
     let groups = checkpoint.groupNames
-    let plan = try strengthRows(context, groups: groups)
+    let given = try HomoInterpParameters.strengths(context, groups: groups)
+    let plan = try strengthRows(context, groups: groups, strengths: given.map(\.fixedValue))
     let reference = try HomoInterpReference.resolve(context, checkpoint: checkpoint)
     let c = checkpoint.config.latentChannels, s = checkpoint.config.latentSide
     let latentLerp = context.string("method") == "latent-lerp"
+    // A sweep sets its own strengths; otherwise targets are solved per face.
+    let calibration = try given.contains(where: \.isCalibrated) && context.string("sweep").isEmpty ? CalibratedStrengths(context) : nil
+    if calibration != nil, latentLerp {
+      throw PipelineError.stage(
+        stage: context.stageID, message: "calibrated strengths (p=, delta=) solve the per-group branches: use method homointerp")
+    }
     return .map { items in
       let (sources, counts) = try HomoInterpFrames.latents(items, channels: c, side: s, stage: context.stageID)
       guard counts.allSatisfy({ $0 == 1 }) else {
@@ -57,6 +65,11 @@ enum HomoInterpInterpolateStage {
           stage: context.stageID, message: "takes one latent per face (from homointerp.encode), got frame counts \(counts)")
       }
       let references = reference.latents(for: sources)
+      if let calibration {
+        return try calibrated(
+          items, sources: sources, references: references, strengths: given, calibration: calibration, checkpoint: checkpoint,
+          context: context)
+      }
       // One interpolator call per strength row, over the whole micro-batch.
       let outputs = try checkpoint.withModel { model in
         try plan.map { row in
@@ -84,9 +97,45 @@ enum HomoInterpInterpolateStage {
     var residual: Float?
   }
 
-  /// The frames the stage's parameters ask for, in output order.
-  static func strengthRows(_ context: StageContext, groups: [String]) throws -> [Row] {
-    let fixed = try HomoInterpParameters.strengths(context, groups: groups)
+  /// Calibrated strengths: each face's solved, then its frames as for fixed strengths; the
+  /// outcome per face and group goes to the catalog.
+  static func calibrated(
+    _ items: [Item], sources: Tensor, references: Tensor, strengths: [GroupStrength], calibration: CalibratedStrengths,
+    checkpoint: HomoInterpCheckpoint, context: StageContext
+  ) throws -> [Result<Payload, Error>] {
+    let groups = checkpoint.groupNames
+    let c = checkpoint.config.latentChannels, s = checkpoint.config.latentSide
+    let residual = context.double("residual") < 0 ? nil : Float(context.double("residual"))
+    let solved = try checkpoint.withModel { model in
+      try calibration.solve(
+        items: items, sources: sources, references: references, strengths: strengths, residual: residual, model: model,
+        stage: context.stageID)
+    }
+    var metrics: [MetricRecord] = []
+    let results: [Result<Payload, Error>] = try solved.enumerated().map { i, result in
+      let face: CalibratedFace
+      switch result {
+      case .failure(let error): return .failure(error)
+      case .success(let solved): face = solved
+      }
+      let rows = try strengthRows(context, groups: groups, strengths: face.strengths)
+      let source = sources.narrow(axis: 0, start: i, length: 1)
+      let ref = references.shape[0] == 1 ? references : references.narrow(axis: 0, start: i, length: 1)
+      let frames = try checkpoint.withModel { model in
+        try rows.map { try model.interpolate(source: source, reference: ref, strengths: $0.strengths, residualStrength: $0.residual) }
+      }
+      if let runID = context.runID {
+        metrics += CalibratedStrengths.metrics(face, item: items[i].id, runID: runID, stage: context.stageID)
+      }
+      return .success(.tensor(shape: [rows.count, c, s, s], data: frames.flatMap(\.scalars)))
+    }
+    if !metrics.isEmpty { try context.catalog?.recordMetrics(metrics) }
+    return results
+  }
+
+  /// The frames the stage's parameters ask for, in output order, with `fixed` the strength of
+  /// each group (its strength, or the one solved for its target).
+  static func strengthRows(_ context: StageContext, groups: [String], strengths fixed: [Float]) throws -> [Row] {
     let residual = context.double("residual") < 0 ? nil : Float(context.double("residual"))
     let sweep: [Float]
     do { sweep = try HomoInterpParameters.strengthList(context.string("sweep")) } catch {

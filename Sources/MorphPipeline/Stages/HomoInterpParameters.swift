@@ -6,23 +6,34 @@ import MorphModels
 enum HomoInterpParameters {
   static let strengthRange: ClosedRange<Double> = 0...2
 
-  /// `strength.<group>` for each default attribute group, 0…2.
+  /// `strength.<group>` for each default attribute group: a strength 0…2, or a target the
+  /// judge should read (`p=0.9`, `delta=+0.3`) for which the stage solves the strength per face.
   static var groupStrengths: [ParameterSpec] {
     AttributeGroup.defaultGroups.map { group in
       ParameterSpec(
-        "strength.\(group.name)", .double, default: .double(0),
-        "How far \(group.name) (\(group.attributes.joined(separator: ", "))) moves toward the reference, 0…2.",
-        check: { value in
-          guard let v = value.doubleValue, strengthRange.contains(v) else { return "must be within 0…2, got \(value)" }
-          return nil
-        })
+        "strength.\(group.name)", .string, default: .string("0"),
+        "How far \(group.name) (\(group.attributes.joined(separator: ", "))) moves toward the reference: 0…2, "
+          + "or a target the judge reads, p=0.9 or delta=+0.3.",
+        check: checkStrength)
     }
+  }
+
+  /// `strength.NAME` for any other group a checkpoint has (a branch added by
+  /// `morph train branch`): the same values as the default groups'.
+  static let anyGroupStrength = ParameterSpec(
+    "strength.*", .string, default: .string("0"),
+    "Strength of any other group of the checkpoint (`strength.NAME`), as the default groups': 0…2, p=0.9 or delta=+0.3.",
+    check: checkStrength)
+
+  @Sendable static func checkStrength(_ value: ParameterValue) -> String? {
+    do { _ = try GroupStrength.parse(value.description) } catch { return "\(error)" }
+    return nil
   }
 
   /// `strengths: "group=value, …"` for groups of any name (checkpoints with custom groups).
   static let strengthsSpec = ParameterSpec(
     "strengths", .string, default: .string(""),
-    "More per-group strengths as `group=value, …` (any group name of the checkpoint), 0…2 each.",
+    "More per-group strengths as `group=value, …` (any group name of the checkpoint): 0…2, p=0.9 or delta=+0.3 each.",
     check: { value in
       do { _ = try namedStrengths(value.stringValue ?? "") } catch { return "\(error)" }
       return nil
@@ -66,16 +77,16 @@ enum HomoInterpParameters {
     }
   }
 
-  /// Parses `"expression=0.7, age=1"` into (group, strength) pairs, in order.
-  static func namedStrengths(_ text: String) throws -> [(group: String, value: Float)] {
+  /// Parses `"expression=0.7, age=p=0.9"` into (group, strength) pairs, in order.
+  static func namedStrengths(_ text: String) throws -> [(group: String, value: GroupStrength)] {
     try nameList(text).map { pair in
       let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
       guard parts.count == 2, !parts[0].isEmpty else {
         throw Problem(description: "`\(pair)` is not group=value")
       }
-      guard let v = Double(parts[1]), v.isFinite else { throw Problem(description: "`\(parts[1])` is not a number") }
-      guard strengthRange.contains(v) else { throw Problem(description: "strength \(parts[1]) of \(parts[0]) is outside 0…2") }
-      return (parts[0], Float(v))
+      do { return (parts[0], try GroupStrength.parse(parts[1])) } catch {
+        throw Problem(description: "\(parts[0]): \(error)")
+      }
     }
   }
 
@@ -84,28 +95,55 @@ enum HomoInterpParameters {
     text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
   }
 
-  /// The strength per checkpoint group from `strength.<group>` and `strengths`; a non-zero
-  /// strength for a group the checkpoint does not have is an error listing the groups it has.
-  static func strengths(_ context: StageContext, groups: [String]) throws -> [Float] {
-    var values = [Float](repeating: 0, count: groups.count)
-    var given: [(String, Float)] = []
-    for group in AttributeGroup.defaultGroups {
-      let v = Float(context.double("strength.\(group.name)"))
-      if v != 0 { given.append((group.name, v)) }
+  /// The strength per checkpoint group from `strength.<group>` (default groups and any other
+  /// name) and `strengths`; a non-zero strength for a group the checkpoint does not have is an
+  /// error listing the groups it has.
+  static func strengths(_ context: StageContext, groups: [String]) throws -> [GroupStrength] {
+    var values = [GroupStrength](repeating: .fixed(0), count: groups.count)
+    var given: [(String, GroupStrength)] = []
+    for key in context.parameters.keys.sorted() where key.hasPrefix("strength.") {
+      let text = context.parameters[key]?.description ?? "0"
+      let strength: GroupStrength
+      do { strength = try GroupStrength.parse(text) } catch {
+        throw PipelineError.stage(stage: context.stageID, message: "\(key): \(error)")
+      }
+      if strength != .fixed(0) { given.append((String(key.dropFirst("strength.".count)), strength)) }
     }
     do { given += try namedStrengths(context.string("strengths")).map { ($0.group, $0.value) } } catch {
       throw PipelineError.stage(stage: context.stageID, message: "strengths: \(error)")
     }
     for (name, v) in given {
       guard let index = groups.firstIndex(of: name) else {
-        throw PipelineError.stage(
-          stage: context.stageID,
-          message: "the checkpoint has no attribute group `\(name)`" + Suggest.hint(name, among: groups)
-            + "; its groups are \(groups.joined(separator: ", "))")
+        throw PipelineError.stage(stage: context.stageID, message: unknownGroup(name, groups: groups))
       }
       values[index] = v
     }
     return values
+  }
+
+  /// "the checkpoint has no attribute group `x`" with a suggestion and the groups it has.
+  static func unknownGroup(_ name: String, groups: [String]) -> String {
+    "the checkpoint has no attribute group `\(name)`" + Suggest.hint(name, among: groups)
+      + "; its groups are \(groups.joined(separator: ", "))"
+  }
+
+  /// For `morph validate`: the groups given a non-zero strength that the checkpoint named by
+  /// `checkpoint` lacks (reads only its JSON; nil when it cannot be read, for the stage reports
+  /// a missing checkpoint when it starts).
+  @Sendable static func checkGroups(_ values: [String: ParameterValue]) -> String? {
+    guard let path = values["checkpoint"]?.stringValue else { return nil }
+    let url = path.hasPrefix("/")
+      ? URL(fileURLWithPath: path) : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path)
+    guard let info = try? HomoInterpModel.readInfo(HomoInterpModel.checkpointPaths(url).metadata) else { return nil }
+    let groups = info.config.groups.map(\.name)
+    // (parameter, group) for every strength given.
+    var named: [(String, String)] = []
+    for (key, value) in values.sorted(by: { $0.key < $1.key }) where key.hasPrefix("strength.") {
+      if let s = try? GroupStrength.parse(value.description), s != .fixed(0) { named.append((key, String(key.dropFirst("strength.".count)))) }
+    }
+    named += ((try? namedStrengths(values["strengths"]?.stringValue ?? "")) ?? []).filter { $0.value != .fixed(0) }.map { ("strengths", $0.group) }
+    guard let (key, bad) = named.first(where: { !groups.contains($0.1) }) else { return nil }
+    return "\(key): " + unknownGroup(bad, groups: groups)
   }
 
   /// The rows of a sweep: the groups named in `sweep_groups` (every checkpoint group when
