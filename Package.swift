@@ -18,6 +18,7 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     // MARK: - C libraries
@@ -63,7 +64,8 @@ let package = Package(
     .testTarget(name: "MorphTensorTests", dependencies: ["MorphTensor"]),
     .testTarget(name: "MorphNNTests", dependencies: ["MorphNN", "MorphTensor"]),
     .testTarget(name: "MorphImagingTests", dependencies: ["MorphImaging", "MorphTensor"]),
-    .testTarget(name: "MorphCatalogTests", dependencies: ["MorphCatalog"]),
+    .testTarget(
+      name: "MorphCatalogTests", dependencies: ["MorphCatalog", .product(name: "Crypto", package: "swift-crypto")]),
     .testTarget(name: "MorphModelsTests", dependencies: ["MorphModels", "MorphNN", "MorphTensor", "MorphImaging"]),
     .testTarget(
       name: "MorphPipelineTests",
