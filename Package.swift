@@ -2,7 +2,7 @@
 // Morph: unpaired face-attribute translation by homomorphic latent-space interpolation.
 // Modules depend downwards only:
 //   morph → MorphPipeline → MorphModels → MorphNN → MorphTensor
-//   beside them: MorphImaging (libvips via CVips), MorphCatalog (GRDB), CBLAS (OpenBLAS).
+//   beside them: MorphImaging (libvips via CVips), MorphCatalog (GRDB, swift-crypto), CBLAS (OpenBLAS).
 import PackageDescription
 
 /// Heavy kernels are compiled with optimisation even in debug builds, so tests stay fast.
@@ -42,14 +42,17 @@ let package = Package(
     // GRDBSQLite: the SQLite C API itself, for the progress handler that bounds user SQL.
     .target(
       name: "MorphCatalog",
-      dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+      dependencies: [
+        .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     // MorphModels reads labelled datasets (CelebA annotations) with MorphCatalog's readers.
     .target(name: "MorphModels", dependencies: ["MorphNN", "MorphTensor", "MorphImaging", "MorphCatalog"]),
     .target(
       name: "MorphPipeline",
       dependencies: [
         "MorphModels", "MorphImaging", "MorphCatalog", "MorphNN", "MorphTensor",
-        .product(name: "Yams", package: "Yams"),
+        .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
       ]),
 
     // MARK: - CLI
@@ -58,6 +61,7 @@ let package = Package(
       dependencies: [
         "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphNN", "MorphTensor",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ]),
 
     // MARK: - Tests
@@ -69,7 +73,9 @@ let package = Package(
     .testTarget(name: "MorphModelsTests", dependencies: ["MorphModels", "MorphNN", "MorphTensor", "MorphImaging"]),
     .testTarget(
       name: "MorphPipelineTests",
-      dependencies: ["MorphPipeline", "MorphImaging", "MorphCatalog", "MorphModels"]),
+      dependencies: [
+        "MorphPipeline", "MorphImaging", "MorphCatalog", "MorphModels", .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     .testTarget(name: "MorphCLITests", dependencies: []),
   ],
   swiftLanguageModes: [.v5]
