@@ -262,6 +262,25 @@ final class CelebAIngestTests: XCTestCase {
     }
   }
 
+  /// A count line past what the file can hold is a `file:1` error before anything is reserved
+  /// for it (it used to abort the process: "failed to allocate 34359738400 bytes").
+  func testAbsurdCountLineIsAnErrorNotAnAbort() throws {
+    for count in ["2147483648", "1000000000000000"] {
+      for file in ["list_attr_celeba.txt", "list_landmarks_align_celeba.txt"] {
+        let broken = try CelebAFixture(count: 30)
+        defer { broken.remove() }
+        try broken.replaceLine(file, 0, with: count)
+        let size = try Data(contentsOf: broken.root.appendingPathComponent(file)).count
+        XCTAssertThrowsError(try Catalog.inMemory().ingestCelebA(at: broken.root)) { error in
+          XCTAssertEqual(
+            "\(error)",
+            "\(file):1: the count line announces \(count) rows, more than this \(size)-byte file can hold "
+              + "(at most \(size / 2)); fix the count or the file")
+        }
+      }
+    }
+  }
+
   func testMissingAttributeFile() throws {
     let catalog = try Catalog.inMemory()
     try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("list_attr_celeba.txt"))
