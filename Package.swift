@@ -5,6 +5,8 @@
 //   beside them: MorphImaging (libvips via CVips), MorphCatalog (GRDB, swift-crypto), CBLAS (OpenBLAS).
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
 /// Heavy kernels are compiled with optimisation even in debug builds, so tests stay fast.
 let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno"])]
 
@@ -80,3 +82,16 @@ let package = Package(
   ],
   swiftLanguageModes: [.v5]
 )
+
+// MARK: - Fuzzing (make fuzz)
+
+// libFuzzer targets over the readers of outside input. libFuzzer supplies `main`, so this
+// executable exists only when MORPH_FUZZ=1 (make fuzz, in its own .build-fuzz with
+// `--sanitize fuzzer --sanitize address`): `make test` and `make build` never see it.
+if ProcessInfo.processInfo.environment["MORPH_FUZZ"] == "1" {
+  package.products.append(.executable(name: "morph-fuzz", targets: ["MorphFuzz"]))
+  package.targets.append(
+    .executableTarget(
+      name: "MorphFuzz", dependencies: ["MorphPipeline", "MorphCatalog", "MorphNN"],
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}
