@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/morph
 
-.PHONY: setup build demo demo-photos test bench clean
+.PHONY: setup build demo demo-photos test bench fuzz clean
 
 setup:
 	@scripts/setup
@@ -24,9 +24,20 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 
+# Fuzzing (issue 40): libFuzzer + AddressSanitizer over the readers of outside input, built in
+# its own .build-fuzz so `make test` is unaffected. Each target runs until FUZZ_RUNS inputs or
+# FUZZ_SECONDS seconds (0 = no time limit); FUZZ_TARGETS picks some (default: all). See docs/fuzzing.md.
+FUZZ_RUNS ?= 1000000
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: setup
+	MORPH_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz --product morph-fuzz \
+	  --sanitize fuzzer --sanitize address -Xswiftc -enable-testing
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZ_TARGETS)
+
 bench: build
 	@scripts/setup --bench
 	@scripts/bench
 
 clean:
-	rm -rf .build out .morph
+	rm -rf .build .build-fuzz out .morph

@@ -2,8 +2,10 @@
 // Morph: unpaired face-attribute translation by homomorphic latent-space interpolation.
 // Modules depend downwards only:
 //   morph → MorphPipeline → MorphModels → MorphNN → MorphTensor
-//   beside them: MorphImaging (libvips via CVips), MorphCatalog (GRDB), CBLAS (OpenBLAS).
+//   beside them: MorphImaging (libvips via CVips), MorphCatalog (GRDB, swift-crypto), CBLAS (OpenBLAS).
 import PackageDescription
+
+import class Foundation.ProcessInfo
 
 /// Heavy kernels are compiled with optimisation even in debug builds, so tests stay fast.
 let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno"])]
@@ -18,6 +20,7 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     // MARK: - C libraries
@@ -43,7 +46,10 @@ let package = Package(
     // GRDBSQLite: the SQLite C API itself, for the progress handler that bounds user SQL.
     .target(
       name: "MorphCatalog",
-      dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+      dependencies: [
+        .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     // MorphModels reads labelled datasets (CelebA annotations) with MorphCatalog's readers.
     .target(name: "MorphModels", dependencies: ["MorphNN", "MorphTensor", "MorphImaging", "MorphCatalog"]),
     // Data-parallel training over MPI: the DataParallelGroup of MorphNN on Open MPI.
@@ -52,7 +58,7 @@ let package = Package(
       name: "MorphPipeline",
       dependencies: [
         "MorphModels", "MorphImaging", "MorphCatalog", "MorphNN", "MorphTensor",
-        .product(name: "Yams", package: "Yams"),
+        .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
       ]),
 
     // MARK: - CLI
@@ -61,19 +67,36 @@ let package = Package(
       dependencies: [
         "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphNN", "MorphTensor", "MorphDistributed",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ]),
 
     // MARK: - Tests
     .testTarget(name: "MorphTensorTests", dependencies: ["MorphTensor"]),
     .testTarget(name: "MorphNNTests", dependencies: ["MorphNN", "MorphTensor"]),
     .testTarget(name: "MorphImagingTests", dependencies: ["MorphImaging", "MorphTensor"]),
-    .testTarget(name: "MorphCatalogTests", dependencies: ["MorphCatalog"]),
+    .testTarget(
+      name: "MorphCatalogTests", dependencies: ["MorphCatalog", .product(name: "Crypto", package: "swift-crypto")]),
     .testTarget(name: "MorphModelsTests", dependencies: ["MorphModels", "MorphNN", "MorphTensor", "MorphImaging"]),
     .testTarget(
       name: "MorphPipelineTests",
-      dependencies: ["MorphPipeline", "MorphImaging", "MorphCatalog", "MorphModels"]),
+      dependencies: [
+        "MorphPipeline", "MorphImaging", "MorphCatalog", "MorphModels", .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     .testTarget(name: "MorphCLITests", dependencies: []),
     .testTarget(name: "MorphDistributedTests", dependencies: ["MorphDistributed", "MorphModels", "MorphNN", "MorphTensor"]),
   ],
   swiftLanguageModes: [.v5]
 )
+
+// MARK: - Fuzzing (make fuzz)
+
+// libFuzzer targets over the readers of outside input. libFuzzer supplies `main`, so this
+// executable exists only when MORPH_FUZZ=1 (make fuzz, in its own .build-fuzz with
+// `--sanitize fuzzer --sanitize address`): `make test` and `make build` never see it.
+if ProcessInfo.processInfo.environment["MORPH_FUZZ"] == "1" {
+  package.products.append(.executable(name: "morph-fuzz", targets: ["MorphFuzz"]))
+  package.targets.append(
+    .executableTarget(
+      name: "MorphFuzz", dependencies: ["MorphPipeline", "MorphCatalog", "MorphNN"],
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

@@ -75,10 +75,28 @@ public struct QueryCompiler {
       return "1"
     case .not(let inner):
       return "(NOT \(try sql(inner, &args)))"
-    case .and(let a, let b):
-      return "(\(try sql(a, &args)) AND \(try sql(b, &args)))"
-    case .or(let a, let b):
-      return "(\(try sql(a, &args)) OR \(try sql(b, &args)))"
+    case .and, .or:
+      // A chain `a OR b OR c` compiles flat: nested parentheses per operator would grow
+      // SQLite's parser stack with the chain's length.
+      let isAnd: Bool
+      if case .and = e { isAnd = true } else { isAnd = false }
+      var operands: [QueryExpression] = []
+      var node = e
+      while true {
+        if isAnd, case .and(let left, let right) = node {
+          operands.append(right)
+          node = left
+        } else if !isAnd, case .or(let left, let right) = node {
+          operands.append(right)
+          node = left
+        } else {
+          operands.append(node)
+          break
+        }
+      }
+      var parts: [String] = []
+      for operand in operands.reversed() { parts.append(try sql(operand, &args)) }
+      return "(" + parts.joined(separator: isAnd ? " AND " : " OR ") + ")"
     case .name(let name, let column):
       if let slot = attributeSlot(name) { return attributeTest(slot: slot, positive: true, &args) }
       if let members = group(name) {

@@ -28,10 +28,24 @@ struct QueryToken: Equatable {
 }
 
 /// Turns an expression string into a `QueryExpression`, or a `QueryError` at the bad token.
+///
+/// The size of an expression is bounded (found by fuzzing): the parser recursed once per
+/// nesting level, so 20,000 `(` or `NOT`s overflowed the stack; SQLite's own parser has a
+/// fixed stack of 100 entries, which 64 nested `NOT`s already overflowed; and a chain of
+/// 1,200 `OR`s compiled to SQL deeper than SQLite's expression limit of 1,000.
 public struct QueryParser {
+  /// Deepest nesting of parentheses and NOTs: each level costs SQLite's parser up to three
+  /// stack entries, and the attribute test at the bottom some more.
+  public static let maxNesting = 24
+  /// Most names and comparisons in one query (chains compile flat, so this bounds the SQL
+  /// expression tree, not the parser stacks).
+  public static let maxTerms = 256
+
   let source: String
   var tokens: [QueryToken] = []
   var position = 0
+  var nesting = 0
+  var terms = 0
 
   /// Parses `source`.
   public static func parse(_ source: String) throws -> QueryExpression {
@@ -134,6 +148,13 @@ public struct QueryParser {
 
   mutating func parseFactor() throws -> QueryExpression {
     let token = advance()
+    if token.kind == .not || token.kind == .lparen {
+      nesting += 1
+      guard nesting <= Self.maxNesting else {
+        throw error(token, "nested more than \(Self.maxNesting) levels deep (parentheses and NOT)")
+      }
+    }
+    defer { if token.kind == .not || token.kind == .lparen { nesting -= 1 } }
     switch token.kind {
     case .not:
       return .not(try parseFactor())
@@ -149,6 +170,10 @@ public struct QueryParser {
       _ = advance()
       return inner
     case .word:
+      terms += 1
+      guard terms <= Self.maxTerms else {
+        throw error(token, "more than \(Self.maxTerms) names and comparisons in one query")
+      }
       if peek.kind == .equal || peek.kind == .notEqual {
         let op = advance()
         let value = advance()

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The state of a recorded run.

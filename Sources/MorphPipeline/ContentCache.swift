@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MorphCatalog
 import MorphImaging
@@ -20,18 +21,7 @@ public struct ContentCache: Sendable {
     var hasher = SHA256()
     hasher.update("morph-cache-v1\nstage=\(stage)@\(version)\nmodel=\(modelHash)\n\(parameters)\ninputs:\n")
     for input in inputs { hasher.update(input + "\n") }
-    return hex(hasher.finalize())
-  }
-
-  /// Lower-case hex of `bytes` (String(format:) per byte would dominate the per-item cost).
-  static func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out = [UInt8](repeating: 0, count: bytes.count * 2)
-    for (i, byte) in bytes.enumerated() {
-      out[2 * i] = digits[Int(byte >> 4)]
-      out[2 * i + 1] = digits[Int(byte & 15)]
-    }
-    return String(decoding: out, as: UTF8.self)
+    return hasher.finalize().hex
   }
 
   static let suffixes = ["png", "f32", "json"]

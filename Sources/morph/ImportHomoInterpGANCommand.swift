@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import MorphCatalog
 import MorphModels

@@ -1,3 +1,4 @@
+import Crypto
 import MorphCatalog
 import MorphImaging
 import MorphPipeline

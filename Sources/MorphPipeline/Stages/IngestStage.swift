@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MorphCatalog
 
@@ -44,7 +45,7 @@ enum IngestStage {
       var hasher = SHA256()
       hasher.update("\(format)\n\(id)\n\(annotationsOnly)\n\(extraAttributes)\n\(csv.map { (try? SHA256.hex(fileAt: $0)) ?? $0.path } ?? "")\n")
       for line in listing(root) { hasher.update(line + "\n") }
-      let key = ContentCache.hex(hasher.finalize())
+      let key = hasher.finalize().hex
       return [
         SourceItem(id: id, contentKey: "dataset:" + key, origin: root) {
           let summary =
