@@ -3,6 +3,7 @@
 // Modules depend downwards only:
 //   morph → MorphPipeline → MorphModels → MorphNN → MorphTensor
 //   beside them: MorphImaging (libvips via CVips), MorphCatalog (GRDB), CBLAS (OpenBLAS).
+//   MorphServer (`morph serve`, Hummingbird 2) sits above MorphPipeline, below morph.
 import PackageDescription
 
 /// Heavy kernels are compiled with optimisation even in debug builds, so tests stay fast.
@@ -18,6 +19,9 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // `morph serve`. No default traits: swift-configuration is not used, and leaving it out
+    // keeps it out of the build.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
   ],
   targets: [
     // MARK: - C libraries
@@ -51,11 +55,21 @@ let package = Package(
         .product(name: "Yams", package: "Yams"),
       ]),
 
+    // The local viewer: request handling without a socket (ServeAPI) plus a thin Hummingbird
+    // adapter; page assets are embedded strings, so the binary carries them. Swift 6 mode.
+    .target(
+      name: "MorphServer",
+      dependencies: [
+        "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphTensor",
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ],
+      swiftSettings: [.swiftLanguageMode(.v6)]),
+
     // MARK: - CLI
     .executableTarget(
       name: "morph",
       dependencies: [
-        "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphNN", "MorphTensor",
+        "MorphServer", "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphNN", "MorphTensor",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -69,6 +83,8 @@ let package = Package(
       name: "MorphPipelineTests",
       dependencies: ["MorphPipeline", "MorphImaging", "MorphCatalog", "MorphModels"]),
     .testTarget(name: "MorphCLITests", dependencies: []),
+    .testTarget(
+      name: "MorphServerTests", dependencies: ["MorphServer", "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphTensor"]),
   ],
   swiftLanguageModes: [.v5]
 )

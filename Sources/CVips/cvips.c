@@ -248,6 +248,10 @@ int cvips_save_file(VipsImage *in, const char *path, int quality) {
   return vips_image_write_to_file(in, path, NULL);
 }
 
+int cvips_save_buffer(VipsImage *in, const char *suffix, void **buf, size_t *len) {
+  return vips_image_write_to_buffer(in, suffix, buf, len, NULL);
+}
+
 int cvips_save_animation(VipsImage *strip, const char *path, int page_height, int n, int delay_ms,
                          int gif_effort) {
   VipsImage *t = NULL;

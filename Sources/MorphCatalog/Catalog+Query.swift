@@ -60,8 +60,9 @@ extension Catalog {
     return compiled
   }
 
-  /// Images matching `expression`, in catalog order (dataset, then id), at most `limit`.
-  public func query(_ expression: String, split: String? = nil, limit: Int? = nil) throws -> [ImageMatch] {
+  /// Images matching `expression`, in catalog order (dataset, then id), at most `limit`,
+  /// skipping the first `offset` (paging).
+  public func query(_ expression: String, split: String? = nil, limit: Int? = nil, offset: Int = 0) throws -> [ImageMatch] {
     try read { db in
       let compiled = try Self.compile(db, expression, split: split)
       let (from, arguments) = compiled.fromWhere
@@ -70,6 +71,11 @@ extension Catalog {
       if let limit {
         sql += " LIMIT ?"
         args += [limit]
+      }
+      if offset > 0 {
+        if limit == nil { sql += " LIMIT -1" }
+        sql += " OFFSET ?"
+        args += [offset]
       }
       // Datasets are few: look them up once instead of decoding name and root on every row.
       var datasets = [Int64: (name: String, root: String)]()

@@ -43,7 +43,8 @@ public final class Catalog: @unchecked Sendable {
   /// Seconds a writer waits for another process's write transaction before giving up.
   public static let busyTimeout: TimeInterval = 30
 
-  private init(writer: any DatabaseWriter, url: URL?) {
+  /// Internal, not private: `Catalog+ReadOnly.swift` builds a catalog over a read-only connection.
+  init(writer: any DatabaseWriter, url: URL?) {
     self.writer = writer
     self.url = url
   }

@@ -120,6 +120,9 @@ void *cvips_to_memory(VipsImage *in, size_t *len);
 
 /// Save to a file; the format follows the suffix. quality <= 0 keeps the default.
 int cvips_save_file(VipsImage *in, const char *path, int quality);
+/// Encode to a new memory buffer in the format of `suffix` (".png", ".jpg", ".webp"); free *buf
+/// with g_free. For answers over HTTP, where a file would be a detour.
+int cvips_save_buffer(VipsImage *in, const char *suffix, void **buf, size_t *len);
 /// Save an animated GIF or WebP: `frames` is a vertical strip of n frames, each
 /// `page_height` tall, shown for `delay_ms`; loop forever.
 int cvips_save_animation(VipsImage *strip, const char *path, int page_height, int n, int delay_ms,
