@@ -194,7 +194,7 @@ final class ServeAPITests: XCTestCase {
       let answer = try fx.decode(
         await fx.request("POST", "/api/save", json: #"{"face":"\#(face)","reference":"\#(reference)","strengths":{"expression":0.8},"kind":"\#(kind)","frames":4}"#))
       let name = try XCTUnwrap(answer["file"] as? String)
-      XCTAssertEqual(URL(fileURLWithPath: try XCTUnwrap(answer["path"] as? String)).deletingLastPathComponent().standardizedFileURL, fx.output.standardizedFileURL)
+      XCTAssertEqual(URL(fileURLWithPath: try XCTUnwrap(answer["path"] as? String)).deletingLastPathComponent().standardizedFileURL.path, fx.output.standardizedFileURL.path)
       let served = await fx.request("GET", "/api/files/\(name)")
       XCTAssertEqual(served.status, 200, name)
       XCTAssertEqual(served.contentType, ["edit": "image/png", "sweep": "image/png", "gif": "image/gif", "webp": "image/webp"][kind])

@@ -8,7 +8,7 @@ extension PageAssets {
       function imageTile(image) {
         const label = image.similarity === undefined || image.similarity === null ? image.path : image.path + " · " + image.similarity.toFixed(3);
         return el("div", { class: "tile", title: image.dataset + "/" + image.path + (image.split ? " (" + image.split + ")" : "") }, [
-          el("img", { src: image.image, alt: image.path, loading: "lazy" }),
+          el("img", { src: image.image, alt: image.path }),
           el("div", { class: "name", text: label }),
           el("button", { text: "near", onclick: guard(() => neighbours(image)) }),
           el("a", { href: "/?face=" + image.id, text: " edit" }),

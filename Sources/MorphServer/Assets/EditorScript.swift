@@ -27,6 +27,7 @@ extension PageAssets {
         try {
           const blob = await postForBlob("/api/render", body);
           if (editor.url) URL.revokeObjectURL(editor.url);
+          editor.blob = blob;
           editor.url = URL.createObjectURL(blob);
           await new Promise((resolve) => { image.onload = resolve; image.onerror = resolve; image.src = editor.url; });
           image.dataset.strengths = JSON.stringify(body.strengths);

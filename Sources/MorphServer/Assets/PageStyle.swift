@@ -29,9 +29,9 @@ extension PageAssets {
       .tile.ref { outline: 2px dashed #d97706; }
       .tile .name { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
       .tile button { font-size: 11px; padding: 0 .4em; }
-      .pair { display: flex; gap: 1em; justify-content: center; }
+      .pair { display: flex; gap: 1em; justify-content: center; flex-wrap: wrap; }
       figure { margin: 0; text-align: center; }
-      img.pixels { width: 256px; height: 256px; image-rendering: pixelated; background: #e5e7eb; border-radius: 4px; }
+      img.pixels { display: block; width: 224px; height: 224px; image-rendering: pixelated; background: #e5e7eb; border-radius: 4px; color: transparent; }
       .slider { display: grid; grid-template-columns: 8em 1fr 3em; gap: .4em; align-items: center; margin: .25em 0; }
       .slider.residual { grid-template-columns: 8em 1fr 4em; }
       .slider output { text-align: right; font-variant-numeric: tabular-nums; }
