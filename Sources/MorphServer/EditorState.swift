@@ -76,7 +76,11 @@ actor EditorState {
   private var referenceKeys: [String: String] = [:]
   private var nextFace = 1
   private var nextReference = 1
+  /// Branch outputs per (face, reference) pair, newest last: a slider move on a pair seen
+  /// before costs the weighted sum and the decode only.
+  private var branches: [(key: String, value: HomoInterpBranches)] = []
   let capacity: Int
+  static let branchCapacity = 16
 
   init(capacity: Int) { self.capacity = max(1, capacity) }
 
@@ -110,6 +114,19 @@ actor EditorState {
   }
 
   func allFaces() -> [EditorFace] { faceOrder.compactMap { faces[$0] } }
+
+  func branches(forKey key: String) -> HomoInterpBranches? {
+    guard let index = branches.firstIndex(where: { $0.key == key }) else { return nil }
+    let entry = branches.remove(at: index)
+    branches.append(entry)
+    return entry.value
+  }
+
+  func storeBranches(_ value: HomoInterpBranches, forKey key: String) {
+    branches.removeAll { $0.key == key }
+    branches.append((key, value))
+    if branches.count > Self.branchCapacity { branches.removeFirst() }
+  }
 
   func reference(forKey key: String) -> EditorReference? { referenceKeys[key].flatMap { references[$0] } }
 

@@ -61,27 +61,37 @@ extension ServeAPI {
   // MARK: - Rendering
 
   /// The decoded frames of one face at K strength rows, each row one interpolation of the
-  /// cached latents (`homointerp.interpolate`), all rows decoded as one batch and turned into
-  /// 8-bit images as `homointerp.decode` does.
+  /// cached latents (`homointerp.interpolate`: the branch outputs of the pair are computed once
+  /// and kept, which gives the same values), all rows decoded as one batch and turned into 8-bit
+  /// images as `homointerp.decode` does.
   func decodeFrames(_ edit: EditSettings, rows: [(strengths: [Float], residual: Float?)]) async throws -> [VipsImage] {
     let c = model.config.latentChannels, s = model.config.latentSide
     let face = edit.face.latent, reference = edit.reference.value
-    return try await model.run { model in
-      let source = Tensor(shape: [1, c, s, s], scalars: face)
-      let target: Tensor
-      switch reference {
-      case .latent(let values): target = Tensor(shape: [1, c, s, s], scalars: values)
-      case .direction(let d): target = source + Tensor(shape: [1, c, s, s], scalars: d).broadcast(to: source.shape)
+    // Ids are never reused, so a pair's key names the same latents for the server's lifetime.
+    let key = "\(edit.face.id)|\(edit.reference.id)"
+    let cached = await state.branches(forKey: key)
+    let (frames, branches) = try await model.run { model -> ([VipsImage], HomoInterpBranches) in
+      let branches: HomoInterpBranches
+      if let cached {
+        branches = cached
+      } else {
+        let source = Tensor(shape: [1, c, s, s], scalars: face)
+        let target: Tensor
+        switch reference {
+        case .latent(let values): target = Tensor(shape: [1, c, s, s], scalars: values)
+        case .direction(let d): target = source + Tensor(shape: [1, c, s, s], scalars: d).broadcast(to: source.shape)
+        }
+        branches = try model.interpolationBranches(source: source, reference: target)
       }
-      let latents = try rows.map { row in
-        try model.interpolate(source: source, reference: target, strengths: row.strengths, residualStrength: row.residual)
-      }
+      let latents = try rows.map { row in try model.interpolate(branches, strengths: row.strengths, residualStrength: row.residual) }
       let images =
         latents.count == 1
         ? try model.decode(latents[0])
         : try model.decode(Tensor(shape: [latents.count, c, s, s], scalars: latents.flatMap(\.scalars)))
-      return try (0..<latents.count).map { try HomoInterpFrames.strip(images, first: $0, count: 1) }
+      return (try (0..<latents.count).map { try HomoInterpFrames.strip(images, first: $0, count: 1) }, branches)
     }
+    if cached == nil { await state.storeBranches(branches, forKey: key) }
+    return frames
   }
 
   /// The slider's image: one interpolation and one decode, as an 8-bit PNG at the model's size

@@ -52,6 +52,24 @@ final class ServeCatalogTests: XCTestCase {
     XCTAssertEqual(runs.status, 200)
   }
 
+  func testCatalogQueryAndPrototypeReferences() async throws {
+    let fx = try fixture()
+    // No stored latents yet: a query reference encodes its matches now and averages them.
+    let query = try fx.decode(await fx.request("POST", "/api/references", json: #"{"kind":"query","query":"dataset = faces","n":2}"#))
+    XCTAssertEqual(query["count"] as? Int, 2)
+    let face = try fx.decode(await fx.request("POST", "/api/faces", json: #"{"source":"folder","name":"000001.jpg"}"#))
+    let render = await fx.request(
+      "POST", "/api/render", json: #"{"face":"\#(face["id"] as? String ?? "")","reference":"\#(query["id"] as? String ?? "")","strengths":{"expression":1}}"#)
+    XCTAssertEqual(render.status, 200, render.errorMessage)
+    // A prototype needs stored latents of a labelled set: a 422 that says how to get them.
+    let prototype = await fx.request("POST", "/api/references", json: #"{"kind":"prototype","query":"Smiling"}"#)
+    XCTAssertTrue((400..<500).contains(prototype.status), prototype.errorMessage)
+    let badQuery = await fx.request("POST", "/api/references", json: #"{"kind":"query","query":"Smiling AND ("}"#)
+    XCTAssertEqual(badQuery.status, 400, badQuery.errorMessage)
+    let badN = await fx.request("POST", "/api/references", json: #"{"kind":"query","query":"dataset = faces","n":1000}"#)
+    XCTAssertEqual(badN.status, 400, badN.errorMessage)
+  }
+
   func testTheServersCatalogConnectionCannotWrite() throws {
     let fx = try fixture()
     let catalog = try Catalog.openReadOnlyCatalog(at: fx.catalogURL)
