@@ -37,6 +37,8 @@ let package = Package(
       name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev"])]),
     .target(name: "CMorphKernels", path: "Sources/CMorphKernels", cSettings: kernelFlags),
+    // Open MPI, loaded with dlopen at run time: building needs no MPI package (docs/scale-out-mpi.md).
+    .target(name: "CMorphMPI", path: "Sources/CMorphMPI", linkerSettings: [.linkedLibrary("dl")]),
 
     // MARK: - Library modules
     .target(name: "MorphTensor", dependencies: ["CBLAS", "CMorphKernels"]),
@@ -48,6 +50,8 @@ let package = Package(
       dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
     // MorphModels reads labelled datasets (CelebA annotations) with MorphCatalog's readers.
     .target(name: "MorphModels", dependencies: ["MorphNN", "MorphTensor", "MorphImaging", "MorphCatalog"]),
+    // Data-parallel training over MPI: the DataParallelGroup of MorphNN on Open MPI.
+    .target(name: "MorphDistributed", dependencies: ["CMorphMPI", "MorphNN"], swiftSettings: [.swiftLanguageMode(.v6)]),
     .target(
       name: "MorphPipeline",
       dependencies: [
@@ -70,6 +74,7 @@ let package = Package(
       name: "morph",
       dependencies: [
         "MorphServer", "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphNN", "MorphTensor",
+        "MorphDistributed",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -85,6 +90,7 @@ let package = Package(
     .testTarget(name: "MorphCLITests", dependencies: []),
     .testTarget(
       name: "MorphServerTests", dependencies: ["MorphServer", "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphTensor"]),
+    .testTarget(name: "MorphDistributedTests", dependencies: ["MorphDistributed", "MorphModels", "MorphNN", "MorphTensor"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # pipelines/edit-photos.yaml end to end on a folder of 100 photos (the three real photos of
 # Fixtures/photos, copied under 100 names; --no-cache so every copy is computed): photos/s and,
-# per stage, its span in seconds as the run summary reports it (stages run concurrently, so the
-# spans overlap: a stage whose span ends long after its producer's is where the time goes).
+# per stage, its span (first start to last end; stages run concurrently, so spans overlap), its
+# busy time (the sum of its items' compute times) and its share of all stages' busy time.
 # Usage: bench/edit-photos.sh [path/to/morph]. Prints one JSON line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,11 +20,11 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 awk -v n=0 -v t0="$start" -v t1="$end" '
   /^  stage / { table = 1; next }
-  table && /^  [a-z_.-]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+$/ { name[n] = $1; sec[n] = $5; done[n] = $2; failed[n] = $4; n++; next }
+  table && /^  [a-z_.-]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+ +[0-9.]+$/ { name[n] = $1; sec[n] = $5; busy[n] = $6; total += $6; done[n] = $2; failed[n] = $4; n++; next }
   table && !/^  / { table = 0 }
   END {
     wall = t1 - t0
     printf "{\"bench\":\"edit-photos\",\"photos\":100,\"seconds\":%.2f,\"photos_per_s\":%.2f,\"stages\":{", wall, 100 / wall
-    for (i = 0; i < n; i++) printf "%s\"%s\":{\"span_s\":%s,\"done\":%s,\"failed\":%s}", (i ? "," : ""), name[i], sec[i], done[i], failed[i]
+    for (i = 0; i < n; i++) printf "%s\"%s\":{\"span_s\":%s,\"busy_s\":%s,\"share\":%.3f,\"done\":%s,\"failed\":%s}", (i ? "," : ""), name[i], sec[i], busy[i], (total > 0 ? busy[i] / total : 0), done[i], failed[i]
     printf "}}\n"
   }' "$work/summary.txt"

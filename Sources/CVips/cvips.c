@@ -239,21 +239,19 @@ int cvips_from_memory_u8(const void *data, size_t len, int width, int height, in
 
 void *cvips_to_memory(VipsImage *in, size_t *len) { return vips_image_write_to_memory(in, len); }
 
-int cvips_save_file(VipsImage *in, const char *path, int quality) {
-  const char *dot = strrchr(path, '.');
-  if (quality > 0 && dot &&
-      (!g_ascii_strcasecmp(dot, ".jpg") || !g_ascii_strcasecmp(dot, ".jpeg") ||
-       !g_ascii_strcasecmp(dot, ".webp")))
-    return vips_image_write_to_file(in, path, "Q", quality, NULL);
-  return vips_image_write_to_file(in, path, NULL);
-}
-
-int cvips_save_buffer(VipsImage *in, const char *suffix, void **buf, size_t *len) {
+int cvips_save_buffer(VipsImage *in, const char *suffix, int quality, void **buf, size_t *len) {
+  *buf = NULL;
+  *len = 0;
+  if (quality > 0 && (!g_ascii_strcasecmp(suffix, ".jpg") || !g_ascii_strcasecmp(suffix, ".jpeg") ||
+                      !g_ascii_strcasecmp(suffix, ".webp")))
+    return vips_image_write_to_buffer(in, suffix, buf, len, "Q", quality, NULL);
   return vips_image_write_to_buffer(in, suffix, buf, len, NULL);
 }
 
-int cvips_save_animation(VipsImage *strip, const char *path, int page_height, int n, int delay_ms,
-                         int gif_effort) {
+int cvips_save_animation_buffer(VipsImage *strip, const char *suffix, int page_height, int n,
+                                int delay_ms, int gif_effort, void **buf, size_t *len) {
+  *buf = NULL;
+  *len = 0;
   VipsImage *t = NULL;
   if (vips_copy(strip, &t, NULL)) return -1;
   vips_image_set_int(t, "page-height", page_height);
@@ -263,10 +261,9 @@ int cvips_save_animation(VipsImage *strip, const char *path, int page_height, in
   vips_image_set_int(t, "loop", 0);
   vips_image_set_int(t, "gif-delay", delay_ms / 10);
   g_free(delays);
-  const char *dot = strrchr(path, '.');
-  int rc = dot && !g_ascii_strcasecmp(dot, ".gif")
-               ? vips_gifsave(t, path, "effort", gif_effort, NULL)
-               : vips_image_write_to_file(t, path, NULL);
+  int rc = !g_ascii_strcasecmp(suffix, ".gif")
+               ? vips_gifsave_buffer(t, buf, len, "effort", gif_effort, NULL)
+               : vips_image_write_to_buffer(t, suffix, buf, len, NULL);
   g_object_unref(t);
   return rc;
 }

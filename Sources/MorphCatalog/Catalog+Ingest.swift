@@ -20,19 +20,25 @@ extension Catalog {
   ///
   /// Re-ingesting a dataset of the same name is idempotent: images are matched by path and
   /// keep their ids (so latents and results that refer to them survive), their values are
-  /// replaced, and images no longer listed are removed. `progress` is called with (rows
-  /// written, total) from inside the transaction.
+  /// replaced, and images no longer listed are removed. A dataset is its folder: one already in
+  /// the catalog under another name (a recipe ingests the folders it meets as `NAME-HASH`) is
+  /// updated, and takes the new name when it is free, rather than being listed twice (which
+  /// would make its paths ambiguous); a name that already belongs to another folder is never
+  /// re-pointed (that would delete the other folder's images and their latents): the new
+  /// folder gets `NAME-HASH` instead, reported in the summary. `progress` is called with
+  /// (rows written, total) from inside the transaction.
   @discardableResult
   public func ingest(_ dataset: DatasetAnnotations, progress: ((Int, Int) -> Void)? = nil) throws -> IngestSummary {
     try validate(dataset)
     return try write { db in
+      let name = try datasetName(db, for: dataset)
       try db.execute(
         sql: """
           INSERT INTO dataset (name, kind, root, ingested_at) VALUES (?, ?, ?, ?)
           ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, root = excluded.root, ingested_at = excluded.ingested_at
-          """, arguments: [dataset.name, dataset.kind, dataset.root, Date()])
+          """, arguments: [name, dataset.kind, dataset.root, Date()])
       guard
-        let datasetID = try Int64.fetchOne(db, sql: "SELECT id FROM dataset WHERE name = ?", arguments: [dataset.name])
+        let datasetID = try Int64.fetchOne(db, sql: "SELECT id FROM dataset WHERE name = ?", arguments: [name])
       else { throw CatalogError.database("dataset row vanished during ingest") }
 
       let slots = try attributeSlots(db, names: dataset.attributeNames)
@@ -148,7 +154,7 @@ extension Catalog {
       for id in stale { try db.execute(sql: "DELETE FROM image WHERE id = ?", arguments: [id]) }
       progress?(dataset.files.count, dataset.files.count)
       return IngestSummary(
-        dataset: dataset.name, datasetID: datasetID, images: dataset.files.count, attributes: k, added: added,
+        dataset: name, datasetID: datasetID, images: dataset.files.count, attributes: k, added: added,
         updated: kept.count, removed: stale.count)
     }
   }
@@ -173,6 +179,24 @@ extension Catalog {
     if let bad = d.splits.first(where: { $0 > 2 }) {
       throw CatalogError.invalidArgument("dataset \(d.name): split code \(bad) is not 0, 1 or 2")
     }
+  }
+
+  /// The name `dataset` is stored under: its folder's dataset keeps its row (renamed to the
+  /// asked name when that is free); a new folder whose asked name belongs to another folder
+  /// gets `NAME-HASH` of its root.
+  func datasetName(_ db: Database, for dataset: DatasetAnnotations) throws -> String {
+    let owner = try String.fetchOne(db, sql: "SELECT root FROM dataset WHERE name = ?", arguments: [dataset.name])
+    if owner == dataset.root { return dataset.name }
+    let sameFolder = try Row.fetchOne(
+      db, sql: "SELECT id, name FROM dataset WHERE root = ? AND kind = ? ORDER BY id LIMIT 1",
+      arguments: [dataset.root, dataset.kind])
+    if let sameFolder {
+      let id: Int64 = sameFolder[0]
+      guard owner == nil else { return sameFolder[1] }
+      try db.execute(sql: "UPDATE dataset SET name = ? WHERE id = ?", arguments: [dataset.name, id])
+      return dataset.name
+    }
+    return owner == nil ? dataset.name : dataset.name + "-" + String(SHA256.hex(dataset.root).prefix(8))
   }
 
   /// The slot of each attribute name, creating attributes not seen before.

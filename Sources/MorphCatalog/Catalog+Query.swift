@@ -62,7 +62,10 @@ extension Catalog {
 
   /// Images matching `expression`, in catalog order (dataset, then id), at most `limit`,
   /// skipping the first `offset` (paging).
-  public func query(_ expression: String, split: String? = nil, limit: Int? = nil, offset: Int = 0) throws -> [ImageMatch] {
+  /// A query that runs past `limits` is stopped with a message saying which limit it met.
+  public func query(
+    _ expression: String, split: String? = nil, limit: Int? = nil, offset: Int = 0, limits: SQLLimits = SQLLimits()
+  ) throws -> [ImageMatch] {
     try read { db in
       let compiled = try Self.compile(db, expression, split: split)
       let (from, arguments) = compiled.fromWhere
@@ -84,24 +87,31 @@ extension Catalog {
         datasets[row[0]] = (row[1], root.hasSuffix("/") ? root : root + "/")
       }
       var out = [ImageMatch]()
-      let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
-      while let row = try cursor.next() {
-        let dataset = datasets[row[1]] ?? ("?", "/")
-        let path: String = row[2]
-        out.append(
-          ImageMatch(
-            id: row[0], dataset: dataset.name, path: path, absolutePath: dataset.root + path, split: row[3],
-            contentHash: row[4], identity: row[5]))
+      try SQLLimitWatch.run(db, limits: limits, what: "the query", fix: Self.queryLimitFix) {
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
+        while let row = try cursor.next() {
+          let dataset = datasets[row[1]] ?? ("?", "/")
+          let path: String = row[2]
+          out.append(
+            ImageMatch(
+              id: row[0], dataset: dataset.name, path: path, absolutePath: dataset.root + path, split: row[3],
+              contentHash: row[4], identity: row[5]))
+        }
       }
       return out
     }
   }
 
-  /// Number of images matching `expression`.
-  public func count(_ expression: String, split: String? = nil) throws -> Int {
+  /// What to do about a query stopped by its limits.
+  static let queryLimitFix = "raise the limit (--max-steps, --timeout) or narrow the expression (--split, --limit)"
+
+  /// Number of images matching `expression`, under `limits` as `query`.
+  public func count(_ expression: String, split: String? = nil, limits: SQLLimits = SQLLimits()) throws -> Int {
     try read { db in
       let (from, arguments) = try Self.compile(db, expression, split: split).fromWhere
-      return try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: arguments) ?? 0
+      return try SQLLimitWatch.run(db, limits: limits, what: "the query", fix: Self.queryLimitFix) {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: arguments) ?? 0
+      }
     }
   }
 

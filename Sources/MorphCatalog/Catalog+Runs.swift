@@ -18,14 +18,39 @@ extension Catalog {
     return try write { db in
       try db.execute(
         sql: """
-          INSERT INTO run (recipe_name, recipe_text, recipe_hash, parameters, morph_version, host, started_at, status)
-          VALUES (?, ?, ?, ?, ?, ?, ?, 'running')
+          INSERT INTO run (recipe_name, recipe_text, recipe_hash, parameters, morph_version, host, started_at, status, owner)
+          VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)
           """,
         arguments: [
           start.recipeName, start.recipeText, hash, start.parametersJSON, start.morphVersion, start.host,
-          start.startedAt,
+          start.startedAt, start.owner?.text,
         ])
       return db.lastInsertedRowID
+    }
+  }
+
+  /// Marks `interrupted` every run still `running` whose process is gone, and returns their ids.
+  ///
+  /// Only runs recorded on this `host` with an owner can be judged (see `RunOwner`); runs of
+  /// other hosts, and rows from before owners were recorded, are left as they are. The run
+  /// keeps the item count it last recorded; its end time is when it was found dead.
+  @discardableResult
+  public func markInterruptedRuns(
+    host: String = ProcessInfo.processInfo.hostName, isAlive: (RunOwner) -> Bool = { $0.isAlive }, at now: Date = Date()
+  ) throws -> [Int64] {
+    try write { db in
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT id, owner FROM run WHERE status = 'running' AND host = ? AND owner IS NOT NULL", arguments: [host])
+      var dead: [Int64] = []
+      for row in rows {
+        guard let text: String = row["owner"], let owner = RunOwner(text: text), !isAlive(owner) else { continue }
+        let id: Int64 = row["id"]
+        try db.execute(
+          sql: "UPDATE run SET status = 'interrupted', ended_at = ?, error = ? WHERE id = ? AND status = 'running'",
+          arguments: [now, "interrupted: its process (\(owner.pid) on \(host)) ended without finishing the run", id])
+        dead.append(id)
+      }
+      return dead
     }
   }
 

@@ -43,8 +43,7 @@ public final class Catalog: @unchecked Sendable {
   /// Seconds a writer waits for another process's write transaction before giving up.
   public static let busyTimeout: TimeInterval = 30
 
-  /// Internal, not private: `Catalog+ReadOnly.swift` builds a catalog over a read-only connection.
-  init(writer: any DatabaseWriter, url: URL?) {
+  private init(writer: any DatabaseWriter, url: URL?) {
     self.writer = writer
     self.url = url
   }
@@ -65,6 +64,26 @@ public final class Catalog: @unchecked Sendable {
       let pool = try DatabasePool(path: url.path, configuration: configuration(readonly: false))
       try CatalogSchema.migrator.migrate(pool)
       return Catalog(writer: pool, url: url)
+    } catch let error as DatabaseError {
+      throw CatalogError.database("\(url.path): \(error.message ?? error.description)")
+    }
+  }
+
+  /// Opens an existing catalog for a command that only reads it (`catalog query`, `stats`,
+  /// `attrs`, `nearest`, `runs list/show/diff`, `explain`, `plan`): one read-only connection,
+  /// no migration, no journal-mode change, so the file's bytes stay exactly as they were.
+  /// Writes through it fail. A catalog from an older Morph is first brought up to date by the
+  /// normal read-write `open` — the one write such a command makes, once.
+  public static func openForReading(at url: URL) throws -> Catalog {
+    guard FileManager.default.fileExists(atPath: url.path) else { throw CatalogError.noCatalog(path: url.path) }
+    do {
+      let queue = try DatabaseQueue(path: url.path, configuration: configuration(readonly: true))
+      guard try queue.read({ try CatalogSchema.migrator.hasCompletedMigrations($0) }) else {
+        try queue.close()
+        _ = try open(at: url, create: false)
+        return Catalog(writer: try DatabaseQueue(path: url.path, configuration: configuration(readonly: true)), url: url)
+      }
+      return Catalog(writer: queue, url: url)
     } catch let error as DatabaseError {
       throw CatalogError.database("\(url.path): \(error.message ?? error.description)")
     }

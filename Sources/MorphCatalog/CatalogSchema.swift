@@ -34,6 +34,7 @@ public enum CatalogSchema {
     migrator.registerMigration("0002-models-latents") { try createLatents($0) }
     migrator.registerMigration("0003-runs") { try createRuns($0) }
     migrator.registerMigration("0004-faces") { try createFaces($0) }
+    migrator.registerMigration("0005-run-owner-interrupted") { try addRunOwner($0) }
     return migrator
   }
 
@@ -157,6 +158,39 @@ public enum CatalogSchema {
           UNIQUE (model_id, image_id)
         );
         CREATE INDEX latent_image ON latent(image_id);
+        """)
+  }
+
+  /// Records which process owns a run (`owner`, see `RunOwner`) and allows the status
+  /// `interrupted` for a run whose process died without finishing it. SQLite cannot change a
+  /// CHECK constraint in place, so the table is rebuilt (GRDB runs migrations with foreign
+  /// keys off and checks them afterwards; the ids, and so every reference, are kept).
+  static func addRunOwner(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        CREATE TABLE run_new (
+          id INTEGER PRIMARY KEY,
+          recipe_name TEXT NOT NULL,
+          recipe_text TEXT NOT NULL,
+          recipe_hash TEXT NOT NULL,
+          parameters TEXT NOT NULL,
+          morph_version TEXT NOT NULL,
+          host TEXT NOT NULL,
+          started_at TEXT NOT NULL,
+          ended_at TEXT,
+          status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+          item_count INTEGER NOT NULL DEFAULT 0,
+          error TEXT,
+          owner TEXT
+        );
+        INSERT INTO run_new (id, recipe_name, recipe_text, recipe_hash, parameters, morph_version, host, started_at,
+          ended_at, status, item_count, error)
+        SELECT id, recipe_name, recipe_text, recipe_hash, parameters, morph_version, host, started_at,
+          ended_at, status, item_count, error FROM run;
+        DROP TABLE run;
+        ALTER TABLE run_new RENAME TO run;
+        CREATE INDEX run_recipe_hash ON run(recipe_hash);
+        CREATE INDEX run_status ON run(status);
         """)
   }
 

@@ -153,6 +153,8 @@ public struct CelebAReader {
           throw text.error(
             line.number, "expected the image count on the first line, found \"\(text.string(line.fields[0]))\"")
         }
+        // A row is at least a file name and a newline: check before reserving for `n`.
+        try text.checkCount(n, line: line.number, minimumRowBytes: 2)
         expected = n
         dataset.files.reserveCapacity(n)
         index.reserveCapacity(n)
@@ -175,7 +177,11 @@ public struct CelebAReader {
         }
         header = names
         dataset.attributeNames = names
-        if count != Int.max { dataset.values.reserveCapacity(count * names.count) }
+        // Each value takes at least two bytes ("1 "), so the file bounds the values too.
+        if count != Int.max {
+          let rows = min(count, text.bytes.count / 2 / max(1, names.count))
+          dataset.values.reserveCapacity(rows * names.count)
+        }
         return
       }
       guard line.count == names.count + 1 else {
@@ -236,6 +242,7 @@ public struct CelebAReader {
           throw text.error(
             line.number, "expected the image count on the first line, found \"\(text.string(line.fields[0]))\"")
         }
+        try text.checkCount(n, line: line.number, minimumRowBytes: 2)
         expected = n
         return
       }

@@ -33,11 +33,13 @@ extension Catalog {
   /// runs past `limits` is stopped with a message saying which limit it met.
   public static func readOnlySQL(at url: URL, _ sql: String, limits: SQLLimits = SQLLimits()) throws -> SQLResult {
     let reader = try openReadOnly(at: url)
-    let watch = SQLLimitWatch(limits: limits)
     do {
       return try reader.read { db in
         let statement = try db.makeStatement(sql: sql)
-        let rows = try watch.watching(db) { try Row.fetchAll(statement) }.map { row in
+        let fetched = try SQLLimitWatch.run(
+          db, limits: limits, what: "the statement", fix: "raise the limit or bound the query"
+        ) { try Row.fetchAll(statement) }
+        let rows = fetched.map { row in
           Array(row.databaseValues).map { value -> SQLValue in
             switch value.storage {
             case .null: return .null
@@ -51,9 +53,6 @@ extension Catalog {
         return SQLResult(columns: statement.columnNames, rows: rows)
       }
     } catch let error as DatabaseError {
-      if let reason = watch.exceeded {
-        throw CatalogError.database("the statement was stopped: \(reason); raise the limit or bound the query")
-      }
       throw CatalogError.database(error.message ?? "\(error)")
     }
   }

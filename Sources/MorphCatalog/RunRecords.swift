@@ -3,6 +3,8 @@ import Foundation
 /// The state of a recorded run.
 public enum RunStatus: String, Codable, Sendable, CaseIterable {
   case running, succeeded, failed, cancelled
+  /// Its process died without finishing it (e.g. `kill -9`); set by the next run on the catalog.
+  case interrupted
 }
 
 /// The outcome of one stage on one item.
@@ -28,11 +30,14 @@ public struct RunStart: Sendable {
   public var morphVersion: String
   public var host: String
   public var startedAt: Date
+  /// The recording process, so a later run can tell whether it died (see `RunOwner`).
+  public var owner: RunOwner?
 
   public init(
     recipeName: String, recipeText: String, parametersJSON: String = "{}", morphVersion: String,
-    host: String = ProcessInfo.processInfo.hostName, startedAt: Date = Date()
+    host: String = ProcessInfo.processInfo.hostName, startedAt: Date = Date(), owner: RunOwner? = .current
   ) {
+    self.owner = owner
     self.recipeName = recipeName
     self.recipeText = recipeText
     self.parametersJSON = parametersJSON

@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Bounds on one user-supplied SQL statement: a `WITH RECURSIVE` without a stop, or a
-/// cross join of the largest tables, would otherwise run until killed.
+/// Bounds on one user-supplied statement — SQL (`catalog sql`) or a query-language expression
+/// (`catalog query`, the `select` stage): a `WITH RECURSIVE` without a stop, a cross join of
+/// the largest tables or a huge expression over a large catalog would otherwise run until killed.
 public struct SQLLimits: Equatable, Sendable {
   /// SQLite virtual-machine instructions (a simple row costs tens).
   public var steps: Int
@@ -30,6 +31,20 @@ final class SQLLimitWatch {
   init(limits: SQLLimits) {
     self.limits = limits
     self.deadline = Date().addingTimeInterval(limits.seconds)
+  }
+
+  /// Runs `body` under the limits; when they stop it, throws `CatalogError.database` saying
+  /// which limit `what` (e.g. "the statement") met and what to do.
+  static func run<T>(_ db: Database, limits: SQLLimits, what: String, fix: String, _ body: () throws -> T) throws -> T {
+    let watch = SQLLimitWatch(limits: limits)
+    do {
+      return try watch.watching(db, body)
+    } catch let error as DatabaseError {
+      if let reason = watch.exceeded {
+        throw CatalogError.database("\(what) was stopped: \(reason); \(fix)")
+      }
+      throw error
+    }
   }
 
   /// Installs the watch on `db` for the duration of `body`.

@@ -73,6 +73,26 @@ struct TextLines {
     return count
   }
 
+  /// The most rows of at least `minimumRowBytes` bytes (newline included) this file can hold.
+  ///
+  /// A count read from the file is checked against this before it sizes anything: a count
+  /// line is a claim, and `2147483648` on a 1 kB file must be an error, not a 34 GB
+  /// reservation.
+  func rowCapacity(minimumRowBytes: Int) -> Int {
+    bytes.count / max(1, minimumRowBytes)
+  }
+
+  /// Checks a count line's `count` against what the file can hold; throws `file:line` if not.
+  func checkCount(_ count: Int, line: Int, minimumRowBytes: Int) throws {
+    let capacity = rowCapacity(minimumRowBytes: minimumRowBytes)
+    guard count <= capacity else {
+      throw error(
+        line,
+        "the count line announces \(count) rows, more than this \(bytes.count)-byte file can hold (at most \(capacity)); "
+          + "fix the count or the file")
+    }
+  }
+
   func string(_ range: Range<Int>) -> String {
     String(decoding: bytes[range], as: UTF8.self)
   }

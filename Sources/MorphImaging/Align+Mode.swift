@@ -2,8 +2,9 @@ import Foundation
 
 extension Align {
   /// `image` aligned by `mode` to `size × size`, materialised. Landmark alignment uses `points`
-  /// when given (a detector's five points, in `image`'s pixels), else the sidecar beside `file`
-  /// (the image's own file); without either it is an error naming the file.
+  /// when given (a detector's five points, in `image`'s pixels), else the image's own rules
+  /// (`LandmarkLookup`: its sidecar, then its dataset's landmark list); without any it is an
+  /// error naming the file and the rules tried.
   public static func aligned(
     _ image: VipsImage, mode: AlignmentMode, size: Int, file: URL?, points: FaceLandmarks? = nil
   ) throws -> VipsImage {
@@ -15,10 +16,11 @@ extension Align {
       guard let file else {
         throw ImagingError.processing(file: "(unknown)", reason: "landmark alignment needs the image's file for its sidecar")
       }
-      guard let points = try LandmarkFiles.sidecar(forImage: file) else {
-        throw ImagingError.processing(file: file.path, reason: "no landmarks sidecar beside the image")
+      switch try LandmarkLookup.find(forImage: file) {
+      case .success(let found): return try landmarks(image, points: found.landmarks, size: size).materialised()
+      case .failure(let missing):
+        throw ImagingError.processing(file: file.path, reason: "\(missing.description)")
       }
-      return try landmarks(image, points: points, size: size).materialised()
     }
   }
 }

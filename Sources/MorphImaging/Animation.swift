@@ -51,11 +51,18 @@ public enum Animation {
     let strip = try VipsImage.make("join \(ordered.count) frames") {
       cvips_join_vertical(&pointers, Int32(pointers.count), $0)
     }
+    // Encoded in memory and written by AtomicFile: atomic, and never through a planted symlink.
+    var buffer: UnsafeMutableRawPointer?
+    var length = 0
     try withExtendedLifetime(ordered) {
-      guard cvips_save_animation(
-        strip.pointer, url.path, Int32(first.height), Int32(ordered.count), Int32(delayMilliseconds), Int32(gifEffort)) == 0
+      guard cvips_save_animation_buffer(
+        strip.pointer, "." + suffix, Int32(first.height), Int32(ordered.count), Int32(delayMilliseconds),
+        Int32(gifEffort), &buffer, &length) == 0
       else { throw ImagingError.vips("save \(url.path): \(Vips.takeError())") }
     }
+    guard let buffer else { throw ImagingError.vips("save \(url.path): libvips returned no data") }
+    defer { g_free(buffer) }
+    try AtomicFile.write(UnsafeRawBufferPointer(start: buffer, count: length), to: url)
   }
 }
 

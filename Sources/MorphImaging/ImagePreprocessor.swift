@@ -191,12 +191,10 @@ public struct ImagePreprocessor: Sendable {
 
   private func resolveLandmarks(_ url: URL, _ given: FaceLandmarks?) throws -> FaceLandmarks {
     if let given { return given }
-    if let found = try LandmarkFiles.sidecar(forImage: url) { return found }
-    let base = url.deletingPathExtension().lastPathComponent
-    throw ImagingError.processing(
-      file: url.path,
-      reason: "no landmarks: none given and no sidecar "
-        + LandmarkFiles.sidecarSuffixes.map { "\(base).\($0)" }.joined(separator: " or "))
+    switch try LandmarkLookup.find(forImage: url) {
+    case .success(let found): return found.landmarks
+    case .failure(let missing): throw ImagingError.processing(file: url.path, reason: "none given, \(missing.description)")
+    }
   }
 
   /// Runs `body`, turning generic imaging errors into per-item errors naming `url`.
@@ -205,7 +203,7 @@ public struct ImagePreprocessor: Sendable {
       return try body()
     } catch let error as ImagingError {
       switch error {
-      case .landmarks, .processing, .unreadable, .tooManyPixels: throw error
+      case .landmarks, .processing, .unreadable, .tooManyPixels, .unwritable: throw error
       case .vips, .invalidArgument: throw ImagingError.processing(file: url.path, reason: "\(error)")
       }
     }

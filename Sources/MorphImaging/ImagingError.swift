@@ -14,6 +14,8 @@ public enum ImagingError: Error, CustomStringConvertible, Equatable {
   case landmarks(file: String, line: Int?, reason: String)
   /// An item loaded but could not be processed (e.g. too small to crop, no landmarks).
   case processing(file: String, reason: String)
+  /// An output file could not be written (folder missing or read-only, disk full, …).
+  case unwritable(file: String, reason: String)
 
   public var description: String {
     switch self {
@@ -26,6 +28,7 @@ public enum ImagingError: Error, CustomStringConvertible, Equatable {
     case .landmarks(let file, let line, let reason):
       return line.map { "\(file):\($0): \(reason)" } ?? "\(file): \(reason)"
     case .processing(let file, let reason): return "\(file): \(reason)"
+    case .unwritable(let file, let reason): return "cannot write \(file): \(reason)"
     }
   }
 }

@@ -5,7 +5,8 @@ public enum LandmarkFiles {
   // MARK: - CelebA lists
 
   /// Parses CelebA's `list_landmarks_align_celeba.txt` / `list_landmarks_celeba.txt`:
-  /// a count line, a header line of the ten field names, then `name x1 y1 … x5 y5` per image.
+  /// a count line, a header line of the ten field names, then `name x1 y1 … x5 y5` per image —
+  /// or Kaggle's `.csv` copy of it (`image_id,lefteye_x,…` header, comma-separated rows).
   /// Returns landmarks by image file name. Errors name the file and line.
   public static func readCelebAList(_ url: URL) throws -> [String: FaceLandmarks] {
     let text = try readText(url)
@@ -18,12 +19,13 @@ public enum LandmarkFiles {
     var sawHeader = false
     for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
       let line = index + 1
-      let fields = rawLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+      let fields = rawLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "," })
       if fields.isEmpty { continue }
-      // The first lines are an image count and the header of field names.
+      // The first lines are an image count and the header of field names (Kaggle's starts
+      // with `image_id`).
       if !sawHeader {
         if fields.count == 1, Int(fields[0]) != nil { continue }
-        if fields.first?.lowercased().hasPrefix("lefteye") == true {
+        if let first = fields.first?.lowercased(), first.hasPrefix("lefteye") || first == "image_id" {
           sawHeader = true
           continue
         }

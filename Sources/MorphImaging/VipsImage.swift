@@ -70,11 +70,21 @@ public final class VipsImage: @unchecked Sendable {
   }
 
   /// Writes the image; the format follows the file suffix (`.png`, `.jpg`, `.webp`, `.tif`).
-  /// `quality` (1–100) applies to JPEG and WebP.
+  /// `quality` (1–100) applies to JPEG and WebP. The file is written atomically and never
+  /// through a symlink already at `url` (see `AtomicFile`).
   public func save(to url: URL, quality: Int? = nil) throws {
+    try AtomicFile.write(encoded(as: url.pathExtension, quality: quality, for: url), to: url)
+  }
+
+  /// The image encoded in the format of `suffix` (`png`, `jpg`, …); `url` names it in errors.
+  public func encoded(as suffix: String, quality: Int? = nil, for url: URL? = nil) throws -> Data {
     try Vips.ensureInitialised()
-    guard cvips_save_file(pointer, url.path, Int32(quality ?? 0)) == 0 else {
-      throw ImagingError.vips("save \(url.path): \(Vips.takeError())")
+    var buffer: UnsafeMutableRawPointer?
+    var length = 0
+    guard cvips_save_buffer(pointer, "." + suffix, Int32(quality ?? 0), &buffer, &length) == 0, let buffer else {
+      throw ImagingError.vips("save \(url?.path ?? "." + suffix): \(Vips.takeError())")
     }
+    defer { g_free(buffer) }
+    return Data(bytes: buffer, count: length)
   }
 }

@@ -86,7 +86,17 @@ public enum Safetensors {
       case "F16", "BF16": width = 2
       default: throw SafetensorsError.unsupportedDType(file: file, key: key, dtype: dtype)
       }
-      let count = shape.reduce(1, *)
+      // The shape is read from the file: an overflowing product would trap. Past this, the
+      // offsets must span exactly count × width bytes inside the data, checked before `count`
+      // sizes anything.
+      var count = 1
+      for extent in shape {
+        let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+        guard !overflow, product <= Int.max / width else {
+          throw SafetensorsError.badHeader(file: file, reason: "entry '\(key)' has shape \(shape), too many values to count")
+        }
+        count = product
+      }
       let (begin, end) = (offsets[0], offsets[1])
       guard begin >= 0, end >= begin, end - begin == count * width else {
         throw SafetensorsError.badHeader(file: file, reason: "entry '\(key)' offsets \(offsets) do not hold \(count) \(dtype) values")

@@ -60,23 +60,22 @@ public struct ContentCache: Sendable {
     case .record: suffix = "json"
     }
     let final = url(key, suffix: suffix)
-    let folder = final.deletingLastPathComponent()
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let temp = folder.appendingPathComponent(".\(key).\(UUID().uuidString).\(suffix)")
-    switch payload {
-    case .image(let image): try image.save(to: temp)
-    case .tensor(let shape, let data):
-      var bytes = Data()
-      let header = shape.map(String.init).joined(separator: ",") + "\n"
-      bytes.append(Data(header.utf8))
-      data.withUnsafeBufferPointer { bytes.append(UnsafeBufferPointer(start: $0.baseAddress, count: $0.count)) }
-      try bytes.write(to: temp)
-    case .record(let fields):
-      try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]).write(to: temp)
-    }
-    if rename(temp.path, final.path) != 0 {
-      try? FileManager.default.removeItem(at: temp)
-      throw PipelineError.stage(stage: "cache", message: "cannot store \(final.path)")
+    try FileManager.default.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
+    do {
+      // AtomicFile: a reader never sees half an entry, and a killed run leaves none.
+      switch payload {
+      case .image(let image): try image.save(to: final)
+      case .tensor(let shape, let data):
+        var bytes = Data()
+        let header = shape.map(String.init).joined(separator: ",") + "\n"
+        bytes.append(Data(header.utf8))
+        data.withUnsafeBufferPointer { bytes.append(UnsafeBufferPointer(start: $0.baseAddress, count: $0.count)) }
+        try AtomicFile.write(bytes, to: final)
+      case .record(let fields):
+        try AtomicFile.write(JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), to: final)
+      }
+    } catch {
+      throw PipelineError.stage(stage: "cache", message: "cannot store \(final.path): \(error)")
     }
   }
 
@@ -90,7 +89,14 @@ public struct ContentCache: Sendable {
       let shape = String(decoding: data[..<newline], as: UTF8.self).split(separator: ",").compactMap { Int($0) }
       let body = data[(newline + 1)...]
       let count = body.count / MemoryLayout<Float>.size
-      guard shape.reduce(1, *) == count else { return nil }
+      // The shape line is read from disk: a product that overflows or disagrees with the body
+      // makes the entry unusable (a miss), never a trap.
+      let product = shape.reduce(Optional(1)) { acc, extent in
+        guard let acc, extent >= 0 else { return nil }
+        let (p, overflow) = acc.multipliedReportingOverflow(by: extent)
+        return overflow ? nil : p
+      }
+      guard product == count else { return nil }
       var values = [Float](repeating: 0, count: count)
       values.withUnsafeMutableBytes { _ = body.copyBytes(to: $0) }
       return .tensor(shape: shape, data: values)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Expands `${params.NAME}` and `${recipe_dir}` references in `with:` values.
 enum ParameterSubstitution {
   /// The reference to the folder the recipe file is in, so a recipe's defaults can point at
@@ -37,6 +39,15 @@ enum ParameterSubstitution {
     }
     out += rest
     return .success(out)
+  }
+
+  /// The NAME when `text` is exactly one `${params.NAME}` reference, else nil.
+  static func soleParameter(_ text: String) -> String? {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    guard trimmed.hasPrefix("${params."), trimmed.hasSuffix("}") else { return nil }
+    let name = trimmed.dropFirst("${params.".count).dropLast()
+    guard !name.isEmpty, !name.contains("}"), !name.contains("$") else { return nil }
+    return String(name).trimmingCharacters(in: .whitespaces)
   }
 
   struct UnknownReference: Error {

@@ -35,10 +35,11 @@ public struct PipelineRun {
   }
 
   /// Plans the run (what would run, what is cached) without running anything.
-  /// Without a `catalog`, an existing catalog file is opened (a dry run creates none).
+  /// Without a `catalog`, an existing catalog file is opened read-only (a dry run creates
+  /// none and changes none).
   public func plan(onlyItems: Set<String>? = nil, catalog: Catalog? = nil) throws -> ExecutionPlan {
     let exists = FileManager.default.fileExists(atPath: catalogURL.path)
-    let catalog = try catalog ?? (exists ? Catalog.open(at: catalogURL, create: false) : nil)
+    let catalog = try catalog ?? (exists ? Catalog.openForReading(at: catalogURL) : nil)
     return try Planner(
       cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog, useCache: options.useCache)
       .plan(graph, onlyItems: onlyItems)
@@ -46,7 +47,7 @@ public struct PipelineRun {
 
   /// The source items whose processing failed in an earlier run (for `--only-failed`).
   public func failedItems(ofRun runID: Int64) throws -> Set<String> {
-    let catalog = try Catalog.open(at: catalogURL, create: false)
+    let catalog = try Catalog.openForReading(at: catalogURL)
     _ = try catalog.run(id: runID)
     // A failed face (`photo.jpg#1`) is retried by running its photo again.
     return Set(try catalog.stageResults(runID: runID).filter { $0.status == .failed }.map { sourceItemID($0.item) })
@@ -55,6 +56,8 @@ public struct PipelineRun {
   /// Runs the recipe and records it; `onlyItems` limits it to those items.
   public func run(onlyItems: Set<String>? = nil) async throws -> RunReport {
     let catalog = try Catalog.open(at: catalogURL)
+    // Runs left `running` by a process that died (kill -9, power loss) are closed first.
+    let interrupted = try catalog.markInterruptedRuns()
     let plan = try plan(onlyItems: onlyItems, catalog: catalog)
     let started = Date()
     let runID = try catalog.startRun(
@@ -87,7 +90,7 @@ public struct PipelineRun {
     return RunReport(
       runID: runID, recipeName: graph.recipe.name, status: outcome.status, itemCount: itemCount,
       seconds: ended.timeIntervalSince(started), outcome: outcome, catalogPath: catalogURL.path,
-      baseDirectory: baseDirectory)
+      baseDirectory: baseDirectory, interruptedRuns: interrupted)
   }
 }
 
@@ -101,6 +104,8 @@ public struct RunReport: Sendable {
   public var outcome: Scheduler.Outcome
   public var catalogPath: String
   public var baseDirectory: URL
+  /// Earlier runs found `running` with their process gone, marked `interrupted` at the start.
+  public var interruptedRuns: [Int64] = []
 
   /// Shows paths relative to the working folder when they lie inside it.
   func display(_ path: String) -> String {
@@ -113,11 +118,11 @@ public struct RunReport: Sendable {
       String(format: "run %lld of %@: %@ — %d items in %.2f s", runID, recipeName, status.rawValue, itemCount, seconds)
     ]
     let width = max(5, outcome.stages.map { $0.stage.count }.max() ?? 0)
-    lines.append("  " + "stage".padding(toLength: width, withPad: " ", startingAt: 0) + "    done  cached  failed  seconds")
+    lines.append("  " + "stage".padding(toLength: width, withPad: " ", startingAt: 0) + "    done  cached  failed  seconds     busy")
     for s in outcome.stages {
       lines.append(
         "  " + s.stage.padding(toLength: width, withPad: " ", startingAt: 0)
-          + String(format: "  %6d  %6d  %6d  %7.2f", s.done, s.cached, s.failed, s.seconds))
+          + String(format: "  %6d  %6d  %6d  %7.2f  %7.2f", s.done, s.cached, s.failed, s.seconds, s.busy))
     }
     if !outcome.outputs.isEmpty {
       lines.append("outputs:")
@@ -139,6 +144,10 @@ public struct RunReport: Sendable {
       lines.append("retry them with: morph run RECIPE --only-failed \(runID)")
     }
     if let error = outcome.recordingError { lines.append("warning: catalog recording failed: \(error)") }
+    if !interruptedRuns.isEmpty {
+      let ids = interruptedRuns.map(String.init).joined(separator: ", ")
+      lines.append("marked interrupted (their process had ended without finishing): run \(ids)")
+    }
     lines.append("catalog: \(display(catalogPath)) (run \(runID))")
     return lines.joined(separator: "\n")
   }

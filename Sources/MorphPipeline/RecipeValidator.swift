@@ -30,6 +30,8 @@ public struct RecipeValidator {
       }
     }
     var stageOverrides: [String: [String: String]] = [:]
+    // Recipe parameters given with --set, by name.
+    var overridden: Set<String> = []
     let stageIDs = recipe.stages.map(\.id.value)
     for override in overrides {
       guard let eq = override.firstIndex(of: "=") else {
@@ -41,6 +43,7 @@ public struct RecipeValidator {
           throw PipelineError.override("`\(key)` must be \(p.type.phrase), not `\(text)`")
         }
         params[key] = value
+        overridden.insert(key)
       } else if let dot = key.firstIndex(of: "."), stageIDs.contains(String(key[..<dot])) {
         stageOverrides[String(key[..<dot]), default: [:]][String(key[key.index(after: dot)...])] = text
       } else {
@@ -100,8 +103,18 @@ public struct RecipeValidator {
         guard let value = spec.type.parse(expanded) else {
           throw fail(raw.position, "parameter `\(spec.name)` of `\(descriptor.name)` must be \(spec.type.phrase), not `\(expanded)`")
         }
-        if let problem = spec.check?(value) {
-          throw fail(raw.position, "parameter `\(spec.name)` of `\(descriptor.name)`: \(problem)")
+        if let problem = spec.problem(value) {
+          let message = "parameter `\(spec.name)` of `\(descriptor.name)`: \(problem)"
+          // A value that is one recipe parameter, set in the recipe, is wrong where it is set
+          // (one given with --set is reported where it is used).
+          if let name = ParameterSubstitution.soleParameter(raw.text), !overridden.contains(name),
+            let declared = recipe.params.first(where: { $0.name == name })
+          {
+            throw fail(
+              declared.position,
+              "\(message) (recipe parameter `\(name)`, used by stage `\(s.id.value)` at line \(raw.position.line))")
+          }
+          throw fail(raw.position, message)
         }
         values[spec.name] = value
       }

@@ -52,7 +52,10 @@ public struct Scheduler: Sendable {
   /// What happened, stage by stage.
   public struct Outcome: Sendable {
     public var status: RunStatus
-    public var stages: [(stage: String, done: Int, cached: Int, failed: Int, seconds: Double)]
+    /// Per stage: items done, cached and failed; `seconds` from its first item's start to its
+    /// last item's end (stages overlap); `busy` the sum of its items' compute times (a
+    /// micro-batch's time shared among its items), which says where the machine's time went.
+    public var stages: [(stage: String, done: Int, cached: Int, failed: Int, seconds: Double, busy: Double)]
     public var failures: [(stage: String, item: String, message: String)]
     public var outputs: [(stage: String, item: String, path: String)]
     /// Items that succeeded with a remark (a photo in which no face was found).
@@ -107,7 +110,7 @@ public struct Scheduler: Sendable {
     return Outcome(
       status: status,
       stages: counts.map { c in
-        (c.stage, c.done, c.cached, c.failed, (c.ended ?? Date()).timeIntervalSince(c.started ?? Date()))
+        (c.stage, c.done, c.cached, c.failed, (c.ended ?? Date()).timeIntervalSince(c.started ?? Date()), c.busySeconds)
       },
       failures: monitor.failures, outputs: monitor.outputs, notes: monitor.notes,
       peakQueued: channels.values.map(\.peakCount).max() ?? 0,

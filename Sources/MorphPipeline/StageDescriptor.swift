@@ -8,19 +8,28 @@ public struct ParameterSpec: Sendable {
   /// nil means the parameter is required.
   public var defaultValue: ParameterValue?
   public var summary: String
-  /// A check of the value beyond its type (a range, a list syntax): returns what is wrong, or
-  /// nil. The validator reports it at the value's `line:column`.
+  /// The values allowed beyond the type (`1…100`, `png or jpg`); checked by the validator and
+  /// shown by `morph stages`.
+  public var range: ParameterRange?
+  /// A check beyond a range (a list syntax, a name): returns what is wrong, or nil. The
+  /// validator reports it at the value's `line:column`.
   public var check: (@Sendable (ParameterValue) -> String?)?
 
   public init(
     _ name: String, _ type: ParameterType, default defaultValue: ParameterValue? = nil, _ summary: String,
-    check: (@Sendable (ParameterValue) -> String?)? = nil
+    range: ParameterRange? = nil, check: (@Sendable (ParameterValue) -> String?)? = nil
   ) {
     self.name = name
     self.type = type
     self.defaultValue = defaultValue
     self.summary = summary
+    self.range = range
     self.check = check
+  }
+
+  /// What is wrong with `value` (out of range, or refused by `check`), or nil.
+  public func problem(_ value: ParameterValue) -> String? {
+    range?.problem(value) ?? check?(value)
   }
 }
 
@@ -180,7 +189,8 @@ public struct StageDescriptor: Sendable {
       for p in parameters {
         let pad = String(repeating: " ", count: width - p.name.count)
         let def = p.defaultValue.map { "default \($0)" } ?? "required"
-        lines.append("    \(p.name)\(pad)  \(p.type.rawValue), \(def) — \(p.summary)")
+        let range = p.range.map { ", \($0.phrase)" } ?? ""
+        lines.append("    \(p.name)\(pad)  \(p.type.rawValue), \(def)\(range) — \(p.summary)")
       }
     }
     return lines.joined(separator: "\n")

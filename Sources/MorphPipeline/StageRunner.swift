@@ -109,6 +109,10 @@ struct StageRunner: Sendable {
       while try await input.receive() != nil {}
       return
     }
+    // Items planned as cached were recorded (and forwarded when needed) before any input
+    // arrived. An upstream stage feeding another consumer that runs sends them here too: they
+    // are dropped, or the rerun of a killed run would record every cached item twice.
+    let settled = Set(plan.items.filter { $0.mode == .cached }.map(\.id))
     let body = try start()
     guard case .map(let process) = body else {
       throw PipelineError.stage(stage: stage.id, message: "`\(descriptor.name)` did not start as a per-item stage")
@@ -120,6 +124,10 @@ struct StageRunner: Sendable {
             var batch = try await input.receiveBatch(stage.batch)
             if batch.isEmpty { return }
             try Task.checkCancellation()
+            if !settled.isEmpty {
+              batch.removeAll { settled.contains($0.id) }
+              if batch.isEmpty { continue }
+            }
             // Results cached since planning (e.g. the inputs of a reduction that had a failed item).
             if caches {
               var fresh: [Item] = []

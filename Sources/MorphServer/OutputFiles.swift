@@ -1,10 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import MorphImaging
 
 /// The output folder: where saved edits, sheets, animations and uploads go, and the only place
 /// `GET /api/files/NAME` reads from. Names are made by the server; a request names a file only
@@ -28,31 +23,13 @@ enum OutputFiles {
     return safe.isEmpty ? "face" : String(safe.prefix(60))
   }
 
-  /// Writes `data` to `file` through a temporary file in the same folder and a rename, so a
-  /// reader never sees half a file.
+  /// Writes `data` to `file` atomically and never through a planted link (`AtomicFile`).
   @discardableResult
   static func writeAtomically(_ data: Data, to file: URL) throws -> URL {
-    try writeAtomically(in: file.deletingLastPathComponent(), name: file.lastPathComponent) { temporary in
-      try data.write(to: temporary)
+    do { try AtomicFile.write(data, to: file) } catch {
+      throw ServeError.server("cannot write \(file.path): \(error)")
     }
-  }
-
-  /// Runs `write` on a hidden temporary file beside `name` (same suffix, for writers that pick
-  /// the format by suffix), then renames it to `name`.
-  static func writeAtomically(in folder: URL, name: String, _ write: (URL) throws -> Void) throws -> URL {
-    let target = folder.appendingPathComponent(name)
-    let temporary = folder.appendingPathComponent(".tmp-\(UUID().uuidString)-\(name)")
-    do {
-      try write(temporary)
-      // rename(2) replaces the target in one step.
-      guard rename(temporary.path, target.path) == 0 else {
-        throw ServeError.server("cannot rename \(temporary.lastPathComponent) to \(name): \(String(cString: strerror(errno)))")
-      }
-    } catch {
-      try? FileManager.default.removeItem(at: temporary)
-      throw ServeError.server("cannot write \(target.path): \(error)")
-    }
-    return target
+    return file
   }
 
   static func write(_ data: Data, in folder: URL, name: String) throws -> URL {

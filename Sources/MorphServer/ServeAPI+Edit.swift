@@ -147,12 +147,11 @@ extension ServeAPI {
       }
       let decoded = try await decodeFrames(edit, rows: rows)
       let name = "\(stem)-animation-\(fingerprint).\(kind)"
-      let folder = configuration.outputFolder
-      let url = try await model.serial {
+      let url = configuration.outputFolder.appendingPathComponent(name)
+      try await model.serial {
+        // Animation.save encodes in memory and writes atomically (AtomicFile).
         let frames = try decoded.map { try $0.resized(width: 128, height: 128) }
-        return try OutputFiles.writeAtomically(in: folder, name: name) { temporary in
-          try Animation.save(frames, to: temporary, pingPong: frames.count > 2, delayMilliseconds: 120)
-        }
+        try Animation.save(frames, to: url, pingPong: frames.count > 2, delayMilliseconds: 120)
       }
       return try saved(url)
     default:

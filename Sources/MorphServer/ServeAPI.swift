@@ -221,7 +221,7 @@ final class CatalogHandle: Sendable {
         throw ServeError.notFound(
           "no catalog at \(url.path): build one with `morph catalog ingest` or a `morph run` that stores latents")
       }
-      let made = try Catalog.openReadOnlyCatalog(at: url)
+      let made = try Catalog.openForReading(at: url)
       catalog = made
       return made
     }

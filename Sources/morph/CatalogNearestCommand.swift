@@ -23,7 +23,7 @@ struct CatalogNearest: ParsableCommand {
   }
 
   func run() throws {
-    let catalog = try options.open()
+    let catalog = try options.openForReading()
     let target = try catalog.resolveImage(image)
     let start = Date()
     let hits = try catalog.nearest(toImage: target.id, model: model, k: k, where: expression, split: split)

@@ -9,10 +9,29 @@ struct CatalogOptions: ParsableArguments {
 
   var url: URL { CatalogLocation.resolve(catalog) }
 
-  /// Opens the catalog; `create` only for commands that write.
+  /// Opens the catalog for a command that writes; `create` makes a missing one.
   func open(create: Bool = false) throws -> MorphCatalog.Catalog {
     try MorphCatalog.Catalog.open(at: url, create: create)
   }
+
+  /// Opens the catalog read-only, for a command that only reads: the file is left byte for byte.
+  func openForReading() throws -> MorphCatalog.Catalog {
+    try MorphCatalog.Catalog.openForReading(at: url)
+  }
+}
+
+/// `--max-steps` and `--timeout`, shared by `catalog sql` and `catalog query`: a statement or
+/// expression that runs past either is stopped with a message.
+struct SQLLimitOptions: ParsableArguments {
+  @Option(help: "Stop after this many SQLite steps.") var maxSteps = SQLLimits().steps
+  @Option(help: "Stop after this many seconds.") var timeout = SQLLimits().seconds
+
+  func validate() throws {
+    guard maxSteps > 0 else { throw ValidationError("--max-steps must be positive, got \(maxSteps)") }
+    guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+  }
+
+  var limits: SQLLimits { SQLLimits(steps: maxSteps, seconds: timeout) }
 }
 
 /// How listings are printed.

@@ -13,18 +13,19 @@ struct CatalogQuery: ParsableCommand {
   @Option(help: "Only this split: train, val or test.") var split: String?
   @Option(help: "Output: table, csv, json or paths.") var format: ListingFormat = .table
   @Flag(help: "Print only the number of matching images.") var count = false
+  @OptionGroup var limits: SQLLimitOptions
 
   func validate() throws {
     if let limit, limit < 0 { throw ValidationError("--limit must be at least 0") }
   }
 
   func run() throws {
-    let catalog = try options.open()
+    let catalog = try options.openForReading()
     if count {
-      print(try catalog.count(expression, split: split))
+      print(try catalog.count(expression, split: split, limits: limits.limits))
       return
     }
-    let images = try catalog.query(expression, split: split, limit: limit)
+    let images = try catalog.query(expression, split: split, limit: limit, limits: limits.limits)
     let header = ["id", "dataset", "path", "split", "content_hash"]
     let rows = images.map { [String($0.id), $0.dataset, $0.path, $0.split ?? "", $0.contentHash ?? ""] }
     switch format {
@@ -48,7 +49,7 @@ struct CatalogStats: ParsableCommand {
   @Flag(help: "JSON output.") var json = false
 
   func run() throws {
-    let catalog = try options.open()
+    let catalog = try options.openForReading()
     let summary = try catalog.summary()
     if let dataset, summary.datasets[dataset] == nil {
       throw CatalogError.notFound(kind: "dataset", name: dataset)
@@ -98,7 +99,7 @@ struct CatalogAttrs: ParsableCommand {
   @Flag(help: "JSON output.") var json = false
 
   func run() throws {
-    let catalog = try options.open()
+    let catalog = try options.openForReading()
     let attributes = try catalog.attributes()
     let groups = try catalog.attributeGroups()
     if json {

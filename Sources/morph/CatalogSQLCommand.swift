@@ -16,16 +16,10 @@ struct CatalogSQL: ParsableCommand {
   @OptionGroup var options: CatalogOptions
   @Argument(help: "One SQL statement.") var sql: String
   @Option(help: "Output: table, csv or json.") var format: ListingFormat = .table
-  @Option(help: "Stop the statement after this many SQLite steps.") var maxSteps = SQLLimits().steps
-  @Option(help: "Stop the statement after this many seconds.") var timeout = SQLLimits().seconds
-
-  func validate() throws {
-    guard maxSteps > 0 else { throw ValidationError("--max-steps must be positive, got \(maxSteps)") }
-    guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
-  }
+  @OptionGroup var limits: SQLLimitOptions
 
   func run() throws {
-    let result = try MorphCatalog.Catalog.readOnlySQL(at: options.url, sql, limits: SQLLimits(steps: maxSteps, seconds: timeout))
+    let result = try MorphCatalog.Catalog.readOnlySQL(at: options.url, sql, limits: limits.limits)
     switch format {
     case .table, .paths:
       print(CatalogPrinter.table(result.columns, result.rows.map { $0.map(\.text) }))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MorphImaging
 import MorphModels
 import MorphNN
 
@@ -94,7 +95,7 @@ struct EvalBranchesCommand: ParsableCommand {
     if let report {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      try encoder.encode(selection).write(to: URL(fileURLWithPath: report))
+      try AtomicFile.write(encoder.encode(selection), to: URL(fileURLWithPath: report))
     }
     print(
       String(

@@ -79,8 +79,8 @@ struct EvalCompareCommand: ParsableCommand {
     let table = ComparisonTable(report: report, groups: chosenGroups)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try encoder.encode(table).write(to: directory.appendingPathComponent("comparison.json"))
-    try table.markdown.write(to: directory.appendingPathComponent("comparison.md"), atomically: true, encoding: .utf8)
+    try AtomicFile.write(encoder.encode(table), to: directory.appendingPathComponent("comparison.json"))
+    try AtomicFile.write(table.markdown, to: directory.appendingPathComponent("comparison.md"))
     try ComparisonFigure.write(
       methods: list.map(\.name), strengths: values, samples: run.samples, sources: run.sources, references: run.references,
       to: directory.appendingPathComponent("comparison.png"))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MorphImaging
 import MorphModels
 
 /// `morph eval detection`: the face detector's recall, false positives and landmark error on a
@@ -54,6 +55,14 @@ struct EvalDetectionCommand: ParsableCommand {
     print("recall at ≤ 1 FP per 10 canvases \(pct(r.recallAtOneFalsePositivePer10Canvases)) (score cut \(String(format: "%.4f", r.scoreCutForFalsePositiveBudget)))")
     print(
       "landmark error / inter-ocular    mean \(pct(r.landmarkErrorMean)), median \(pct(r.landmarkErrorMedian)), max \(pct(r.landmarkErrorMax)) (real \(pct(r.realLandmarkErrorMean)), synthetic \(pct(r.syntheticLandmarkErrorMean)))")
+    func offsets(_ b: [[Double]]) -> String {
+      zip(["eyes", "", "nose", "mouth", ""], b).map { name, o in
+        (name.isEmpty ? "" : name + " ") + String(format: "%+.1f/%+.1f", 100 * o[0], 100 * o[1])
+      }.joined(separator: ", ")
+    }
+    print("mean offset along/across, %      real: \(offsets(r.realLandmarkBias))")
+    print("                                 synthetic: \(offsets(r.syntheticLandmarkBias))")
+    print("synthetic error without offsets  \(pct(r.syntheticLandmarkErrorUnbiased))")
     if let l = r.lfw {
       print("lfw_subset, O-Net > t2           faces \(l.facesAccepted)/\(l.faces) accepted, non-faces \(l.nonFacesAccepted)/\(l.nonFaces) accepted")
     }
@@ -62,10 +71,7 @@ struct EvalDetectionCommand: ParsableCommand {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-      let url = URL(fileURLWithPath: report)
-      let tmp = url.appendingPathExtension("tmp")
-      try encoder.encode(r).write(to: tmp)
-      try DetectionBenchmark.replaceFile(url, with: tmp)
+      try AtomicFile.write(encoder.encode(r), to: URL(fileURLWithPath: report))
       print("report written to \(report)")
     }
   }

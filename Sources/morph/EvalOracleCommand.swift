@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MorphImaging
 import MorphModels
 
 /// `morph eval oracle`: how well an oracle reads held-out faces, sharp and through a model size.
@@ -42,7 +43,7 @@ struct EvalOracleCommand: ParsableCommand {
     if let json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      try encoder.encode(accuracy).write(to: URL(fileURLWithPath: json))
+      try AtomicFile.write(encoder.encode(accuracy), to: URL(fileURLWithPath: json))
     }
   }
 }

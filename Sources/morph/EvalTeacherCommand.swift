@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MorphImaging
 import MorphModels
 
 /// `morph eval teacher`: which attributes a training run's judges can read.
@@ -40,7 +41,7 @@ struct EvalTeacherCommand: ParsableCommand {
     if let json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      try encoder.encode(audit).write(to: URL(fileURLWithPath: json))
+      try AtomicFile.write(encoder.encode(audit), to: URL(fileURLWithPath: json))
     }
   }
 }

@@ -8,8 +8,8 @@ struct ExplainCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "explain", abstract: "Say why an item ran, was reused from the cache, or failed in a run.")
 
-  @Argument(help: "Run id (see `morph runs list`).")
-  var run: Int64
+  @Argument(help: "Run id (see `morph runs list`), or `last` for the newest run.")
+  var run: RunReference
 
   @Argument(help: "Item id, e.g. an input file name.")
   var item: String
@@ -19,8 +19,8 @@ struct ExplainCommand: AsyncParsableCommand {
 
   func run() async throws {
     let text = try await PipelineCLI.guarded {
-      try RunExplanation.explain(
-        runID: run, item: item, in: try MorphCatalog.Catalog.open(at: CatalogLocation.resolve(catalog), create: false))
+      let opened = try MorphCatalog.Catalog.openForReading(at: CatalogLocation.resolve(catalog))
+      return try RunExplanation.explain(runID: try run.resolve(in: opened), item: item, in: opened)
     }
     print(text)
   }

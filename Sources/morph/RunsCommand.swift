@@ -19,7 +19,7 @@ struct RunsList: ParsableCommand {
   @Flag(help: "JSON output.") var json = false
 
   func run() throws {
-    let runs = try options.open().runs(limit: limit)
+    let runs = try options.openForReading().runs(limit: limit)
     if json {
       print(try CatalogPrinter.json(runs.map(RunSummary.init)))
       return
@@ -46,14 +46,15 @@ struct RunsShow: ParsableCommand {
     commandName: "show", abstract: "One run: recipe, parameters, stage results, metrics, artifacts.")
 
   @OptionGroup var options: CatalogOptions
-  @Argument(help: "Run id (see `morph runs list`).") var id: Int64
+  @Argument(help: "Run id (see `morph runs list`), or `last` for the newest run.") var id: RunReference
   @Flag(help: "JSON output.") var json = false
   @Flag(help: "Also print the recipe text.") var recipe = false
   @Flag(help: "Print every stage's parameters too, not just the recipe's.") var allParameters = false
   @Flag(help: "Print every metric value (per item and step) instead of one summary line per metric.") var allMetrics = false
 
   func run() throws {
-    let catalog = try options.open()
+    let catalog = try options.openForReading()
+    let id = try self.id.resolve(in: catalog)
     let run = try catalog.run(id: id)
     let results = try catalog.stageResults(runID: id)
     let metrics = try catalog.metrics(runID: id)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MorphDistributed
 import MorphModels
 
 /// `morph train homointerp`: trains the HomoInterp model on a labelled face set.
@@ -13,6 +14,10 @@ struct TrainHomoInterpCommand: ParsableCommand {
       the full objective (critic with WGAN-GP every step, interpolator every --n-critic steps). \
       Writes OUT/homointerp.safetensors + .json every --checkpoint-every steps and at the end, and \
       OUT/samples/step-N.png every --sample-every steps. --resume continues OUT's checkpoint exactly.
+
+      Started by Open MPI's mpirun (mpirun -np N morph train homointerp …), each rank trains its \
+      own part of every batch of --batch faces and gradients are averaged over the ranks; rank 0 \
+      writes OUT (docs/scale-out-mpi.md).
       """)
 
   @Option(
@@ -20,7 +25,10 @@ struct TrainHomoInterpCommand: ParsableCommand {
   ) var data: String
   @Option(help: "Output directory for checkpoints and samples.") var out: String
   @Option(help: "Total steps over all phases (default 10000; with --resume, the checkpoint's unless given).") var steps: Int?
-  @Option(help: "Batch size.") var batch: Int = 16
+  @Option(help: "Batch size (over all ranks of an MPI run).") var batch: Int = 16
+  @Option(
+    help: "Cut each process's share of a batch into this many micro-batches whose gradients are averaged before each update (default 1; with --resume, the run's). A batch of 8 in 2 micro-batches trains as 2 MPI ranks of 4 faces would."
+  ) var microBatches: Int?
   @Option(help: "Image side in pixels (default 64; with --init-from the checkpoint's).") var size: Int?
   @Option(help: "Channel width multiplier, 1 = VGG19 (default 0.25; with --init-from the checkpoint's).") var width: Double?
   @Option(help: "Encoder poolings, latent side = size >> poolings (default 3; with --init-from the checkpoint's).") var poolings: Int?
@@ -103,6 +111,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
   @Flag(help: "Train without geometric jitter.") var noJitter = false
 
   func validate() throws {
+    if let microBatches, microBatches < 1 { throw ValidationError("--micro-batches must be ≥ 1, got \(microBatches)") }
     if let decoderLosses, !["pixel", "none"].contains(decoderLosses) {
       throw ValidationError("--decoder-losses: '\(decoderLosses)' (known: pixel, none)")
     }
@@ -149,6 +158,22 @@ struct TrainHomoInterpCommand: ParsableCommand {
   }
 
   func run() throws {
+    guard let mpi = try MPIGroup.fromLauncher() else { return try train(mpi: nil) }
+    // Only rank 0 reports; every rank's errors still reach stderr.
+    if mpi.rank != 0 { _ = freopen("/dev/null", "w", stdout) }
+    do {
+      try train(mpi: mpi)
+      try mpi.finalize()
+    } catch {
+      guard mpi.size > 1 else { throw error }
+      // The other ranks would wait for this one in their next all-reduce: end the job.
+      FileHandle.standardError.write(Data("error: rank \(mpi.rank) of \(mpi.size): \(error)\n".utf8))
+      mpi.abort(code: 1)
+    }
+  }
+
+  /// The run, as one process or as rank `mpi.rank` of an MPI job.
+  func train(mpi: MPIGroup?) throws {
     // A run seeded by a checkpoint builds that checkpoint's architecture unless told otherwise
     // (a different one is then refused by the trainer, naming the file).
     let seedConfig = try initFrom.map { try HomoInterpModel.readInfo(HomoInterpModel.checkpointPaths(URL(fileURLWithPath: $0)).metadata).config }
@@ -200,6 +225,12 @@ struct TrainHomoInterpCommand: ParsableCommand {
         trainer = try HomoInterpTrainer(config: config, data: faces, options: options)
       }
     }
+    if let mpi {
+      try trainer.joinDataParallel(mpi)
+      let parts = trainer.partsPerStep
+      print(
+        "data-parallel: \(mpi.size) MPI ranks × \(trainer.options.microBatches ?? 1) micro-batches of \(trainer.options.batchSize / parts) faces; rank 0 writes \(outURL.path)")
+    }
     let m = trainer.model
     print(
       "model: \(m.config.imageSize) px, width \(m.config.width), \(m.config.poolings) poolings → latent \(m.config.latentChannels)×\(m.config.latentSide)×\(m.config.latentSide), "
@@ -214,6 +245,11 @@ struct TrainHomoInterpCommand: ParsableCommand {
     let sampleEvery = interval(self.sampleEvery, "sample_every", 500)
     let logEvery = interval(self.logEvery, "log_every", 10)
     let keepEvery = interval(self.keepEvery, "keep_every", 0)
+    let ranks = String(mpi?.size ?? 1)
+    if resume, let recordedRanks = recorded["data_parallel_ranks"] ?? Optional("1"), recordedRanks != ranks {
+      print(
+        "note: the checkpoint was trained by \(recordedRanks) MPI rank(s), this run has \(ranks): batches are cut differently from here on, so the run goes on but not as the uninterrupted one would")
+    }
     if resume {
       print(
         "intervals: checkpoint every \(checkpointEvery), sample sheet every \(sampleEvery), progress every \(logEvery) steps"
@@ -224,7 +260,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
     var progress = TrainingProgress(every: max(1, logEvery))
     try trainer.run(
       checkpoint: checkpoint, checkpointEvery: checkpointEvery, sampleDirectory: outURL.appendingPathComponent("samples"),
-      sampleEvery: sampleEvery, keepEvery: keepEvery, extraMetadata: ["log_every": String(logEvery)]
+      sampleEvery: sampleEvery, keepEvery: keepEvery, extraMetadata: ["log_every": String(logEvery), "data_parallel_ranks": ranks]
     ) { report in
       if let warning = report.collapseWarning { print("WARNING step \(report.step): \(warning)") }
       guard let line = progress.record(report) else { return }
@@ -235,6 +271,14 @@ struct TrainHomoInterpCommand: ParsableCommand {
       String(
         format: "trained %d steps in %@; checkpoint %@", trainer.step - first, TrainingProgress.duration(Date().timeIntervalSince(start)),
         checkpoint.path))
+    if let mpi, trainer.step > first {
+      // What the scaling estimate of docs/scale-out-mpi.md is computed from.
+      let steps = Double(trainer.step - first)
+      print(
+        String(
+          format: "mpi: %d all-reduces, %.2f MB per step (%.1f calls), %.3f s per step inside them (waiting for other ranks included)",
+          mpi.allReduceCalls, Double(mpi.allReducedFloats * 4) / steps / 1e6, Double(mpi.allReduceCalls) / steps, mpi.allReduceSeconds / steps))
+    }
   }
 
   /// Applies the training-dynamics options given on the command line (learning rate, nCritic,
@@ -243,6 +287,7 @@ struct TrainHomoInterpCommand: ParsableCommand {
   func adjust(_ o: inout HomoInterpTrainingOptions) {
     if let decoderLosses { o.pixelAttributeReachesDecoder = decoderLosses == "pixel" }
     if let lr { o.learningRate = lr }
+    if let microBatches { o.microBatches = microBatches == 1 ? nil : microBatches }
     if let nCritic { o.nCritic = nCritic }
     if let singleGroup { o.singleGroupProbability = singleGroup }
     if let fullStrength { o.fullStrengthProbability = fullStrength }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MorphImaging
 import MorphModels
 
 /// `morph train oracle`: the attribute-regression CNN that judges `morph eval`.
@@ -53,7 +54,7 @@ struct TrainOracleCommand: ParsableCommand {
     try net.save(to: url, metadata: ["kind": "morph-oracle", "input": "3x80x64", "attributes": ToyFaceAttribute.allCases.map(\.rawValue).joined(separator: ",")])
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try encoder.encode(accuracy).write(to: url.deletingPathExtension().appendingPathExtension("json"))
+    try AtomicFile.write(encoder.encode(accuracy), to: url.deletingPathExtension().appendingPathExtension("json"))
     print("held-out accuracy per attribute (as rendered; through \(trainer.validationRoundTripSize) px):")
     for a in ToyFaceAttribute.allCases {
       print("  " + a.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0) + String(

@@ -93,6 +93,67 @@ final class CatalogCLITests: XCTestCase {
     XCTAssertEqual(runs.stdout, "no runs recorded\n")
   }
 
+  /// Commands that only read open the catalog read-only: the file (and its WAL's frames) are
+  /// byte for byte what they were (issue 40: query, stats and attrs rewrote a page and the
+  /// schema cookie).
+  func testReadOnlyCommandsLeaveTheCatalogBytesUnchanged() throws {
+    let celeba = dir.appendingPathComponent("celeba")
+    try writeAnnotations(rows: 30, to: celeba)
+    XCTAssertEqual(try morph(["catalog", "ingest", "celeba", celeba.path, "--annotations-only"]).status, 0)
+    let recipe = dir.appendingPathComponent("r.yaml")
+    try """
+      catalog: catalog.sqlite
+      stages:
+        - { id: numbers, uses: sequence, with: { count: 3 } }
+        - { id: slow, uses: delay, from: numbers, with: { ms: 0 } }
+      """.write(to: recipe, atomically: true, encoding: .utf8)
+    let run = try MorphProcess.run(["run", recipe.path, "--no-progress"], cwd: dir)
+    XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+
+    let file = dir.appendingPathComponent("catalog.sqlite")
+    // The main file and the WAL's frames (a reader of a WAL catalog may create an empty WAL
+    // and its index, as SQLite does for any reader; that changes no data).
+    func bytes() throws -> [Data] {
+      try [file.path, file.path + "-wal"].map { path in
+        FileManager.default.fileExists(atPath: path) ? try Data(contentsOf: URL(fileURLWithPath: path)) : Data()
+      }
+    }
+    let before = try bytes()
+    let commands: [[String]] = [
+      ["catalog", "query", "Smiling AND NOT Male", "--split", "test"],
+      ["catalog", "query", "Smiling", "--count"],
+      ["catalog", "stats"],
+      ["catalog", "attrs"],
+      ["catalog", "sql", "SELECT COUNT(*) FROM image"],
+      ["runs", "list"],
+      ["runs", "show", "1"],
+      ["explain", "1", "item-000001"],
+      ["plan", recipe.path],
+    ]
+    for command in commands {
+      // `plan` finds the catalog through the recipe, from the working folder.
+      let result = try command[0] == "plan" ? MorphProcess.run(command, cwd: dir) : morph(command)
+      XCTAssertEqual(result.status, 0, "\(command): \(result.stderr)")
+      XCTAssertTrue(try bytes() == before, "\(command.prefix(2).joined(separator: " ")) changed the catalog file")
+    }
+  }
+
+  /// `catalog query` takes the same `--max-steps` / `--timeout` as `catalog sql`.
+  func testQueryStopsAtItsLimitWithAMessage() throws {
+    let celeba = dir.appendingPathComponent("celeba")
+    try writeAnnotations(rows: 2000, to: celeba)
+    XCTAssertEqual(try morph(["catalog", "ingest", "celeba", celeba.path, "--annotations-only"]).status, 0)
+    let expression = Array(repeating: "(Smiling AND NOT Male)", count: 40).joined(separator: " OR ")
+    let stopped = try morph(["catalog", "query", expression, "--count", "--max-steps", "5000"])
+    XCTAssertEqual(stopped.status, 1)
+    XCTAssertEqual(
+      stopped.stderr,
+      "Error: catalog database error: the query was stopped: it ran more than 5000 steps (--max-steps); raise the "
+        + "limit (--max-steps, --timeout) or narrow the expression (--split, --limit)\n")
+    let counted = try morph(["catalog", "query", expression, "--count"])
+    XCTAssertEqual(counted.stdout, "\((0..<2000).filter { $0 % 2 == 0 && $0 % 3 != 0 }.count)\n", counted.stderr)
+  }
+
   func testErrorsAreOneLineWithNonZeroExit() throws {
     let missing = try morph(["catalog", "query", "Smiling"])
     XCTAssertNotEqual(missing.status, 0)

@@ -101,6 +101,33 @@ final class PipelineCLITests: XCTestCase {
     XCTAssertTrue(ok.stdout.contains("ok — 4 stages"), ok.stdout)
   }
 
+  /// `morph validate` refuses values out of range at their line (issue 40: they passed and
+  /// failed later, and `max_pixels: -1` read as "limit of 1 pixels").
+  func testValidateRefusesOutOfRangeValuesWithTheirLine() throws {
+    let recipe = folder.appendingPathComponent("r.yaml")
+    let text = """
+      stages:
+        - { id: photos, uses: load, with: { folder: faces, max_pixels: 1000000 } }
+        - id: crop
+          uses: align
+          from: photos
+          with:
+            size: 64
+      """
+    try text.write(to: recipe, atomically: true, encoding: .utf8)
+    XCTAssertEqual(try morph(["validate", recipe.path]).status, 0)
+    for (from, to, expected) in [
+      ("size: 64", "size: -5", "r.yaml:7:13: parameter `size` of `align`: must be within 8…4096, got -5"),
+      ("size: 64", "size: 30000", "r.yaml:7:13: parameter `size` of `align`: must be within 8…4096, got 30000"),
+      ("max_pixels: 1000000", "max_pixels: -1", "r.yaml:2:66: parameter `max_pixels` of `load`: must be at least 1, got -1"),
+    ] {
+      try text.replacingOccurrences(of: from, with: to).write(to: recipe, atomically: true, encoding: .utf8)
+      let result = try morph(["validate", recipe.path])
+      assertOneLineError(result, contains: expected)
+      XCTAssertFalse(result.stderr.contains("limit of 1 pixels"), result.stderr)
+    }
+  }
+
   func testRunsDiffComparesTwoRuns() throws {
     try makeFaces(3, corrupt: false)
     XCTAssertEqual(try morph(["run", demoRecipe, "--set", "input=faces", "--no-progress"]).status, 0)

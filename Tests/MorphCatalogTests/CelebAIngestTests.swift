@@ -91,6 +91,40 @@ final class CelebAIngestTests: XCTestCase {
     XCTAssertEqual(try catalog.summary().images, 60)
   }
 
+  /// A folder a recipe already ingested under its own name (`celeba-1a2b3c4d`) and then
+  /// ingested by the user as `celeba` is one dataset, so its paths stay unambiguous.
+  func testSameFolderUnderAnotherNameIsOneDataset() throws {
+    let catalog = try Catalog.inMemory()
+    let first = try catalog.ingestCelebA(at: fixture.root, name: "celeba-1a2b3c4d")
+    let ids = try catalog.query("").map(\.id)
+    let second = try catalog.ingestCelebA(at: fixture.root)
+    XCTAssertEqual(second.datasetID, first.datasetID)
+    XCTAssertEqual(second.added, 0)
+    XCTAssertEqual(try catalog.summary().images, 60)
+    XCTAssertEqual(try catalog.query("").map(\.id), ids)
+    let names = try catalog.writer.read { try String.fetchAll($0, sql: "SELECT name FROM dataset") }
+    XCTAssertEqual(names, ["celeba"])
+    let path = fixture.root.appendingPathComponent("img_align_celeba/000007.jpg").path
+    XCTAssertEqual(try catalog.resolveImage(path).path, "img_align_celeba/000007.jpg")
+  }
+
+  /// Two folders ingested under the same (default) name are two datasets: the second never
+  /// re-points the first's row, which would delete its images.
+  func testSecondFolderUnderATakenNameGetsItsOwnDataset() throws {
+    let catalog = try Catalog.inMemory()
+    let first = try catalog.ingestCelebA(at: fixture.root)
+    let other = try CelebAFixture(count: 12)
+    defer { other.remove() }
+    let second = try catalog.ingestCelebA(at: other.root)
+    XCTAssertNotEqual(second.datasetID, first.datasetID)
+    XCTAssertTrue(second.dataset.hasPrefix("celeba-"), second.dataset)
+    XCTAssertEqual(try catalog.summary().images, 72)
+    // Ingesting either again finds its own row.
+    XCTAssertEqual(try catalog.ingestCelebA(at: fixture.root).datasetID, first.datasetID)
+    XCTAssertEqual(try catalog.ingestCelebA(at: other.root).datasetID, second.datasetID)
+    XCTAssertEqual(try catalog.summary().images, 72)
+  }
+
   func testAcceptsUnixNewlinesAndOfficialSubfolders() throws {
     let unix = try CelebAFixture(count: 5, newline: "\n")
     defer { unix.remove() }
@@ -258,6 +292,25 @@ final class CelebAIngestTests: XCTestCase {
   func testBadCountLine() throws {
     try assertRejected("list_attr_celeba.txt:1: expected the image count on the first line, found \"lots\"") { f in
       try f.replaceLine("list_attr_celeba.txt", 0, with: "lots")
+    }
+  }
+
+  /// A count line past what the file can hold is a `file:1` error before anything is reserved
+  /// for it (it used to abort the process: "failed to allocate 34359738400 bytes").
+  func testAbsurdCountLineIsAnErrorNotAnAbort() throws {
+    for count in ["2147483648", "1000000000000000"] {
+      for file in ["list_attr_celeba.txt", "list_landmarks_align_celeba.txt"] {
+        let broken = try CelebAFixture(count: 30)
+        defer { broken.remove() }
+        try broken.replaceLine(file, 0, with: count)
+        let size = try Data(contentsOf: broken.root.appendingPathComponent(file)).count
+        XCTAssertThrowsError(try Catalog.inMemory().ingestCelebA(at: broken.root)) { error in
+          XCTAssertEqual(
+            "\(error)",
+            "\(file):1: the count line announces \(count) rows, more than this \(size)-byte file can hold "
+              + "(at most \(size / 2)); fix the count or the file")
+        }
+      }
     }
   }
 

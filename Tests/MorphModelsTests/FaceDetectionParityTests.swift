@@ -118,7 +118,18 @@ final class FaceDetectionParityTests: XCTestCase {
     for (name, expected) in golden.photos.sorted(by: { $0.key < $1.key }) {
       let photo = name == "trio" ? try trio() : try FaceDetectionFixtures.rgb(name)
       XCTAssertEqual([photo.width, photo.height], [expected.width, expected.height], name)
-      let faces = try detector.detect(rgb: photo.pixels, width: photo.width, height: photo.height)
+      // facenet-pytorch's cascade exactly: Morph's second landmark reading off.
+      let faces = try detector.detect(
+        rgb: photo.pixels, width: photo.width, height: photo.height, options: .init(refineLandmarks: false))
+      let refined = try detector.detect(rgb: photo.pixels, width: photo.width, height: photo.height)
+      XCTAssertEqual(refined.map(\.box), faces.map(\.box), "\(name): refinement moves landmarks only")
+      for (a, b) in zip(refined, faces) {
+        // The second reading moves each point by a few per cent of the eye distance at most.
+        let iod = Foundation.hypot(b.landmarks.rightEye.x - b.landmarks.leftEye.x, b.landmarks.rightEye.y - b.landmarks.leftEye.y)
+        let moved = zip(a.landmarks.points, b.landmarks.points).map { Foundation.hypot($0.x - $1.x, $0.y - $1.y) }.max() ?? 0
+        XCTAssertLessThan(moved / iod, 0.12, "\(name): refined landmarks moved \(moved) px (eye distance \(iod))")
+        XCTAssertGreaterThan(moved, 0, "\(name): refinement changed nothing")
+      }
       XCTAssertEqual(faces.count, expected.faces.count, "\(name): \(faces.map(\.box))")
       XCTAssertEqual(faces.map(\.score), faces.map(\.score).sorted(by: >), "\(name): best score first")
       for g in expected.faces {

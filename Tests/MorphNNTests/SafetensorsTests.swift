@@ -41,6 +41,22 @@ final class SafetensorsTests: XCTestCase {
     XCTAssertEqual(try Safetensors.decode(data, file: "x").tensors["x"]?.scalars, [1, -2])
   }
 
+  /// A shape whose product overflows or exceeds the data is a header error, not a trap or an
+  /// allocation sized by the file.
+  func testShapeLargerThanTheDataIsRefused() throws {
+    for shape in ["[4294967296, 4294967296]", "[1000000000000]", "[3, -1]"] {
+      let header = Array(#"{"x":{"dtype":"F32","shape":\#(shape),"data_offsets":[0,4]}}"#.utf8)
+      var data = Data()
+      for i in 0..<8 { data.append(UInt8((UInt64(header.count) >> (8 * UInt64(i))) & 0xFF)) }
+      data.append(contentsOf: header)
+      data.append(contentsOf: [0, 0, 0, 0])
+      XCTAssertThrowsError(try Safetensors.decode(data, file: "s"), shape) {
+        guard case SafetensorsError.badHeader(let f, _) = $0 else { return XCTFail("\($0)") }
+        XCTAssertEqual(f, "s")
+      }
+    }
+  }
+
   func testClearErrors() throws {
     let url = dir.appendingPathComponent("b.safetensors")
     try Safetensors.write(["w": Tensor.ones([4, 4])], to: url)

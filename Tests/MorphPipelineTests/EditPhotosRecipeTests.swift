@@ -127,6 +127,38 @@ final class EditPhotosRecipeTests: XCTestCase {
     print("bad inputs: peak resident memory \(peak / 1024) MiB; notes \(report.outcome.notes.map { "\($0.item): \($0.message)" })")
   }
 
+  /// A 12,000 × 9,000 photo with a face in it: found on the downscaled copy, edited, and pasted
+  /// back into the full-resolution photo, within a memory bound.
+  func testHugePhotoWithAFaceIsEditedAtFullResolution() async throws {
+    let input = folder.appendingPathComponent("huge")
+    try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+    // Grace Hopper ×10 on a grey 12,000 × 9,000 canvas (libvips streams it to disk).
+    let hopper = try ImageLoader().load(photos.appendingPathComponent("grace_hopper.jpg"))
+    let place = AffineTransform(a: 10, b: 0, c: 0, d: 10, tx: 3_000, ty: 1_000)
+    try hopper.warped(by: place, width: 12_000, height: 9_000, border: .black)
+      .save(to: input.appendingPathComponent("huge-face.jpg"), quality: 85)
+
+    let report = try await run(["input=huge", "output=out/h"])
+    XCTAssertEqual(report.status, .succeeded, report.summary)
+    XCTAssertEqual(stage(report, "faces")?.done, 1, report.summary)
+    let edited = try VipsImage.load(folder.appendingPathComponent("out/h/photos/huge-face.jpg"))  // header only
+    XCTAssertEqual([edited.width, edited.height], [12_000, 9_000])
+    // The face found on the 1600 × 1200 copy lies where it was put, in full-resolution pixels.
+    let counts = try catalog().faceCounts(detector: detectorName())
+    XCTAssertEqual(counts.map(\.faces), [1])
+    let scan = try counts.first.flatMap { try catalog().faceScan(imageID: $0.imageID, detector: detectorName()) }
+    XCTAssertEqual(scan.map { [$0.width, $0.height] }, [12_000, 9_000])
+    if let face = scan?.faces.first {
+      XCTAssertGreaterThan(face.x0, 3_000)
+      XCTAssertLessThan(face.x1, 3_000 + 10 * Double(hopper.width))
+      XCTAssertGreaterThan(face.x1 - face.x0, 1_000, "the face is about 2,000 px wide at full resolution: \(face)")
+    }
+    XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/h/before-after/huge-face.png").path))
+    let peak = peakResidentKiB()
+    XCTAssertLessThan(peak, 2_500_000, "peak resident memory \(peak / 1024) MiB")
+    print("huge photo with a face: peak resident memory \(peak / 1024) MiB")
+  }
+
   func testDetectAlignPasteWithoutAnEditGivesThePhotoBack() async throws {
     let input = folder.appendingPathComponent("in")
     try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)

@@ -118,6 +118,57 @@ final class RecipeValidationTests: XCTestCase {
     XCTAssertThrowsError(try validate(good, overrides: ["slow.mss=3"])) { XCTAssertTrue("\($0)".contains("did you mean `ms`?"), "\($0)") }
   }
 
+  /// Values out of a parameter's declared range are refused by validation at their own
+  /// line:column (they used to pass and fail at run time without a position).
+  func testOutOfRangeValuesAreRefusedWithTheirPosition() {
+    let recipe = """
+      stages:
+        - id: photos
+          uses: load
+          with:
+            folder: faces
+            max_pixels: 64000000
+        - id: crop
+          uses: align
+          from: photos
+          with:
+            size: 128
+        - id: out
+          uses: save
+          from: crop
+          with:
+            folder: out
+            quality: 90
+      """
+    XCTAssertNoThrow(try validate(recipe))
+    assertError(recipe.replacingOccurrences(of: "size: 128", with: "size: -5"), "11:13", "parameter `size` of `align`: must be within 8…4096, got -5")
+    assertError(recipe.replacingOccurrences(of: "size: 128", with: "size: 30000"), "11:13", "must be within 8…4096, got 30000")
+    assertError(recipe.replacingOccurrences(of: "quality: 90", with: "quality: 100000"), "17:16", "parameter `quality` of `save`: must be within 1…100, got 100000")
+    assertError(recipe.replacingOccurrences(of: "max_pixels: 64000000", with: "max_pixels: -1"), "6:19", "parameter `max_pixels` of `load`: must be at least 1, got -1")
+    assertError(recipe.replacingOccurrences(of: "quality: 90", with: "format: gif"), "17:15", "must be one of png, jpg, webp or tif, got gif")
+    // Through a recipe parameter: the error points at where the parameter is set.
+    let indirect = "params:\n  side: -5\n" + recipe.replacingOccurrences(of: "size: 128", with: "size: ${params.side}")
+    assertError(indirect, "2:3", "must be within 8…4096, got -5 (recipe parameter `side`, used by stage `crop` at line 13)")
+    // Given with --set, it is reported where it is used.
+    assertError(
+      indirect.replacingOccurrences(of: "side: -5", with: "side: 64"), "13:13", "parameter `size` of `align`: must be within 8…4096, got 0",
+      overrides: ["side=0"])
+    XCTAssertThrowsError(try validate(recipe, overrides: ["crop.size=9999"])) {
+      XCTAssertTrue("\($0)".contains("must be within 8…4096, got 9999"), "\($0)")
+    }
+  }
+
+  /// Every built-in stage's defaults lie in the ranges it declares (a default out of range
+  /// would make every recipe that omits the parameter fail validation).
+  func testEveryDefaultIsInItsRange() {
+    for descriptor in StageRegistry.builtIn.names.compactMap({ StageRegistry.builtIn[$0] }) {
+      for spec in descriptor.parameters {
+        guard let value = spec.defaultValue, let range = spec.range else { continue }
+        XCTAssertNil(range.problem(value), "\(descriptor.name).\(spec.name)")
+      }
+    }
+  }
+
   func testEveryShippedRecipeValidates() throws {
     let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().appendingPathComponent("pipelines")

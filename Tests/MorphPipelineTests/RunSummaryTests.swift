@@ -8,7 +8,7 @@ final class RunSummaryTests: XCTestCase {
   func testOutputsAndFailuresAreListedInOrder() {
     let outputs = ["000010", "000002", "000001", "000003"].map { (stage: "save", item: $0, path: "/w/out/\($0).png") }
     let outcome = Scheduler.Outcome(
-      status: .succeeded, stages: [("save", 4, 0, 2, 0.1)],
+      status: .succeeded, stages: [("save", 4, 0, 2, 0.1, 0.05)],
       failures: [("load", "b.jpg", "corrupt"), ("load", "a.jpg", "empty")], outputs: outputs, peakQueued: 0,
       recordingError: nil)
     let report = RunReport(

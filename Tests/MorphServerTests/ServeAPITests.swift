@@ -200,7 +200,7 @@ final class ServeAPITests: XCTestCase {
       XCTAssertEqual(served.contentType, ["edit": "image/png", "sweep": "image/png", "gif": "image/gif", "webp": "image/webp"][kind])
       XCTAssertGreaterThan(served.body.count, 100)
     }
-    let leftovers = try FileManager.default.contentsOfDirectory(atPath: fx.output.path).filter { $0.hasPrefix(".tmp") }
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: fx.output.path).filter { $0.hasPrefix(".") }
     XCTAssertEqual(leftovers, [])
   }
 

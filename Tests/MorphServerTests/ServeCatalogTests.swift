@@ -72,7 +72,7 @@ final class ServeCatalogTests: XCTestCase {
 
   func testTheServersCatalogConnectionCannotWrite() throws {
     let fx = try fixture()
-    let catalog = try Catalog.openReadOnlyCatalog(at: fx.catalogURL)
+    let catalog = try Catalog.openForReading(at: fx.catalogURL)
     XCTAssertEqual(try catalog.query("").count, 2)
     XCTAssertThrowsError(try catalog.registerModel(ModelInfo(name: "x", kind: "homointerp"))) { error in
       XCTAssertTrue("\(error)".lowercased().contains("readonly"), "\(error)")

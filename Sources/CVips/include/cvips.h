@@ -118,15 +118,14 @@ int cvips_join_vertical(VipsImage **in, int n, VipsImage **out);
 /// Write pixels to a new buffer; free it with g_free.
 void *cvips_to_memory(VipsImage *in, size_t *len);
 
-/// Save to a file; the format follows the suffix. quality <= 0 keeps the default.
-int cvips_save_file(VipsImage *in, const char *path, int quality);
-/// Encode to a new memory buffer in the format of `suffix` (".png", ".jpg", ".webp"); free *buf
-/// with g_free. For answers over HTTP, where a file would be a detour.
-int cvips_save_buffer(VipsImage *in, const char *suffix, void **buf, size_t *len);
-/// Save an animated GIF or WebP: `frames` is a vertical strip of n frames, each
-/// `page_height` tall, shown for `delay_ms`; loop forever.
-int cvips_save_animation(VipsImage *strip, const char *path, int page_height, int n, int delay_ms,
-                         int gif_effort);
+/// Encode to a new buffer (free it with g_free) in the format of `suffix` (".png", ".jpg",
+/// ".webp", ".tif", …); quality <= 0 keeps the default. Morph writes the buffer itself, through a
+/// temporary file renamed over the target, so libvips never opens an output path.
+int cvips_save_buffer(VipsImage *in, const char *suffix, int quality, void **buf, size_t *len);
+/// Encode an animated GIF or WebP (by `suffix`) to a new buffer: `strip` is a vertical strip of
+/// n frames, each `page_height` tall, shown for `delay_ms`; loop forever.
+int cvips_save_animation_buffer(VipsImage *strip, const char *suffix, int page_height, int n,
+                                int delay_ms, int gif_effort, void **buf, size_t *len);
 
 // MARK: - Kernels (plain C, compiled -O3)
 

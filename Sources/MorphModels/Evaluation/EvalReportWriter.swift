@@ -1,4 +1,5 @@
 import Foundation
+import MorphImaging
 
 /// Writes an `EvaluationReport` as `metrics.json`, `metrics.csv`, `pairs.csv` (with an oracle),
 /// PNG plots and a sample sheet.
@@ -10,10 +11,10 @@ public enum EvalReportWriter {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try encoder.encode(report).write(to: directory.appendingPathComponent("metrics.json"))
-    try csv(report).write(to: directory.appendingPathComponent("metrics.csv"), atomically: true, encoding: .utf8)
+    try AtomicFile.write(encoder.encode(report), to: directory.appendingPathComponent("metrics.json"))
+    try AtomicFile.write(csv(report), to: directory.appendingPathComponent("metrics.csv"))
     if report.methods.contains(where: { $0.pairs != nil }) {
-      try pairsCSV(report).write(to: directory.appendingPathComponent("pairs.csv"), atomically: true, encoding: .utf8)
+      try AtomicFile.write(pairsCSV(report), to: directory.appendingPathComponent("pairs.csv"))
     }
 
     let s = report.strengths

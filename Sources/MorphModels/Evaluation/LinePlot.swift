@@ -85,7 +85,7 @@ public struct LinePlot {
   /// Writes `<base>.svg` and its PNG rendering `<base>.png`.
   public func write(to base: URL) throws {
     let svgURL = base.appendingPathExtension("svg")
-    try svg().write(to: svgURL, atomically: true, encoding: .utf8)
+    try AtomicFile.write(svg(), to: svgURL)
     try VipsImage.load(svgURL).save(to: base.appendingPathExtension("png"))
   }
 }

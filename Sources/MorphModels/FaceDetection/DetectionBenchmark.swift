@@ -34,20 +34,12 @@ public enum DetectionBenchmark {
         }
         image = try VipsImage(pixels: canvas.pixels, width: canvas.width, height: canvas.height)
       }
+      // `save` writes atomically (AtomicFile).
       let url = folder.appendingPathComponent(String(format: "photo-%03d.png", i))
-      let tmp = folder.appendingPathComponent(String(format: ".photo-%03d.tmp.png", i))
-      try image.save(to: tmp)
-      try replaceFile(url, with: tmp)
+      try image.save(to: url)
       written.append(url)
     }
     return written
-  }
-
-  /// Renames `tmp` over `url` (POSIX rename: atomic, and works whether or not `url` exists).
-  public static func replaceFile(_ url: URL, with tmp: URL) throws {
-    guard rename(tmp.path, url.path) == 0 else {
-      throw FaceDetectionError.invalidOptions(reason: "cannot write \(url.path): \(String(cString: strerror(errno)))")
-    }
   }
 
   /// What one timing run measured.

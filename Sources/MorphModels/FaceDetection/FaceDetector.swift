@@ -54,12 +54,19 @@ public struct FaceDetectionOptions: Sendable, Equatable {
   public var scaleFactor: Double = 0.709
   /// At most this many faces, the best scores first; 0 keeps all.
   public var maxFaces: Int = 0
+  /// Read each face's landmarks a second time from its final box and average the two readings
+  /// (more accurate; off gives facenet-pytorch's points exactly).
+  public var refineLandmarks: Bool = true
 
-  public init(minFace: Double = 20, thresholds: [Double] = [0.6, 0.7, 0.7], scaleFactor: Double = 0.709, maxFaces: Int = 0) {
+  public init(
+    minFace: Double = 20, thresholds: [Double] = [0.6, 0.7, 0.7], scaleFactor: Double = 0.709, maxFaces: Int = 0,
+    refineLandmarks: Bool = true
+  ) {
     self.minFace = minFace
     self.thresholds = thresholds
     self.scaleFactor = scaleFactor
     self.maxFaces = maxFaces
+    self.refineLandmarks = refineLandmarks
   }
 
   /// Throws for options the cascade cannot run with.

@@ -9,7 +9,8 @@ import MorphTensor
 /// 2. Each box cropped (clipped to the image), area-resampled to 24×24 and scored by R-Net in one
 ///    batch; > t₁ kept, NMS 0.7, R-Net's regression, squared.
 /// 3. The same at 48×48 through O-Net; > t₂ kept, landmarks read from the box before O-Net's
-///    regression, then NMS 0.7 over the smaller area.
+///    regression, then NMS 0.7 over the smaller area. With `refineLandmarks` (Morph's default,
+///    not facenet-pytorch's) O-Net reads the landmarks a second time from each final box.
 struct MTCNNCascade {
   let networks: MTCNNNetworks
   let options: FaceDetectionOptions
@@ -205,11 +206,31 @@ struct MTCNNCascade {
     // Indices ride along through NMS in the score field's tie-breaking order.
     var indexed = passed
     for i in indexed.indices { indexed[i].reg = (Float(i), 0, 0, 0) }
-    return nonMaximumSuppression(indexed, threshold: 0.7, kind: .minimumPlusOne).map { c in
-      let pts = points[Int(c.reg.0)]
-      return DetectedFace(
+    let faces = nonMaximumSuppression(indexed, threshold: 0.7, kind: .minimumPlusOne)
+    var final = faces.map { points[Int($0.reg.0)] }
+    if options.refineLandmarks { final = refinedLandmarks(image, faces: faces, initial: final) }
+    return zip(faces, final).map { c, pts in
+      DetectedFace(
         box: FaceBox(x0: Double(c.x0), y0: Double(c.y0), x1: Double(c.x1), y1: Double(c.y1)), score: Double(c.score),
         landmarks: Self.landmarks(pts))
+    }
+  }
+
+  /// Each face's landmarks averaged with O-Net's second reading of them, from the face's final
+  /// (regressed, squared) box. O-Net reads the points from the window R-Net proposed, which is
+  /// often off-centre; the second window is centred on the face, and the mean of the two
+  /// readings is closer to the truth: on the collage set's real faces the error over the
+  /// inter-ocular distance falls from 6.4 % to 4.9 % (seed 1) and from 5.0 % to 4.1 % (seed 2),
+  /// at the cost of one more O-Net pass per face (docs/evaluation.md).
+  func refinedLandmarks(_ image: MTCNNImage, faces: [Candidate], initial: [[Float]]) -> [[Float]] {
+    let windows = faces.map { Candidate(x0: $0.x0, y0: $0.y0, x1: $0.x1, y1: $0.y1, score: $0.score).squared() }
+    let (batch, kept) = cropBatch(image, windows, side: 48)
+    guard kept.count == windows.count else { return initial }  // a window fell outside the image
+    let l = networks.onet(batch).landmarks.scalars
+    return windows.enumerated().map { i, b in
+      let w = b.x1 - b.x0 + 1, h = b.y1 - b.y0 + 1
+      let second = (0..<5).map { w * l[10 * i + $0] + b.x0 - 1 } + (0..<5).map { h * l[10 * i + 5 + $0] + b.y0 - 1 }
+      return zip(initial[i], second).map { ($0 + $1) / 2 }
     }
   }
 

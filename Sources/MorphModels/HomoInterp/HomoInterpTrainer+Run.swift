@@ -11,7 +11,8 @@ extension HomoInterpTrainer {
   /// and checkpoints right after. Every `keepEvery` steps (0: never) the checkpoint written
   /// at that step is also kept as `snapshots/step-NNNNNN.safetensors` beside it (with its
   /// JSON), a full training checkpoint a later run can resume, average (`morph export A B …`)
-  /// or take one group's branch from (`--branch`).
+  /// or take one group's branch from (`--branch`). In a data-parallel run only rank 0 writes
+  /// (`writesOutputs`); the other ranks train the same steps.
   public func run(
     checkpoint: URL, checkpointEvery: Int, sampleDirectory: URL?, sampleEvery: Int, keepEvery: Int = 0,
     extraMetadata: [String: String] = [:], onStep: (HomoInterpStepReport) -> Void
@@ -22,15 +23,16 @@ extension HomoInterpTrainer {
     if keepEvery > 0 { metadata["keep_every"] = String(keepEvery) }
     if pendingClassifierSteps > 0 {
       try retrainClassifier(onStep: onStep)
-      try saveCheckpoint(to: checkpoint, extraMetadata: metadata)
+      if writesOutputs { try saveCheckpoint(to: checkpoint, extraMetadata: metadata) }
     }
     while step < options.steps {
       if options.classifierRefreshDue(at: step) {
         try refreshClassifier(onStep: onStep)
-        try saveCheckpoint(to: checkpoint, extraMetadata: metadata)
+        if writesOutputs { try saveCheckpoint(to: checkpoint, extraMetadata: metadata) }
       }
       let report = try trainStep()
       onStep(report)
+      guard writesOutputs else { continue }
       let keep = keepEvery > 0 && step % keepEvery == 0
       if checkpointEvery > 0 && step % checkpointEvery == 0 || step == options.steps || keep {
         try saveCheckpoint(to: checkpoint, extraMetadata: metadata)

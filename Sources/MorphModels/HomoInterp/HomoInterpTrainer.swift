@@ -23,6 +23,8 @@ public final class HomoInterpTrainer {
   public private(set) var lastCheckpoint: URL?
   /// Classifier retraining steps `run` does before continuing (set by `resume`).
   public internal(set) var pendingClassifierSteps = 0
+  /// The ranks this trainer shares its steps with (`joinDataParallel`); nil: one process.
+  public internal(set) var dataParallel: (any DataParallelGroup)?
 
   let aeOptimizer: Adam
   let interpolatorOptimizer: Adam
@@ -263,38 +265,29 @@ public final class HomoInterpTrainer {
     RandomGenerator(seed: options.seed ^ (UInt64(s) &* 0x9E37_79B9_7F4A_7C15) ^ 0x5EED)
   }
 
-  /// Batch number `number`: `batchSize` faces drawn with replacement by `rng`, as images
-  /// (jittered when the run jitters) and attribute targets.
-  func drawBatch(_ rng: inout RandomGenerator, number: Int) throws -> (images: Tensor, targets: Tensor) {
-    let n = options.batchSize
-    let chosen = (0..<n).map { _ in data.records[Int(rng.next() % UInt64(data.records.count))] }
-    return (try data.images(chosen, firstItem: number * n, jittered: options.jitter), data.targets(chosen))
-  }
-
   /// Runs one step of the current phase and reports its losses.
   public func trainStep() throws -> HomoInterpStepReport {
     let start = Date()
     let s = step
     var rng = generator(for: s)
-    let (x, z) = try drawBatch(&rng, number: s)
+    let batch = try drawStepBatch(&rng, number: s)
     let phase = options.phase(at: s)
-    var losses: [String: Float] = [:]
-    var spread: Float?
     switch phase {
     case .classifier:
       classifierOptimizer?.learningRate =
         options.classifierLearningRate * Self.classifierDecay(progress: Double(s) / Double(max(1, options.classifierSteps)))
-      try classifierStep(x, z, &losses, rng: &rng)
+      try classifierStep(batch)
     case .warmup:
       aeOptimizer.learningRate = options.warmupLearningRate ?? options.learningRate
-      spread = try autoencoderStep(x, z, &losses, rng: &rng, full: false)
+      try autoencoderStep(batch, full: false)
     case .full:
       aeOptimizer.learningRate = options.learningRate
-      spread = try autoencoderStep(x, z, &losses, rng: &rng, full: true)
+      try autoencoderStep(batch, full: true)
     case .decoderPolish:
       aeOptimizer.learningRate = options.decoderPolishLearningRate(at: s)
-      spread = try decoderPolishStep(x, z, &losses, rng: &rng)
+      try decoderPolishStep(batch)
     }
+    let (losses, spread) = try batch.finish(group: dataParallel)
     step += 1
     var warning: String?
     if let spread, phase == .full {
@@ -354,10 +347,10 @@ public final class HomoInterpTrainer {
     for i in 0..<total {
       let start = Date()
       var rng = RandomGenerator(seed: seed ^ (UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15) ^ 0xC1A5_5EED)
-      let (x, z) = try drawBatch(&rng, number: i)
-      var losses: [String: Float] = [:]
+      let batch = try drawStepBatch(&rng, number: i)
       classifierOptimizer?.learningRate = options.classifierLearningRate * Self.classifierDecay(progress: Double(i) / Double(total))
-      try classifierStep(x, z, &losses, rng: &rng)
+      try classifierStep(batch)
+      let (losses, _) = try batch.finish(group: dataParallel)
       pendingClassifierSteps = total - i - 1
       onStep(
         HomoInterpStepReport(
@@ -372,21 +365,25 @@ public final class HomoInterpTrainer {
     progress >= 0.9 ? 0.1 : progress >= 0.7 ? 0.3 : 1
   }
 
-  /// One classifier step on the batch, blended by `ClassifierMixup` when the options ask
-  /// (drawing from `rng` only then, so runs without it keep their streams).
-  func classifierStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float], rng: inout RandomGenerator) throws {
+  /// One classifier step on the batch's parts, each blended by `ClassifierMixup` when the
+  /// options ask (drawing from the part's generator only then, so runs without it keep their
+  /// streams).
+  func classifierStep(_ batch: HomoInterpStepBatch) throws {
     guard let classifier, let opt = classifierOptimizer else { return }
     classifier.setFrozen(false)
     defer { classifier.setFrozen(true) }
-    var (x, z) = (x, z)
-    if let chance = options.classifierMixup, chance > 0 {
-      (x, z) = try ClassifierMixup.mix(images: x, targets: z, probability: chance, rng: &rng)
-    }
-    let loss = bceWithLogitsLoss(try classifier.logits(x), z)
-    losses["classifier"] = loss.item
-    try checkFinite(losses)
     opt.zeroGrad()
-    try loss.backward()
+    try batch.forEach { i, losses in
+      var (x, z) = (batch.parts[i].images, batch.parts[i].targets)
+      if let chance = options.classifierMixup, chance > 0 {
+        (x, z) = try ClassifierMixup.mix(images: x, targets: z, probability: chance, rng: &batch.parts[i].rng)
+      }
+      let loss = bceWithLogitsLoss(try classifier.logits(x), z)
+      losses["classifier"] = loss.item
+      try checkFinite(losses)
+      try loss.backward()
+    }
+    try combineGradients([opt], batch)
     opt.step()
   }
 
@@ -412,131 +409,170 @@ public final class HomoInterpTrainer {
     return twin
   }
 
+  /// A part's latents between the critic's half of a step and the generator's: with and
+  /// without the encoder's graph, their spread, and the edits the critic's half drew.
+  struct LatentPart {
+    let f: Tensor
+    let fd: Tensor
+    let spread: Float
+    var edits: (perm: [Int], strengths: Tensor, targets: Tensor)?
+  }
+
   /// Warm-up (reconstruction, perceptual, projection) or a full step (plus critic every step
-  /// and interpolator every `nCritic` steps). Returns the latent spread.
-  func autoencoderStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float], rng: inout RandomGenerator, full: Bool) throws -> Float {
+  /// and interpolator every `nCritic` steps) on the batch's parts. Each optimiser steps once,
+  /// after the backward passes of all parts (`combineGradients`); the critic steps before
+  /// the interpolator's losses read it.
+  func autoencoderStep(_ batch: HomoInterpStepBatch, full: Bool) throws {
     let w = options.weights
-    let n = x.shape[0]
     let frozen = full && options.autoencoderFrozen
-    let f = frozen ? try withoutGrad { try model.encoder(x) } : try model.encoder(x)
-    let spread = HomoInterpLosses.latentSpread(f)
+    var latents: [LatentPart] = []
+    try batch.forEach { i, _ in
+      let x = batch.parts[i].images
+      let f = frozen ? try withoutGrad { try model.encoder(x) } : try model.encoder(x)
+      let spread = HomoInterpLosses.latentSpread(f)
+      batch.recordSpread(spread)
+      latents.append(LatentPart(f: f, fd: f.detached(), spread: spread))
+    }
     var generatorStep = false
-    var decodedInput = f
-    var zInterp: Tensor?
-    var terms: [(String, Float, Tensor)] = []
     if full {
-      let (perm, v, zi) = sampleEdits(n: n, z: z, rng: &rng)
-      zInterp = zi
-      let fd = f.detached()
       // Critic: WGAN-GP on latents, attribute heads on real latents.
       setCriticTrainable(true)
-      let fakeD = try withoutGrad { try model.interpolator(source: fd, reference: fd.indexSelect(perm), strengths: v) }
-      let hReal = try model.critic.features(fd), hFake = try model.critic.features(fakeD)
-      let wasserstein = try model.critic.score(features: hFake).mean() - model.critic.score(features: hReal).mean()
-      let eps = (0..<n).map { _ in rng.nextUniform() }
-      let gp = try HomoInterpLosses.gradientPenalty(critic: model.critic, real: fd, fake: fakeD, eps: eps)
-      let criticAttr = bceWithLogitsLoss(try model.critic.attributeLogits(features: hReal), z)
-      let criticLoss = wasserstein + gp * w.gradientPenalty + criticAttr * w.criticAttribute
-      losses["critic_wasserstein"] = wasserstein.item
-      losses["critic_gp"] = gp.item
-      losses["critic_attribute"] = criticAttr.item
-      try checkFinite(losses)
       criticOptimizer.zeroGrad()
-      try criticLoss.backward()
+      try batch.forEach { i, losses in
+        let z = batch.parts[i].targets, fd = latents[i].fd, n = fd.shape[0]
+        let (perm, v, zi) = sampleEdits(n: n, z: z, rng: &batch.parts[i].rng)
+        latents[i].edits = (perm, v, zi)
+        let fakeD = try withoutGrad { try model.interpolator(source: fd, reference: fd.indexSelect(perm), strengths: v) }
+        let hReal = try model.critic.features(fd), hFake = try model.critic.features(fakeD)
+        let wasserstein = try model.critic.score(features: hFake).mean() - model.critic.score(features: hReal).mean()
+        let eps = (0..<n).map { _ in batch.parts[i].rng.nextUniform() }
+        let gp = try HomoInterpLosses.gradientPenalty(critic: model.critic, real: fd, fake: fakeD, eps: eps)
+        let criticAttr = bceWithLogitsLoss(try model.critic.attributeLogits(features: hReal), z)
+        let criticLoss = wasserstein + gp * w.gradientPenalty + criticAttr * w.criticAttribute
+        losses["critic_wasserstein"] = wasserstein.item
+        losses["critic_gp"] = gp.item
+        losses["critic_attribute"] = criticAttr.item
+        try checkFinite(losses)
+        try criticLoss.backward()
+      }
+      try combineGradients([criticOptimizer], batch)
       criticOptimizer.step()
       criticOptimizer.zeroGrad()
       setCriticTrainable(false)
       generatorStep = step % options.nCritic == 0
-      if generatorStep {
-        let fe = options.editLossesReachEncoder ? f : fd
-        let fi = try model.interpolator(source: fe, reference: fe.indexSelect(perm), strengths: v)
-        let h = try model.critic.features(fi)
-        terms.append(("adversarial", w.adversarial, -(try model.critic.score(features: h)).mean()))
-        terms.append(("attribute", w.attribute, bceWithLogitsLoss(try model.critic.attributeLogits(features: h), zi)))
-        let fa = options.interpolateAllReachesEncoder ? f : fd
-        let ones = Tensor.ones([n, model.interpolator.branchCount])
-        let all = try model.interpolator(source: fa, reference: fa.indexSelect(perm), strengths: ones)
-        terms.append(("interpolate_all", w.interpolateAll, mseLoss(all, fd.indexSelect(perm))))
-        if w.pixelAttribute > 0 {
-          if options.pixelAttributeTrainsDecoder && !frozen {
-            decodedInput = Tensor.concat([f, fi], axis: 0)
-          } else {
-            // The decoder's weights take no step from this loss: it judges the interpolator's
-            // edits, and a decoder trained to paint attributes the classifier likes forgets
-            // how to reconstruct (the loss 0.02 -> 0.08 within 200 steps at weight 3).
-            let edited = try frozenDecoder()(fi)
-            if let zi = zInterp, let classifier {
-              terms.append(("pixel_attribute", w.pixelAttribute, bceWithLogitsLoss(try classifier.logits(edited), zi)))
-            }
-          }
-        }
-      }
     }
     if frozen {
       // Encoder, decoder and projection stay as they are: only the interpolator's losses
       // take a step, and the reconstruction is not computed at all.
-      try interpolatorOnlyStep(terms, &losses, spread: spread)
-      return spread
-    }
-    // The teacher's targets serve the reconstruction losses only, so a frozen step skips them.
-    let (targetPerceptual, targetDeep) = try withoutGrad { try teacher.features(x) }
-    let decoded = try model.decoder(decodedInput)
-    let recon = decodedInput.shape[0] == n ? decoded : decoded.narrow(axis: 0, start: 0, length: n)
-    terms += try reconstructionLosses(recon, of: x, attributes: z, teacherFeatures: targetPerceptual)
-    terms.append(("projection", w.projection, mseLoss(try model.projection(f), targetDeep)))
-    if generatorStep, let zi = zInterp, let classifier, w.pixelAttribute > 0, decoded.shape[0] == 2 * n {
-      let edited = decoded.narrow(axis: 0, start: n, length: n)
-      terms.append(("pixel_attribute", w.pixelAttribute, bceWithLogitsLoss(try classifier.logits(edited), zi)))
-    }
-    let total = weightedSum(terms, recordingIn: &losses)
-    losses["latent_spread"] = spread
-    do { try checkFinite(losses) } catch {
-      setCriticTrainable(true)
-      throw error
+      try interpolatorOnlyStep(batch, latents: latents, generatorStep: generatorStep)
+      return
     }
     aeOptimizer.zeroGrad()
     interpolatorOptimizer.zeroGrad()
     defer { setCriticTrainable(true) }
-    try total.backward()
+    try batch.forEach { i, losses in
+      let x = batch.parts[i].images, z = batch.parts[i].targets, n = x.shape[0]
+      let part = latents[i]
+      var decodedInput = part.f
+      var terms: [(String, Float, Tensor)] = []
+      if generatorStep, let edits = part.edits {
+        terms = try editTerms(part, edits, frozen: false, decodedInput: &decodedInput)
+      }
+      // The teacher's targets serve the reconstruction losses only, so a frozen step skips them.
+      let (targetPerceptual, targetDeep) = try withoutGrad { try teacher.features(x) }
+      let decoded = try model.decoder(decodedInput)
+      let recon = decodedInput.shape[0] == n ? decoded : decoded.narrow(axis: 0, start: 0, length: n)
+      terms += try reconstructionLosses(recon, of: x, attributes: z, teacherFeatures: targetPerceptual)
+      terms.append(("projection", w.projection, mseLoss(try model.projection(part.f), targetDeep)))
+      if generatorStep, let zi = part.edits?.targets, let classifier, w.pixelAttribute > 0, decoded.shape[0] == 2 * n {
+        let edited = decoded.narrow(axis: 0, start: n, length: n)
+        terms.append(("pixel_attribute", w.pixelAttribute, bceWithLogitsLoss(try classifier.logits(edited), zi)))
+      }
+      let total = weightedSum(terms, recordingIn: &losses)
+      losses["latent_spread"] = part.spread
+      try checkFinite(losses)
+      try total.backward()
+    }
+    try combineGradients(generatorStep ? [aeOptimizer, interpolatorOptimizer] : [aeOptimizer], batch)
     aeOptimizer.step()
     if generatorStep { interpolatorOptimizer.step() }
-    return spread
+  }
+
+  /// The interpolator's losses on a part's `edits` (adversarial, attribute, interpolate-all,
+  /// pixel-attribute), named and weighted. When the pixel-attribute loss trains the decoder
+  /// (and the autoencoder is not `frozen`), the edits are appended to `decodedInput` for the
+  /// reconstruction's decoder pass instead, and the caller adds that term.
+  func editTerms(
+    _ part: LatentPart, _ edits: (perm: [Int], strengths: Tensor, targets: Tensor), frozen: Bool, decodedInput: inout Tensor
+  ) throws -> [(String, Float, Tensor)] {
+    let w = options.weights
+    let (f, fd, n) = (part.f, part.fd, part.f.shape[0])
+    var terms: [(String, Float, Tensor)] = []
+    let fe = options.editLossesReachEncoder ? f : fd
+    let fi = try model.interpolator(source: fe, reference: fe.indexSelect(edits.perm), strengths: edits.strengths)
+    let h = try model.critic.features(fi)
+    terms.append(("adversarial", w.adversarial, -(try model.critic.score(features: h)).mean()))
+    terms.append(("attribute", w.attribute, bceWithLogitsLoss(try model.critic.attributeLogits(features: h), edits.targets)))
+    let fa = options.interpolateAllReachesEncoder ? f : fd
+    let ones = Tensor.ones([n, model.interpolator.branchCount])
+    let all = try model.interpolator(source: fa, reference: fa.indexSelect(edits.perm), strengths: ones)
+    terms.append(("interpolate_all", w.interpolateAll, mseLoss(all, fd.indexSelect(edits.perm))))
+    if w.pixelAttribute > 0 {
+      if options.pixelAttributeTrainsDecoder && !frozen {
+        decodedInput = Tensor.concat([f, fi], axis: 0)
+      } else if let classifier {
+        // The decoder's weights take no step from this loss: it judges the interpolator's
+        // edits, and a decoder trained to paint attributes the classifier likes forgets
+        // how to reconstruct (the loss 0.02 -> 0.08 within 200 steps at weight 3).
+        let edited = try frozenDecoder()(fi)
+        terms.append(("pixel_attribute", w.pixelAttribute, bceWithLogitsLoss(try classifier.logits(edited), edits.targets)))
+      }
+    }
+    return terms
   }
 
   /// The interpolator's step of a full step with the autoencoder frozen: its edit losses
   /// (none on a step where it does not train) and nothing else.
-  func interpolatorOnlyStep(_ terms: [(String, Float, Tensor)], _ losses: inout [String: Float], spread: Float) throws {
+  func interpolatorOnlyStep(_ batch: HomoInterpStepBatch, latents: [LatentPart], generatorStep: Bool) throws {
     defer { setCriticTrainable(true) }
-    losses["latent_spread"] = spread
-    guard !terms.isEmpty else { return }
-    let total = weightedSum(terms, recordingIn: &losses)
-    try checkFinite(losses)
     interpolatorOptimizer.zeroGrad()
-    try total.backward()
+    try batch.forEach { i, losses in
+      losses["latent_spread"] = latents[i].spread
+      guard generatorStep, let edits = latents[i].edits else { return }
+      var decodedInput = latents[i].f
+      let total = weightedSum(try editTerms(latents[i], edits, frozen: true, decodedInput: &decodedInput), recordingIn: &losses)
+      try checkFinite(losses)
+      try total.backward()
+    }
+    guard generatorStep else { return }
+    try combineGradients([interpolatorOptimizer], batch)
     interpolatorOptimizer.step()
   }
 
   /// One step of the decoder polish: the decoder alone takes a step on the reconstruction
   /// losses of the run (the encoder runs without gradients, so it, the interpolator, the
   /// critic and the projection stay as they are) and, when `polishEdit` is on, on the
-  /// judge's reading of the fixed interpolator's edits of the same faces. Returns the latent
-  /// spread.
-  func decoderPolishStep(_ x: Tensor, _ z: Tensor, _ losses: inout [String: Float], rng: inout RandomGenerator) throws -> Float {
+  /// judge's reading of the fixed interpolator's edits of the same faces.
+  func decoderPolishStep(_ batch: HomoInterpStepBatch) throws {
     let w = options.weights
-    let (targetPerceptual, _) = try withoutGrad { try teacher.features(x) }
-    let f = try withoutGrad { try model.encoder(x) }
-    let spread = HomoInterpLosses.latentSpread(f)
-    var terms = try reconstructionLosses(try model.decoder(f), of: x, attributes: z, teacherFeatures: targetPerceptual)
-    if w.polishEdit > 0, let classifier {
-      terms.append(("polish_edit", w.polishEdit, try polishEditLoss(f, z, classifier: classifier, rng: &rng)))
-    }
-    let total = weightedSum(terms, recordingIn: &losses)
-    losses["latent_spread"] = spread
-    try checkFinite(losses)
     aeOptimizer.zeroGrad()
-    try total.backward()
+    try batch.forEach { i, losses in
+      let x = batch.parts[i].images, z = batch.parts[i].targets
+      let (targetPerceptual, _) = try withoutGrad { try teacher.features(x) }
+      let f = try withoutGrad { try model.encoder(x) }
+      let spread = HomoInterpLosses.latentSpread(f)
+      batch.recordSpread(spread)
+      var terms = try reconstructionLosses(try model.decoder(f), of: x, attributes: z, teacherFeatures: targetPerceptual)
+      if w.polishEdit > 0, let classifier {
+        terms.append(("polish_edit", w.polishEdit, try polishEditLoss(f, z, classifier: classifier, rng: &batch.parts[i].rng)))
+      }
+      let total = weightedSum(terms, recordingIn: &losses)
+      losses["latent_spread"] = spread
+      try checkFinite(losses)
+      try total.backward()
+    }
+    try combineGradients([aeOptimizer], batch)
     aeOptimizer.step()
-    return spread
   }
 
   /// The losses that train the decoder to redraw the faces `x` it reconstructed as `recon`,

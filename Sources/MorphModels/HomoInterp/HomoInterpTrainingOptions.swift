@@ -65,7 +65,12 @@ public struct HomoInterpLossWeights: Codable, Equatable, Sendable {
 public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   /// Total steps over all phases (teacher classifier, warm-up, full).
   public var steps = 10_000
+  /// Faces per step over all ranks of a data-parallel run (`HomoInterpTrainer+DataParallel`).
   public var batchSize = 16
+  /// Micro-batches each process cuts its share of a step's batch into: their gradients are
+  /// averaged before each optimiser update (nil or 1: none), as the ranks of an MPI run's are.
+  /// Each micro-batch is a batch of its own to the losses (edit partners, batch-norm moments).
+  public var microBatches: Int?
   public var learningRate: Float = 2e-4
   public var beta1: Float = 0.5
   public var beta2: Float = 0.999
@@ -166,6 +171,10 @@ public struct HomoInterpTrainingOptions: Codable, Equatable, Sendable {
   public func validate() throws {
     guard steps > 0, batchSize >= 2, nCritic >= 1, classifierSteps >= 0, warmupSteps >= 0 else {
       throw HomoInterpError.badTraining("steps > 0, batch ≥ 2, nCritic ≥ 1, classifier/warm-up steps ≥ 0 are required")
+    }
+    if let microBatches, microBatches < 1 || batchSize % microBatches != 0 || batchSize / microBatches < 2 {
+      throw HomoInterpError.badTraining(
+        "micro-batches \(microBatches) must divide the batch \(batchSize) into parts of 2 faces or more")
     }
     guard learningRate > 0, classifierLearningRate > 0, (warmupLearningRate ?? 1) > 0, (0..<1).contains(beta1), (0..<1).contains(beta2) else {
       throw HomoInterpError.badTraining("learning rates must be positive and betas in [0, 1)")

@@ -8,7 +8,7 @@ enum AlignStage {
     name: "align", summary: "Crop and resize each image to a square: centre-crop, celeba-crop, landmarks or detected.",
     shape: .map, input: .images, output: .images,
     parameters: [
-      ParameterSpec("size", .int, default: .int(128), "Output side in pixels."),
+      ParameterSpec("size", .int, default: .int(128), "Output side in pixels.", range: .integers(8...4096)),
       .stageAlignment(
         "mode", default: .centreCrop,
         "centre-crop (largest centred square), celeba-crop (160 px, 15 px below centre), landmarks (sidecar file) "
@@ -17,9 +17,6 @@ enum AlignStage {
     concurrency: 2, batch: 1
   ) { context in
     let size = context.int("size")
-    guard size >= 8, size <= 4096 else {
-      throw PipelineError.stage(stage: context.stageID, message: "size must be 8…4096, got \(size)")
-    }
     let mode = try StageAlignment(context, "mode")
     return .map { items in
       eachItem(items) { item in

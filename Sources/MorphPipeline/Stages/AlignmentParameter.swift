@@ -2,23 +2,9 @@ import Foundation
 import MorphImaging
 
 extension ParameterSpec {
-  /// A stage parameter naming an `AlignmentMode`, checked when the recipe is validated.
-  static func alignmentMode(_ name: String, default mode: AlignmentMode, _ help: String) -> ParameterSpec {
-    ParameterSpec(
-      name, .string, default: .string(mode.rawValue), help,
-      check: { v in
-        AlignmentMode(rawValue: v.stringValue ?? "") != nil
-          ? nil : "must be one of \(AlignmentMode.allCases.map(\.rawValue).joined(separator: ", "))"
-      })
-  }
-
   /// A stage parameter naming a `StageAlignment`: an `AlignmentMode` or `detected`.
   static func stageAlignment(_ name: String, default mode: AlignmentMode, _ help: String) -> ParameterSpec {
-    ParameterSpec(
-      name, .string, default: .string(mode.rawValue), help,
-      check: { v in
-        StageAlignment(v.stringValue ?? "") != nil ? nil : "must be one of \(StageAlignment.names.joined(separator: ", "))"
-      })
+    ParameterSpec(name, .string, default: .string(mode.rawValue), help, range: .oneOf(StageAlignment.names))
   }
 }
 
@@ -30,6 +16,14 @@ enum StageAlignment: Sendable, Equatable {
 
   static let detectedName = "detected"
   static var names: [String] { AlignmentMode.allCases.map(\.rawValue) + [detectedName] }
+
+  /// The name a recipe gives this alignment.
+  var name: String {
+    switch self {
+    case .image(let mode): return mode.rawValue
+    case .detected: return Self.detectedName
+    }
+  }
 
   init?(_ name: String) {
     if name == Self.detectedName {

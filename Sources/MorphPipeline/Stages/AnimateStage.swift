@@ -8,14 +8,14 @@ enum AnimateStage {
   static let gifEffortParameter = ParameterSpec(
     "gif_effort", .int, default: .int(Animation.defaultGIFEffort),
     "GIF palette effort 1…10 (libimagequant): lower is faster, 7 is libvips' default.",
-    check: { (1...10).contains($0.intValue ?? 0) ? nil : "must be within 1…10" })
+    range: .integers(1...10))
 
   static let descriptor = StageDescriptor(
     name: "animate", summary: "Write all images, in item order, as one looping animated GIF or WebP.",
     shape: .reduce, input: .images, output: .records,
     parameters: [
       ParameterSpec("path", .path, "Output file (.gif or .webp)."),
-      ParameterSpec("delay_ms", .int, default: .int(100), "Milliseconds per frame."),
+      ParameterSpec("delay_ms", .int, default: .int(100), "Milliseconds per frame.", range: .integers(10...60_000)),
       ParameterSpec("ping_pong", .bool, default: .bool(false), "Play forward then back."),
       gifEffortParameter,
     ],

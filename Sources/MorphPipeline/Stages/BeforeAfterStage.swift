@@ -10,7 +10,7 @@ enum BeforeAfterStage {
     parameters: [
       ParameterSpec(
         "max_side", .int, default: .int(768), "Longest side of each of the two pictures on the sheet.",
-        check: { v in (16...8192).contains(v.intValue ?? -1) ? nil : "must be within 16…8192, got \(v)" }),
+        range: .integers(16...8192)),
       PhotoRereading.maxPixels,
     ],
     cacheable: false, concurrency: 2

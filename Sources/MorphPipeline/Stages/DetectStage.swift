@@ -28,7 +28,10 @@ enum DetectStage {
         check: { v in (v.intValue ?? -1) >= 0 ? nil : "must be 0 (all) or more, got \(v)" }),
       ParameterSpec(
         "max_side", .int, default: .int(1600), "Photos longer than this are scaled down for detection only.",
-        check: { v in (64...4000).contains(v.intValue ?? 0) ? nil : "must be within 64…4000 (the detector takes 16 MP at most), got \(v)" }),
+        range: .integers(64...4000)),
+      ParameterSpec(
+        "refine_landmarks", .bool, default: .bool(true),
+        "Read each face's landmarks a second time from its final box and average (more accurate; false gives facenet-pytorch's points)."),
       ParameterSpec("record", .bool, default: .bool(true), "Write each photo's faces to the run's catalog (when there is one)."),
     ],
     concurrency: 1, batch: 1, modelHash: weightsHash
@@ -40,7 +43,7 @@ enum DetectStage {
     }
     let options = FaceDetectionOptions(
       minFace: context.double("min_face"), thresholds: thresholds(context.string("thresholds")) ?? [0.6, 0.7, 0.7],
-      maxFaces: context.int("max_faces"))
+      maxFaces: context.int("max_faces"), refineLandmarks: context.bool("refine_landmarks"))
     let maxSide = context.int("max_side")
     let images = context.bool("record") ? context.catalog.map { CatalogImages(catalog: $0, stage: context.stageID) } : nil
     let detectorName = "mtcnn:" + ((try? FileHashes.shared.hex(weights)).map { String($0.prefix(12)) } ?? "?")

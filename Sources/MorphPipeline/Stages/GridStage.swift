@@ -7,7 +7,7 @@ enum GridStage {
     name: "grid", summary: "Lay every image out on one contact sheet, each tile captioned with its item name.",
     shape: .reduce, input: .images, output: .images,
     parameters: [
-      ParameterSpec("columns", .int, default: .int(0), "Tiles per row (0 = about square)."),
+      ParameterSpec("columns", .int, default: .int(0), "Tiles per row (0 = about square).", range: .integers(0...1024)),
       ParameterSpec("title", .string, default: .string(""), "Title above the sheet."),
       ParameterSpec("labels", .bool, default: .bool(true), "Caption each tile with its item name."),
       ParameterSpec("font", .string, default: .string("sans 9"), "Pango font for captions."),

@@ -18,12 +18,12 @@ enum HomoInterpAnimateStage {
         check: { formats.contains($0.stringValue ?? "") ? nil : "must be gif or webp" }),
       ParameterSpec(
         "delay_ms", .int, default: .int(120), "Milliseconds per frame.",
-        check: { (10...10_000).contains($0.intValue ?? 0) ? nil : "must be within 10…10000" }),
+        range: .integers(10...10_000)),
       ParameterSpec("ping_pong", .bool, default: .bool(true), "Play forward then back (a smooth loop)."),
       AnimateStage.gifEffortParameter,
       ParameterSpec(
         "size", .int, default: .int(128), "Side of the animation in pixels (frames are resampled; 0 = as decoded).",
-        check: { v in (0...1024).contains(v.intValue ?? -1) ? nil : "must be within 0…1024" }),
+        range: .integers(0...1024)),
     ],
     retryable: true, concurrency: 2, batch: 1,
     cachedResultIsValid: { SaveStage.outputIsIntact($0) }

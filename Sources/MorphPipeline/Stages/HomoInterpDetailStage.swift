@@ -24,7 +24,7 @@ enum HomoInterpDetailStage {
       HomoInterpCheckpoint.parameter,
       ParameterSpec(
         "size", .int, default: .int(256), "Side of the output frames in pixels (the photo aligned at this size).",
-        check: { v in (8...4096).contains(v.intValue ?? -1) ? nil : "must be within 8…4096, got \(v)" }),
+        range: .integers(8...4096)),
       .stageAlignment(
         "mode", default: .celebaCrop,
         "Alignment of the photos, as in the recipe's align stage: celeba-crop, centre-crop, landmarks or detected "

@@ -40,7 +40,7 @@ enum HomoInterpInterpolateStage {
       ParameterSpec(
         "path_frames", .int, default: .int(0),
         "Without a sweep: this many frames from the face (t = 0) to the edit (t = 1) at strengths t·v (0 = the edit only).",
-        check: { v in (0...200).contains(v.intValue ?? -1) ? nil : "must be within 0…200" }),
+        range: .integers(0...200)),
     ] + HomoInterpReference.parameters,
     concurrency: 1, batch: 4, modelHash: HomoInterpCheckpoint.modelHash
   ) { context in

@@ -16,9 +16,11 @@ enum HomoInterpReference {
     ParameterSpec(
       "reference", .string, default: .string(""),
       "Reference image file or folder (aligned with reference_align to the checkpoint's size, encoded, latents averaged)."),
-    .alignmentMode(
+    .stageAlignment(
       "reference_align", default: .centreCrop,
-      "How reference images are aligned (use the sources' `align` mode): centre-crop, celeba-crop or landmarks."),
+      "How reference images are aligned: centre-crop, celeba-crop, landmarks (the reference's sidecar, else its "
+        + "dataset's landmark list, else the detector) or detected (the detector)."),
+    ReferenceAlignment.detectorParameter,
     ParameterSpec(
       "reference_query", .string, default: .string(""),
       "Attribute query, e.g. \"Smiling AND NOT Male\": the first n_ref matching catalog images, averaged "
@@ -49,7 +51,7 @@ enum HomoInterpReference {
     let model = context.string("latent_model").isEmpty ? checkpoint.name : context.string("latent_model")
     let split = context.string("split").isEmpty ? nil : context.string("split")
     let c = checkpoint.config.latentChannels, s = checkpoint.config.latentSide
-    let align = AlignmentMode(rawValue: context.string("reference_align")) ?? .centreCrop
+    let align = try ReferenceAlignment(context)
     switch given[0] {
     case "reference":
       let url = context.url("reference")
@@ -120,12 +122,12 @@ enum HomoInterpReference {
   }
 
   /// Loads, aligns and encodes images; returns their mean latent `[1, C, s, s]`.
-  static func encodeMean(_ urls: [URL], _ checkpoint: HomoInterpCheckpoint, align: AlignmentMode, stage: String) throws -> Tensor {
+  static func encodeMean(_ urls: [URL], _ checkpoint: HomoInterpCheckpoint, align: ReferenceAlignment, stage: String) throws -> Tensor {
     let loader = ImageLoader()
     let size = checkpoint.imageSize
     let images = try urls.map { url in
       do {
-        return try Align.aligned(try loader.load(url), mode: align, size: size, file: url)
+        return try align.align(try loader.load(url), file: url, size: size)
       } catch let error as PipelineError {
         throw error
       } catch {

@@ -18,7 +18,7 @@ enum HomoInterpSheetStage {
       ParameterSpec("title", .string, default: .string(""), "Sheet title; `{item}` is replaced by the item name (empty = the item name)."),
       ParameterSpec(
         "tile", .int, default: .int(128), "Side of each tile in pixels (frames are resampled; 0 = as decoded).",
-        check: { v in (0...1024).contains(v.intValue ?? -1) ? nil : "must be within 0…1024" }),
+        range: .integers(0...1024)),
       ParameterSpec("font", .string, default: .string("sans 9"), "Pango font for labels."),
     ],
     concurrency: 2, batch: 1

@@ -8,12 +8,17 @@ enum JitterStage {
     shape: .map, input: .images, output: .images,
     parameters: [
       ParameterSpec("seed", .int, default: .int(0), "Random seed; an item's jitter depends only on seed, item and epoch."),
-      ParameterSpec("epoch", .int, default: .int(0), "Epoch number (changes the draw)."),
-      ParameterSpec("max_shift", .double, default: .double(JitterOptions().maxShift), "Largest shift, fraction of the side."),
-      ParameterSpec("max_rotation", .double, default: .double(JitterOptions().maxRotationDegrees), "Largest rotation in degrees."),
-      ParameterSpec("flip", .double, default: .double(JitterOptions().flipProbability), "Chance of a mirror."),
-      ParameterSpec("brightness", .double, default: .double(JitterOptions().maxBrightness), "Largest brightness change."),
-      ParameterSpec("contrast", .double, default: .double(JitterOptions().maxContrast), "Largest contrast change."),
+      ParameterSpec("epoch", .int, default: .int(0), "Epoch number (changes the draw).", range: .atLeast(0)),
+      ParameterSpec("max_shift", .double, default: .double(JitterOptions().maxShift), "Largest shift, fraction of the side.",
+        range: .numbers(0...0.5)),
+      ParameterSpec("max_rotation", .double, default: .double(JitterOptions().maxRotationDegrees), "Largest rotation in degrees.",
+        range: .numbers(0...180)),
+      ParameterSpec("flip", .double, default: .double(JitterOptions().flipProbability), "Chance of a mirror.",
+        range: .numbers(0...1)),
+      ParameterSpec("brightness", .double, default: .double(JitterOptions().maxBrightness), "Largest brightness change.",
+        range: .numbers(0...1)),
+      ParameterSpec("contrast", .double, default: .double(JitterOptions().maxContrast), "Largest contrast change.",
+        range: .numbers(0...1)),
     ],
     concurrency: 2, batch: 1
   ) { context in

@@ -12,8 +12,9 @@ enum LoadStage {
     parameters: [
       ParameterSpec("folder", .path, "Folder of images (relative to the working directory)."),
       ParameterSpec("recursive", .bool, default: .bool(true), "Also load images in subfolders (items are named by relative path)."),
-      ParameterSpec("limit", .int, default: .int(0), "Load at most this many files, in name order (0 = all)."),
-      ParameterSpec("max_pixels", .int, default: .int(ImageLoadOptions.defaultMaxPixels), "Refuse larger images."),
+      ParameterSpec(
+        "limit", .int, default: .int(0), "Load at most this many files, in name order (0 = all).", range: .atLeast(0)),
+      PhotoRereading.maxPixels,
     ],
     retryable: false, cacheable: false, concurrency: 2
   ) { context in
@@ -25,7 +26,7 @@ enum LoadStage {
     guard isDirectory.boolValue else {
       throw PipelineError.stage(stage: context.stageID, message: "\(context.string("folder")) is a file, not a folder")
     }
-    let loader = ImageLoader(ImageLoadOptions(maxPixels: max(1, context.int("max_pixels"))))
+    let loader = PhotoRereading.loader(context)
     let limit = context.int("limit"), recursive = context.bool("recursive")
     return .source {
       let names = try imageFiles(in: folder, recursive: recursive, stage: context.stageID)

@@ -15,7 +15,7 @@ enum PasteStage {
     parameters: [
       ParameterSpec(
         "feather", .double, default: .double(0.1), "Width of the mask's soft edge, as a fraction of the aligned face.",
-        check: { v in (0...0.5).contains(v.doubleValue ?? -1) ? nil : "must be within 0…0.5, got \(v)" }),
+        range: .numbers(0...0.5)),
       PhotoRereading.maxPixels,
     ],
     // A pasted photo is as large as the photo: writing it to the cache would cost more than

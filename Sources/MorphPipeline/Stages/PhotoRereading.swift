@@ -5,10 +5,12 @@ import MorphImaging
 enum PhotoRereading {
   static let maxPixels = ParameterSpec(
     "max_pixels", .int, default: .int(ImageLoadOptions.defaultMaxPixels),
-    "Refuse photos larger than this (as the `load` stage does; give both the same value).")
+    "Refuse images of more pixels than this (decompression-bomb guard; `load` and the stages that read a photo "
+      + "again take the same value).",
+    range: .atLeast(1))
 
   /// The loader a stage reads its items' photos with, under its `max_pixels`.
   static func loader(_ context: StageContext) -> ImageLoader {
-    ImageLoader(ImageLoadOptions(maxPixels: max(1, context.int("max_pixels"))))
+    ImageLoader(ImageLoadOptions(maxPixels: context.int("max_pixels")))
   }
 }

@@ -11,18 +11,17 @@ enum PreprocessStage {
     shape: .source, input: nil, output: .tensors,
     parameters: [
       ParameterSpec("folder", .path, "Folder of images."),
-      ParameterSpec("size", .int, default: .int(128), "Output side in pixels."),
-      ParameterSpec("mode", .string, default: .string(AlignmentMode.celebaCrop.rawValue), "celeba-crop, centre-crop or landmarks."),
+      ParameterSpec("size", .int, default: .int(128), "Output side in pixels.", range: .integers(8...4096)),
+      ParameterSpec(
+        "mode", .string, default: .string(AlignmentMode.celebaCrop.rawValue), "How to crop each image.",
+        range: .oneOf(AlignmentMode.allCases.map(\.rawValue))),
       ParameterSpec("jitter", .bool, default: .bool(true), "Apply the seeded training jitter."),
       ParameterSpec("seed", .int, default: .int(0), "Jitter seed."),
-      ParameterSpec("epoch", .int, default: .int(0), "Epoch (changes the jitter draw)."),
+      ParameterSpec("epoch", .int, default: .int(0), "Epoch (changes the jitter draw).", range: .atLeast(0)),
     ],
     cacheable: false, concurrency: 2
   ) { context in
     let size = context.int("size")
-    guard size >= 8, size <= 4096 else {
-      throw PipelineError.stage(stage: context.stageID, message: "size must be 8…4096, got \(size)")
-    }
     guard let mode = AlignmentMode(rawValue: context.string("mode")) else {
       throw PipelineError.stage(stage: context.stageID, message: "mode `\(context.string("mode"))` is not a known alignment")
     }

@@ -11,21 +11,13 @@ enum SaveStage {
     shape: .map, input: .images, output: .records,
     parameters: [
       ParameterSpec("folder", .path, "Output folder (created when missing)."),
-      ParameterSpec("format", .string, default: .string("png"), "png, jpg, webp or tif."),
-      ParameterSpec("quality", .int, default: .int(90), "JPEG/WebP quality 1…100."),
+      ParameterSpec("format", .string, default: .string("png"), "File format.", range: .oneOf(formats)),
+      ParameterSpec("quality", .int, default: .int(90), "JPEG/WebP quality.", range: .integers(1...100)),
     ],
     retryable: true, concurrency: 2, batch: 1,
     cachedResultIsValid: { payload in outputIsIntact(payload) }
   ) { context in
-    let format = context.string("format").lowercased()
-    guard formats.contains(format) else {
-      throw PipelineError.stage(
-        stage: context.stageID, message: "format `\(format)` is not one of \(formats.joined(separator: ", "))")
-    }
-    let quality = context.int("quality")
-    guard (1...100).contains(quality) else {
-      throw PipelineError.stage(stage: context.stageID, message: "quality must be 1…100, got \(quality)")
-    }
+    let format = context.string("format"), quality = context.int("quality")
     let folder = context.url("folder")
     try makeFolder(folder, stage: context.stageID)
     return .map { items in

@@ -10,7 +10,7 @@ enum SelectStage {
     parameters: [
       ParameterSpec("query", .string, "Attribute expression (see `morph catalog query`)."),
       ParameterSpec("split", .string, default: .string(""), "train, val or test (empty = all)."),
-      ParameterSpec("limit", .int, default: .int(0), "At most this many images (0 = all)."),
+      ParameterSpec("limit", .int, default: .int(0), "At most this many images (0 = all).", range: .atLeast(0)),
     ],
     cacheable: false, concurrency: 2
   ) { context in

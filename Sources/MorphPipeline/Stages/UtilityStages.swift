@@ -7,11 +7,10 @@ enum UtilityStages {
   /// `sequence`: `count` records `{index: n}`, items named `item-000001` ….
   static let sequence = StageDescriptor(
     name: "sequence", summary: "Emit `count` numbered records (for tests and benchmarks).", shape: .source, input: nil,
-    output: .records, parameters: [ParameterSpec("count", .int, "How many records to emit.")], cacheable: false,
+    output: .records, parameters: [ParameterSpec("count", .int, "How many records to emit.", range: .integers(0...100_000_000))], cacheable: false,
     concurrency: 1
   ) { context in
     let count = context.int("count")
-    guard count >= 0 else { throw PipelineError.stage(stage: context.stageID, message: "count must be ≥ 0, got \(count)") }
     return .source {
       (0..<count).map { n in
         let id = "item-" + String(n).leftPadded(to: 6)
@@ -32,13 +31,10 @@ enum UtilityStages {
   static let delay = StageDescriptor(
     name: "delay", summary: "Forward each record after waiting `ms` milliseconds (demos, progress, resume tests).",
     shape: .map, input: .records, output: .records,
-    parameters: [ParameterSpec("ms", .int, default: .int(10), "Milliseconds to wait per item.")],
+    parameters: [ParameterSpec("ms", .int, default: .int(10), "Milliseconds to wait per item.", range: .integers(0...60_000))],
     concurrency: 1, batch: 1
   ) { context in
     let ms = context.int("ms")
-    guard (0...60_000).contains(ms) else {
-      throw PipelineError.stage(stage: context.stageID, message: "ms must be 0…60000, got \(ms)")
-    }
     return .map { items in
       items.map { item in
         usleep(useconds_t(ms * 1000))
