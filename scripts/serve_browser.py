@@ -291,6 +291,10 @@ def main():
         state["artifact_images"] = tools.evaluate("document.querySelectorAll('#run-detail .artifacts img').length")
         tools.evaluate("window.scrollTo(0, 0)")
         tools.screenshot(os.path.join(args.artifacts, "catalog.png"))
+        # The editor's "neighbours" link: the catalog images nearest to the edited face's latent.
+        tools.navigate(urllib.parse.urljoin(args.url, "catalog?face=" + state["face"]), args.timeout)
+        tools.wait_for("document.querySelectorAll('#nearest .tile').length > 0", "the face's neighbours", args.timeout)
+        state["face_nearest"] = tools.evaluate("document.querySelectorAll('#nearest .tile').length")
 
         state["before"], state["after"] = before, after
         state["socket"] = socket_checks(args.url)

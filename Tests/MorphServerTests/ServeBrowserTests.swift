@@ -141,6 +141,7 @@ final class ServeBrowserTests: XCTestCase {
     // The catalog page showed images, neighbours and a run.
     XCTAssertEqual(result["catalog_results"] as? Int, 2)
     XCTAssertGreaterThanOrEqual(result["nearest"] as? Int ?? 0, 1)
+    XCTAssertEqual(result["face_nearest"] as? Int, 2, "both catalog images are neighbours of the editor's face")
     XCTAssertGreaterThan(result["metrics"] as? Int ?? 0, 0)
     XCTAssertGreaterThan(result["artifact_images"] as? Int ?? 0, 0)
     for shot in ["editor.png", "catalog.png"] {

@@ -29,6 +29,15 @@ extension PageAssets {
         status("");
       }
 
+      // Neighbours of an editor face's latent (the editor links here with ?face=ID).
+      async function faceNeighbours(face) {
+        const hits = await getJSON("/api/catalog/nearest?face=" + encodeURIComponent(face) + "&k=12");
+        document.getElementById("nearest-note").textContent = "nearest to the editor's face " + face + " (cosine of pooled latents)";
+        const box = document.getElementById("nearest");
+        box.textContent = "";
+        for (const hit of hits) box.appendChild(imageTile(hit));
+      }
+
       async function neighbours(image) {
         const hits = await getJSON("/api/catalog/nearest?image=" + image.id + "&k=12");
         document.getElementById("nearest-note").textContent = "nearest to " + image.dataset + "/" + image.path + " (cosine of pooled latents)";
@@ -90,6 +99,8 @@ extension PageAssets {
           if ((listing.page + 1) * listing.perPage < listing.total) { listing.page += 1; await runQuery(); }
         }));
         await Promise.all([runQuery().catch((e) => status(e.message, true)), loadRuns().catch((e) => status(e.message, true))]);
+        const face = new URLSearchParams(location.search).get("face");
+        if (face) await faceNeighbours(face).catch((e) => status(e.message, true));
         document.body.dataset.ready = "1";
       }
       start();

@@ -68,7 +68,9 @@ extension PageAssets {
       function setFace(face) {
         editor.face = face;
         document.getElementById("face-image").src = face.image;
-        document.getElementById("face-label").textContent = face.label + " (" + face.align + ")";
+        const caption = document.getElementById("face-label");
+        caption.textContent = face.label + " (" + face.align + ") ";
+        caption.appendChild(el("a", { href: "/catalog?face=" + encodeURIComponent(face.id), text: "neighbours" }));
         markTiles();
         requestRender();
       }
