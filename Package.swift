@@ -3,6 +3,7 @@
 // Modules depend downwards only:
 //   morph → MorphPipeline → MorphModels → MorphNN → MorphTensor
 //   beside them: MorphImaging (libvips via CVips), MorphCatalog (GRDB, swift-crypto), CBLAS (OpenBLAS).
+//   MorphServer (`morph serve`, Hummingbird 2) sits above MorphPipeline, below morph.
 import PackageDescription
 
 import class Foundation.ProcessInfo
@@ -21,6 +22,9 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    // `morph serve`. No default traits: swift-configuration is not used, and leaving it out
+    // keeps it out of the build.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
   ],
   targets: [
     // MARK: - C libraries
@@ -61,11 +65,22 @@ let package = Package(
         .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
       ]),
 
+    // The local viewer: request handling without a socket (ServeAPI) plus a thin Hummingbird
+    // adapter; page assets are embedded strings, so the binary carries them. Swift 6 mode.
+    .target(
+      name: "MorphServer",
+      dependencies: [
+        "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphTensor",
+        .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+      ],
+      swiftSettings: [.swiftLanguageMode(.v6)]),
+
     // MARK: - CLI
     .executableTarget(
       name: "morph",
       dependencies: [
-        "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphNN", "MorphTensor", "MorphDistributed",
+        "MorphServer", "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphNN", "MorphTensor",
+        "MorphDistributed",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
@@ -83,6 +98,8 @@ let package = Package(
         "MorphPipeline", "MorphImaging", "MorphCatalog", "MorphModels", .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .testTarget(name: "MorphCLITests", dependencies: []),
+    .testTarget(
+      name: "MorphServerTests", dependencies: ["MorphServer", "MorphPipeline", "MorphModels", "MorphImaging", "MorphCatalog", "MorphTensor"]),
     .testTarget(name: "MorphDistributedTests", dependencies: ["MorphDistributed", "MorphModels", "MorphNN", "MorphTensor"]),
   ],
   swiftLanguageModes: [.v5]

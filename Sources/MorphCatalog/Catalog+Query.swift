@@ -61,10 +61,11 @@ extension Catalog {
     return compiled
   }
 
-  /// Images matching `expression`, in catalog order (dataset, then id), at most `limit`.
+  /// Images matching `expression`, in catalog order (dataset, then id), at most `limit`,
+  /// skipping the first `offset` (paging).
   /// A query that runs past `limits` is stopped with a message saying which limit it met.
   public func query(
-    _ expression: String, split: String? = nil, limit: Int? = nil, limits: SQLLimits = SQLLimits()
+    _ expression: String, split: String? = nil, limit: Int? = nil, offset: Int = 0, limits: SQLLimits = SQLLimits()
   ) throws -> [ImageMatch] {
     try read { db in
       let compiled = try Self.compile(db, expression, split: split)
@@ -74,6 +75,11 @@ extension Catalog {
       if let limit {
         sql += " LIMIT ?"
         args += [limit]
+      }
+      if offset > 0 {
+        if limit == nil { sql += " LIMIT -1" }
+        sql += " OFFSET ?"
+        args += [offset]
       }
       // Datasets are few: look them up once instead of decoding name and root on every row.
       var datasets = [Int64: (name: String, root: String)]()

@@ -16,6 +16,7 @@ struct Morph: AsyncParsableCommand {
       ExplainCommand.self,
       CatalogCommand.self,
       RunsCommand.self,
+      ServeCommand.self,
       FixturesCommand.self,
       TrainCommand.self,
       EvalCommand.self,

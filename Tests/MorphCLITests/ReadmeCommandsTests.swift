@@ -25,6 +25,8 @@ final class ReadmeCommandsTests: XCTestCase {
   static let skipped: [(readme: String, reason: String)] = [
     ("make demo", "builds the release binary; its recipes run in this test and in PipelineCLITests"),
     ("make test", "CI runs it: this test is part of it"),
+    ("morph serve --catalog .morph/catalog.sqlite",
+     "a server runs until it is stopped; ServeBrowserTests starts `morph serve` on a free port, drives it in Chromium and stops it"),
   ]
 
   func testEveryReadmeCommandRunsInOrder() throws {

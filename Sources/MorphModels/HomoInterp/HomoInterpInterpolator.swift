@@ -75,7 +75,7 @@ public final class HomoInterpInterpolator: Module {
   }
 
   /// Branch `k` on `input`: its layers in order, or with a pooled term after the first ReLU.
-  private func run(_ branch: Sequential, _ k: Int, _ input: Tensor) throws -> Tensor {
+  func run(_ branch: Sequential, _ k: Int, _ input: Tensor) throws -> Tensor {
     guard let globals, let pool = globals.modules[k] as? Conv2d, branch.layers.count > 2 else { return try branch(input) }
     let h = try Sequential(Array(branch.layers[0..<2]))(input)
     let pooled = try pool(h.mean(axes: [2, 3], keepDims: true))

@@ -8,7 +8,8 @@ import MorphTensor
 /// K > 1 for a sweep or a path of frames. Decoding K frames gives one *film strip*: a
 /// `K·S × S` image of the frames side by side (square tiles, so the frame count is
 /// width / height). The sheet, animate and score stages read strips back frame by frame.
-enum HomoInterpFrames {
+/// Public for `morph serve`, whose slider images must be the pixels these stages produce.
+public enum HomoInterpFrames {
   /// Latent tensors of the items, concatenated along the batch axis, with each item's frame count.
   static func latents(_ items: [Item], channels: Int, side: Int, stage: String) throws -> (Tensor, [Int]) {
     var scalars: [Float] = []
@@ -42,7 +43,7 @@ enum HomoInterpFrames {
   }
 
   /// Model input `[N, 3, S, S]` (symmetric normalisation) from same-sized images.
-  static func imageTensor(_ images: [VipsImage]) throws -> Tensor {
+  public static func imageTensor(_ images: [VipsImage]) throws -> Tensor {
     let batch = try ImageBatchBuffer(images: images, normalisation: .symmetric)
     return Tensor(shape: batch.shape, scalars: batch.data)
   }
@@ -60,7 +61,7 @@ enum HomoInterpFrames {
   }
 
   /// The frames of `[K, 3, S, S]` model output (symmetric) side by side as one 8-bit strip.
-  static func strip(_ images: Tensor, first: Int, count: Int) throws -> VipsImage {
+  public static func strip(_ images: Tensor, first: Int, count: Int) throws -> VipsImage {
     let s = images.shape[2], plane = s * s
     let width = count * s
     var pixels = [UInt8](repeating: 0, count: width * s * 3)
