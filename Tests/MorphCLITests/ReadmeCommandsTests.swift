@@ -13,6 +13,7 @@ import XCTest
 final class ReadmeCommandsTests: XCTestCase {
   /// README text → what runs instead, and why.
   static let substitutions: [(readme: String, replacement: String, reason: String)] = [
+    ("--count 2000", "--count 120", "rendering 2,000 faces takes about a minute"),
     ("--count 16000", "--count 120", "rendering 16,000 faces takes about a minute"),
     ("pipelines/train-demo.yaml", "pipelines/train-demo.yaml" + tinyPhases, "the demo's 98,000 training steps take about 8 hours"),
     ("pipelines/train-celeba-64.yaml", "pipelines/train-celeba-64.yaml" + tinyPhases, "its 98,000 steps take days on 2 cores"),
