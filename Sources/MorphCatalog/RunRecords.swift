@@ -28,10 +28,12 @@ public struct RunStart: Sendable {
   public var morphVersion: String
   public var host: String
   public var startedAt: Date
+  /// The shard this run is (`morph run --shard K/N`): its 0-based index and the number of shards.
+  public var shard: RunShard?
 
   public init(
     recipeName: String, recipeText: String, parametersJSON: String = "{}", morphVersion: String,
-    host: String = ProcessInfo.processInfo.hostName, startedAt: Date = Date()
+    host: String = ProcessInfo.processInfo.hostName, startedAt: Date = Date(), shard: RunShard? = nil
   ) {
     self.recipeName = recipeName
     self.recipeText = recipeText
@@ -39,6 +41,18 @@ public struct RunStart: Sendable {
     self.morphVersion = morphVersion
     self.host = host
     self.startedAt = startedAt
+    self.shard = shard
+  }
+}
+
+/// Which part of the items a run processed: shard `index` (from 0) of `count`.
+public struct RunShard: Equatable, Codable, Sendable {
+  public var index: Int
+  public var count: Int
+
+  public init(index: Int, count: Int) {
+    self.index = index
+    self.count = count
   }
 }
 
@@ -57,6 +71,11 @@ public struct RunRecord: Equatable, Codable, Sendable {
   public var status: RunStatus
   public var itemCount: Int
   public var error: String?
+  /// Set for a run of one shard (kept when shard catalogs are merged).
+  public var shard: RunShard? = nil
+  /// A random id given when the run started: it names the run across catalogs, so merging a
+  /// shard's catalog twice adds its runs once.
+  public var uid: String = ""
 }
 
 /// One stage's result on one item, keyed by its cache key.

@@ -12,16 +12,23 @@ public struct PipelineRun {
   public var options: RunOptions
   /// Morph's version, recorded with the run.
   public var morphVersion: String
+  /// The part of the items this run takes (`--shard K/N`); nil for all.
+  public let shard: Shard?
 
+  /// With a `shard`, the catalog is the shard's own file beside the one named (see
+  /// `Shard.catalogURL(for:)`); outputs go where a whole run puts them, each item's files
+  /// named by the item, so shards never write the same file.
   public init(
     graph: PipelineGraph, baseDirectory: URL, catalogPath: String? = nil, options: RunOptions = RunOptions(),
-    morphVersion: String
+    morphVersion: String, shard: Shard? = nil
   ) {
     self.graph = graph
     self.baseDirectory = baseDirectory
     let path = catalogPath ?? graph.recipe.catalog?.value ?? CatalogLocation.defaultPath
-    self.catalogURL =
+    let named =
       path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path).standardizedFileURL
+    self.catalogURL = shard.map { $0.catalogURL(for: named) } ?? named
+    self.shard = shard
     self.cacheRoot = baseDirectory.appendingPathComponent(".morph/cache")
     self.options = options
     self.morphVersion = morphVersion
@@ -41,7 +48,7 @@ public struct PipelineRun {
     let catalog = try catalog ?? (exists ? Catalog.open(at: catalogURL, create: false) : nil)
     return try Planner(
       cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog, useCache: options.useCache)
-      .plan(graph, onlyItems: onlyItems)
+      .plan(graph, onlyItems: onlyItems, shard: shard)
   }
 
   /// The source items whose processing failed in an earlier run (for `--only-failed`).
@@ -60,7 +67,7 @@ public struct PipelineRun {
     let runID = try catalog.startRun(
       RunStart(
         recipeName: graph.recipe.name, recipeText: graph.recipe.text, parametersJSON: graph.parametersJSON,
-        morphVersion: morphVersion, startedAt: started))
+        morphVersion: morphVersion, startedAt: started, shard: shard.map { RunShard(index: $0.index, count: $0.count) }))
     options.events?.emit("run_start", [("run", String(runID)), ("recipe", JSONText.quote(graph.recipe.name))])
     let itemCount = plan.stages.filter { $0.stage.descriptor.shape == .source }.map(\.items.count).reduce(0, +)
     let scheduler = Scheduler(
@@ -87,7 +94,8 @@ public struct PipelineRun {
     return RunReport(
       runID: runID, recipeName: graph.recipe.name, status: outcome.status, itemCount: itemCount,
       seconds: ended.timeIntervalSince(started), outcome: outcome, catalogPath: catalogURL.path,
-      baseDirectory: baseDirectory)
+      baseDirectory: baseDirectory, shard: shard,
+      skippedReductions: plan.stages.filter { $0.stage.descriptor.shape == .reduce && $0.items.isEmpty }.map(\.stage.id))
   }
 }
 
@@ -101,6 +109,9 @@ public struct RunReport: Sendable {
   public var outcome: Scheduler.Outcome
   public var catalogPath: String
   public var baseDirectory: URL
+  public var shard: Shard? = nil
+  /// Reductions (sheets over all items) a partial run left out.
+  public var skippedReductions: [String] = []
 
   /// Shows paths relative to the working folder when they lie inside it.
   func display(_ path: String) -> String {
@@ -111,6 +122,7 @@ public struct RunReport: Sendable {
   public var summary: String {
     var lines = [
       String(format: "run %lld of %@: %@ — %d items in %.2f s", runID, recipeName, status.rawValue, itemCount, seconds)
+        + (shard.map { " (shard \($0))" } ?? "")
     ]
     let width = max(5, outcome.stages.map { $0.stage.count }.max() ?? 0)
     lines.append("  " + "stage".padding(toLength: width, withPad: " ", startingAt: 0) + "    done  cached  failed  seconds")
@@ -137,6 +149,11 @@ public struct RunReport: Sendable {
       for f in failures.prefix(10) { lines.append("  \(f.stage) \(f.item): \(f.message)") }
       if outcome.failures.count > 10 { lines.append("  … and \(outcome.failures.count - 10) more (morph explain \(runID) ITEM)") }
       lines.append("retry them with: morph run RECIPE --only-failed \(runID)")
+    }
+    if shard != nil, !skippedReductions.isEmpty {
+      lines.append(
+        "not in a shard: \(skippedReductions.joined(separator: ", ")) (over all items: run the recipe whole after "
+          + "the shards; it finds every item cached)")
     }
     if let error = outcome.recordingError { lines.append("warning: catalog recording failed: \(error)") }
     lines.append("catalog: \(display(catalogPath)) (run \(runID))")
