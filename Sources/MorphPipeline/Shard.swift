@@ -44,7 +44,7 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
   ///   Job's `completions`; Kubernetes does not pass that on).
   public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Shard {
     func number(_ name: String) throws -> Int? {
-      guard let text = environment[name] else { return nil }
+      guard let text = environment[name], !text.isEmpty else { return nil }
       guard let n = Int(text.trimmingCharacters(in: .whitespaces)) else {
         throw PipelineError.shard("\(name)=\(text) is not a whole number")
       }
