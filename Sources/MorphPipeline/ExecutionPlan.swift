@@ -98,7 +98,11 @@ public struct Planner {
   /// items of one shard (per-item stages only either way: reductions over all items are
   /// skipped, every per-item result counts as an output, so that a whole run afterwards finds
   /// each of them cached and draws only its reductions).
-  public func plan(_ graph: PipelineGraph, onlyItems: Set<String>? = nil, shard: Shard? = nil) throws -> ExecutionPlan {
+  /// `window` plans only those source items and changes nothing else (a run in windows,
+  /// `PipelineRun`, plans each window of items in turn).
+  public func plan(
+    _ graph: PipelineGraph, onlyItems: Set<String>? = nil, shard: Shard? = nil, window: Set<String>? = nil
+  ) throws -> ExecutionPlan {
     let partial = onlyItems != nil || shard != nil
     var plans: [StagePlan] = []
     var index: [String: Int] = [:]
@@ -123,8 +127,10 @@ public struct Planner {
       case .source:
         var context = StageContext(
           stageID: stage.id, parameters: stage.parameters, baseDirectory: baseDirectory, catalog: catalog)
-        if onlyItems != nil || shard != nil {
-          context.takesItem = { id in (onlyItems?.contains(id) ?? true) && (shard?.contains(id) ?? true) }
+        if onlyItems != nil || shard != nil || window != nil {
+          context.takesItem = { id in
+            (onlyItems?.contains(id) ?? true) && (shard?.contains(id) ?? true) && (window?.contains(id) ?? true)
+          }
         }
         let body = try d.start(context)
         guard case .source(let list) = body else {
@@ -133,6 +139,7 @@ public struct Planner {
         let sourceItems = try list()
         for (n, s) in sourceItems.enumerated() where onlyItems?.contains(s.id) ?? true {
           if let shard, !shard.contains(s.id) { continue }
+          if let window, !window.contains(s.id) { continue }
           // A source item is its content: the key leaves out the source's parameters (which
           // choose items), so changing e.g. a `limit` keeps the keys of items already seen.
           let itemKey = ContentCache.key(stage: d.name, version: d.version, parameters: "", modelHash: "", inputs: [s.contentKey])
@@ -161,6 +168,28 @@ public struct Planner {
     }
     markNeeded(&plans, graph: graph, index: index, everyItemIsFinal: partial)
     return ExecutionPlan(graph: graph, stages: plans, shard: shard)
+  }
+
+  /// The ids of the items the run will take, in order, when the graph can run in windows of
+  /// items: one source stage that names its items before reading them (`load`: see
+  /// `StageContext.takesItem`), no reduction or regrouping (they need every item at once).
+  /// nil otherwise. Nothing is hashed or loaded: the source only lists names.
+  public func windowableItemIDs(_ graph: PipelineGraph, onlyItems: Set<String>? = nil, shard: Shard? = nil) throws -> [String]? {
+    let sources = graph.stages.filter { $0.descriptor.shape == .source }
+    guard sources.count == 1, let stage = sources.first,
+      !graph.stages.contains(where: { $0.descriptor.shape == .reduce || $0.descriptor.shape == .group })
+    else { return nil }
+    let names = NameList()
+    var context = StageContext(stageID: stage.id, parameters: stage.parameters, baseDirectory: baseDirectory, catalog: catalog)
+    context.takesItem = { id in
+      if (onlyItems?.contains(id) ?? true) && (shard?.contains(id) ?? true) { names.append(id) }
+      return false
+    }
+    guard case .source(let list) = try stage.descriptor.start(context) else { return nil }
+    let listed = try list()
+    // A source that ignored `takesItem` (it lists everything at once) runs in one window.
+    guard listed.isEmpty else { return nil }
+    return names.values
   }
 
   /// Walks from the last stages back: an item is needed when a consumer runs on it (or it is
@@ -234,5 +263,17 @@ public struct Planner {
     guard descriptor.output == .records else { return true }
     guard let payload = cache.load(key) else { return false }
     return descriptor.cachedResultIsValid(payload)
+  }
+}
+
+/// Names collected from a source's `takesItem` calls (which may come from any thread).
+final class NameList: @unchecked Sendable {
+  private let lock = NSLock()
+  private(set) var values: [String] = []
+
+  func append(_ name: String) {
+    lock.lock()
+    values.append(name)
+    lock.unlock()
   }
 }

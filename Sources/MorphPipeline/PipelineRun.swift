@@ -62,18 +62,41 @@ public struct PipelineRun {
   /// Runs the recipe and records it; `onlyItems` limits it to those items.
   public func run(onlyItems: Set<String>? = nil) async throws -> RunReport {
     let catalog = try Catalog.open(at: catalogURL)
-    let plan = try plan(onlyItems: onlyItems, catalog: catalog)
+    let planner = Planner(
+      cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog, useCache: options.useCache)
+    // A long run of per-item stages goes window by window: its plan, queues and bookkeeping
+    // then hold one window's items, whatever the number of items.
+    let windows = try self.windows(planner.windowableItemIDs(graph, onlyItems: onlyItems, shard: shard))
+    var plan = try planner.plan(graph, onlyItems: onlyItems, shard: shard, window: windows.first ?? nil)
     let started = Date()
     let runID = try catalog.startRun(
       RunStart(
         recipeName: graph.recipe.name, recipeText: graph.recipe.text, parametersJSON: graph.parametersJSON,
         morphVersion: morphVersion, startedAt: started, shard: shard.map { RunShard(index: $0.index, count: $0.count) }))
     options.events?.emit("run_start", [("run", String(runID)), ("recipe", JSONText.quote(graph.recipe.name))])
-    let itemCount = plan.stages.filter { $0.stage.descriptor.shape == .source }.map(\.items.count).reduce(0, +)
-    let scheduler = Scheduler(
-      plan: plan, cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog, runID: runID,
-      options: options)
-    let outcome = await scheduler.run()
+    var itemCount = 0
+    var outcome: Scheduler.Outcome?
+    for (n, window) in windows.enumerated() {
+      if n > 0 {
+        do { plan = try planner.plan(graph, onlyItems: onlyItems, shard: shard, window: window) } catch {
+          try? catalog.finishRun(id: runID, status: .failed, itemCount: itemCount, error: "\(error)")
+          throw error
+        }
+      }
+      let count = plan.stages.filter { $0.stage.descriptor.shape == .source }.map(\.items.count).reduce(0, +)
+      if windows.count > 1, case .off = options.progress {} else if windows.count > 1 {
+        FileHandle.standardError.write(Data("items \(itemCount + 1)–\(itemCount + count) of \(windowTotal(windows)):\n".utf8))
+      }
+      itemCount += count
+      let part = await Scheduler(
+        plan: plan, cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog, runID: runID,
+        options: options
+      ).run()
+      outcome = outcome.map { $0.followed(by: part) } ?? part
+      if part.status == .cancelled || (part.status == .failed && options.failFast) || Task.isCancelled { break }
+    }
+    // `windows` always holds at least one entry (nil: all items at once).
+    guard let outcome else { throw PipelineError.cancelled }
     let ended = Date()
     let firstError = outcome.failures.first.map { "\($0.stage) \($0.item): \($0.message)" }
     try catalog.finishRun(id: runID, status: outcome.status, itemCount: itemCount, error: firstError, endedAt: ended)
@@ -96,6 +119,44 @@ public struct PipelineRun {
       seconds: ended.timeIntervalSince(started), outcome: outcome, catalogPath: catalogURL.path,
       baseDirectory: baseDirectory, shard: shard,
       skippedReductions: plan.stages.filter { $0.stage.descriptor.shape == .reduce && $0.items.isEmpty }.map(\.stage.id))
+  }
+}
+
+extension PipelineRun {
+  /// Windows of `options.windowSize` item ids, or one nil window (all items at once).
+  func windows(_ ids: [String]?) -> [Set<String>?] {
+    let size = max(1, options.windowSize)
+    guard let ids, ids.count > size else { return [nil] }
+    return stride(from: 0, to: ids.count, by: size).map { Set(ids[$0..<min($0 + size, ids.count)]) }
+  }
+
+  func windowTotal(_ windows: [Set<String>?]) -> Int { windows.map { $0?.count ?? 0 }.reduce(0, +) }
+}
+
+extension Scheduler.Outcome {
+  /// This window's outcome followed by the next one's: counts and spans add up, lists join.
+  func followed(by next: Scheduler.Outcome) -> Scheduler.Outcome {
+    var out = self
+    let worst: [RunStatus] = [.cancelled, .failed, .succeeded]
+    out.status = worst.first { $0 == status || $0 == next.status } ?? next.status
+    for s in next.stages {
+      if let i = out.stages.firstIndex(where: { $0.stage == s.stage }) {
+        out.stages[i].done += s.done
+        out.stages[i].cached += s.cached
+        out.stages[i].failed += s.failed
+        out.stages[i].seconds += s.seconds
+      } else {
+        out.stages.append(s)
+      }
+    }
+    out.failures += next.failures
+    out.outputs = RunMonitor.first(outputs + next.outputs)
+    out.outputCount += next.outputCount
+    out.notes += next.notes.prefix(max(0, 10 * RunMonitor.listed - notes.count))
+    out.noteCount += next.noteCount
+    out.peakQueued = max(peakQueued, next.peakQueued)
+    out.recordingError = recordingError ?? next.recordingError
+    return out
   }
 }
 
@@ -133,15 +194,14 @@ public struct RunReport: Sendable {
     }
     if !outcome.outputs.isEmpty {
       lines.append("outputs:")
-      // Workers finish in any order; a listing in path order is one a person can scan.
       let sorted = outcome.outputs.sorted { $0.path.localizedStandardCompare($1.path) == .orderedAscending }
       for o in sorted.prefix(10) { lines.append("  \(display(o.path))") }
-      if outcome.outputs.count > 10 { lines.append("  … and \(outcome.outputs.count - 10) more") }
+      if outcome.outputCount > 10 { lines.append("  … and \(outcome.outputCount - 10) more") }
     }
     if !outcome.notes.isEmpty {
-      lines.append("notes (\(outcome.notes.count)):")
+      lines.append("notes (\(outcome.noteCount)):")
       for n in outcome.notes.prefix(10) { lines.append("  \(n.stage) \(n.item): \(n.message)") }
-      if outcome.notes.count > 10 { lines.append("  … and \(outcome.notes.count - 10) more") }
+      if outcome.noteCount > 10 { lines.append("  … and \(outcome.noteCount - 10) more") }
     }
     if !outcome.failures.isEmpty {
       lines.append("failed items (\(outcome.failures.count)):")

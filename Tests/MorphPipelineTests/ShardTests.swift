@@ -98,4 +98,30 @@ final class ShardTests: XCTestCase {
       shard.catalogURL(for: URL(fileURLWithPath: "/w/.morph/catalog.sqlite")).path, "/w/.morph/catalog.shard-0-of-3.sqlite")
     XCTAssertEqual(shard.catalogURL(for: URL(fileURLWithPath: "/w/cat")).path, "/w/cat.shard-0-of-3")
   }
+
+  func testALongRunGoesInWindowsWithTheSameResult() async throws {
+    let faces = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("Fixtures/faces/img_align_celeba").path
+    let yaml = """
+      stages:
+        - { id: photos, uses: load, with: { folder: "\(faces)" } }
+        - { id: crop, uses: align, from: photos, with: { mode: centre-crop, size: 32 } }
+        - { id: save, uses: save, from: crop, with: { folder: out } }
+      """
+    let graph = try RecipeValidator(registry: .builtIn).validate(RecipeParser.parse(yaml, file: "t.yaml"))
+    var options = RunOptions()
+    options.windowSize = 3
+    let run = PipelineRun(graph: graph, baseDirectory: folder, options: options, morphVersion: "test")
+    let planner = Planner(cache: ContentCache(root: run.cacheRoot), baseDirectory: folder)
+    XCTAssertEqual(try planner.windowableItemIDs(graph)?.count, 8)
+    let report = try await run.run()
+    XCTAssertEqual(report.status, .succeeded, report.summary)
+    XCTAssertEqual(report.itemCount, 8)
+    XCTAssertEqual(report.outcome.stages.first { $0.stage == "save" }?.done, 8, report.summary)
+    XCTAssertEqual(report.outcome.outputCount, 8)
+    XCTAssertEqual(report.outcome.outputs.map { URL(fileURLWithPath: $0.path).lastPathComponent }.first, "000001.png")
+    XCTAssertTrue(report.summary.contains("… and 0 more") == false)
+    let again = try await PipelineRun(graph: graph, baseDirectory: folder, options: options, morphVersion: "test").run()
+    XCTAssertEqual(again.outcome.stages.first { $0.stage == "save" }?.cached, 8, again.summary)
+  }
 }
