@@ -24,7 +24,7 @@ for n in "${counts[@]}"; do
   faces="$data/faces-$n"
   if [ ! -d "$faces" ]; then
     mkdir -p "$faces"
-    find "$render/img_align_celeba" -name '*.jpg' | sort | head -n "$n" | xargs -r ln -t "$faces"
+    find "$render/img_align_celeba" -name '*.jpg' | sort | sed -n "1,${n}p" | xargs -r ln -t "$faces"
   fi
   work="$data/run-$n"
   rm -rf "$work" && mkdir -p "$work"
