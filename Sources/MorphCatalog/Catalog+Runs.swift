@@ -19,12 +19,13 @@ extension Catalog {
     return try write { db in
       try db.execute(
         sql: """
-          INSERT INTO run (recipe_name, recipe_text, recipe_hash, parameters, morph_version, host, started_at, status, owner)
-          VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)
+          INSERT INTO run (recipe_name, recipe_text, recipe_hash, parameters, morph_version, host, started_at, status,
+            owner, shard_index, shard_count, uid)
+          VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
           """,
         arguments: [
           start.recipeName, start.recipeText, hash, start.parametersJSON, start.morphVersion, start.host,
-          start.startedAt, start.owner?.text,
+          start.startedAt, start.owner?.text, start.shard?.index, start.shard?.count, UUID().uuidString.lowercased(),
         ])
       return db.lastInsertedRowID
     }
@@ -209,7 +210,9 @@ extension Catalog {
       id: row["id"], recipeName: row["recipe_name"], recipeText: row["recipe_text"], recipeHash: row["recipe_hash"],
       parametersJSON: row["parameters"], morphVersion: row["morph_version"], host: row["host"],
       startedAt: row["started_at"], endedAt: row["ended_at"],
-      status: RunStatus(rawValue: row["status"]) ?? .failed, itemCount: row["item_count"], error: row["error"])
+      status: RunStatus(rawValue: row["status"]) ?? .failed, itemCount: row["item_count"], error: row["error"],
+      shard: (row["shard_index"] as Int?).flatMap { index in (row["shard_count"] as Int?).map { RunShard(index: index, count: $0) } },
+      uid: row["uid"] ?? "")
   }
 
   static func stageResult(_ row: Row) -> StageResult {

@@ -20,6 +20,8 @@ import GRDB
 /// - `model`, `latent`: latent tensors per (image, model) with dtype, shape, data and a pooled
 ///   Float32 vector plus its L2 norm for cosine search.
 /// - `run`, `stage_result`, `metric`, `artifact`: what the scheduler records.
+/// - `run.shard_index`/`shard_count` say which shard a run was (`morph run --shard K/N`);
+///   `run.uid` names a run across catalogs, so `morph catalog merge` adds each run once.
 /// - `face_scan`, `face`: what a face detector found in an image (`Catalog+Faces`): one scan
 ///   row per (image, detector) with the face count — 0 records a photo without a face — and
 ///   one row per face with its box, score and five landmarks in the image's pixels.
@@ -35,6 +37,7 @@ public enum CatalogSchema {
     migrator.registerMigration("0003-runs") { try createRuns($0) }
     migrator.registerMigration("0004-faces") { try createFaces($0) }
     migrator.registerMigration("0005-run-owner-interrupted") { try addRunOwner($0) }
+    migrator.registerMigration("0006-run-shards") { try addRunShards($0) }
     return migrator
   }
 
@@ -281,6 +284,17 @@ public enum CatalogSchema {
           PRIMARY KEY (image_id, detector, face_index),
           FOREIGN KEY (image_id, detector) REFERENCES face_scan(image_id, detector) ON DELETE CASCADE
         ) WITHOUT ROWID;
+        """)
+  }
+
+  static func addRunShards(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE run ADD COLUMN shard_index INTEGER CHECK (shard_index >= 0);
+        ALTER TABLE run ADD COLUMN shard_count INTEGER CHECK (shard_count >= 1);
+        ALTER TABLE run ADD COLUMN uid TEXT;
+        UPDATE run SET uid = lower(hex(randomblob(16)));
+        CREATE UNIQUE INDEX run_uid ON run(uid);
         """)
   }
 }

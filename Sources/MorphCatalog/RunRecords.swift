@@ -33,10 +33,13 @@ public struct RunStart: Sendable {
   public var startedAt: Date
   /// The recording process, so a later run can tell whether it died (see `RunOwner`).
   public var owner: RunOwner?
+  /// The shard this run is (`morph run --shard K/N`): its 0-based index and the number of shards.
+  public var shard: RunShard?
 
   public init(
     recipeName: String, recipeText: String, parametersJSON: String = "{}", morphVersion: String,
-    host: String = ProcessInfo.processInfo.hostName, startedAt: Date = Date(), owner: RunOwner? = .current
+    host: String = ProcessInfo.processInfo.hostName, startedAt: Date = Date(), owner: RunOwner? = .current,
+    shard: RunShard? = nil
   ) {
     self.owner = owner
     self.recipeName = recipeName
@@ -45,6 +48,18 @@ public struct RunStart: Sendable {
     self.morphVersion = morphVersion
     self.host = host
     self.startedAt = startedAt
+    self.shard = shard
+  }
+}
+
+/// Which part of the items a run processed: shard `index` (from 0) of `count`.
+public struct RunShard: Equatable, Codable, Sendable {
+  public var index: Int
+  public var count: Int
+
+  public init(index: Int, count: Int) {
+    self.index = index
+    self.count = count
   }
 }
 
@@ -63,6 +78,11 @@ public struct RunRecord: Equatable, Codable, Sendable {
   public var status: RunStatus
   public var itemCount: Int
   public var error: String?
+  /// Set for a run of one shard (kept when shard catalogs are merged).
+  public var shard: RunShard? = nil
+  /// A random id given when the run started: it names the run across catalogs, so merging a
+  /// shard's catalog twice adds its runs once.
+  public var uid: String = ""
 }
 
 /// One stage's result on one item, keyed by its cache key.

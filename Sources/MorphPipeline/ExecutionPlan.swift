@@ -48,6 +48,8 @@ public struct StagePlan: Sendable {
 public struct ExecutionPlan: Sendable {
   public var graph: PipelineGraph
   public var stages: [StagePlan]
+  /// The part of the items this plan covers (`--shard K/N`); nil for all of them.
+  public var shard: Shard? = nil
 
   public func stage(_ id: String) -> StagePlan? { stages.first { $0.stage.id == id } }
 
@@ -92,9 +94,16 @@ public struct Planner {
     self.catalog = catalog
   }
 
-  /// Plans `graph`. `onlyItems` limits the run to those source items (per-item stages only;
-  /// reductions over all items are skipped then).
-  public func plan(_ graph: PipelineGraph, onlyItems: Set<String>? = nil) throws -> ExecutionPlan {
+  /// Plans `graph`. `onlyItems` limits the run to those source items, `shard` to the source
+  /// items of one shard (per-item stages only either way: reductions over all items are
+  /// skipped, every per-item result counts as an output, so that a whole run afterwards finds
+  /// each of them cached and draws only its reductions).
+  /// `window` plans only those source items and changes nothing else (a run in windows,
+  /// `PipelineRun`, plans each window of items in turn).
+  public func plan(
+    _ graph: PipelineGraph, onlyItems: Set<String>? = nil, shard: Shard? = nil, window: Set<String>? = nil
+  ) throws -> ExecutionPlan {
+    let partial = onlyItems != nil || shard != nil
     var plans: [StagePlan] = []
     var index: [String: Int] = [:]
     for stage in graph.stages {
@@ -116,17 +125,26 @@ public struct Planner {
       }
       switch d.shape {
       case .source:
-        let body = try d.start(
-          StageContext(stageID: stage.id, parameters: stage.parameters, baseDirectory: baseDirectory, catalog: catalog))
+        var context = StageContext(
+          stageID: stage.id, parameters: stage.parameters, baseDirectory: baseDirectory, catalog: catalog)
+        if onlyItems != nil || shard != nil || window != nil {
+          context.takesItem = { id in
+            (onlyItems?.contains(id) ?? true) && (shard?.contains(id) ?? true) && (window?.contains(id) ?? true)
+          }
+        }
+        let body = try d.start(context)
         guard case .source(let list) = body else {
           throw PipelineError.stage(stage: stage.id, message: "source stage `\(d.name)` did not start as a source")
         }
         let sourceItems = try list()
         for (n, s) in sourceItems.enumerated() where onlyItems?.contains(s.id) ?? true {
+          if let shard, !shard.contains(s.id) { continue }
+          if let window, !window.contains(s.id) { continue }
           // A source item is its content: the key leaves out the source's parameters (which
           // choose items), so changing e.g. a `limit` keeps the keys of items already seen.
           let itemKey = ContentCache.key(stage: d.name, version: d.version, parameters: "", modelHash: "", inputs: [s.contentKey])
-          items.append(PlannedItem(id: s.id, ordinal: n, key: itemKey, mode: .run, reason: "", source: s, origin: s.origin))
+          items.append(
+            PlannedItem(id: s.id, ordinal: s.ordinal ?? n, key: itemKey, mode: .run, reason: "", source: s, origin: s.origin))
         }
       case .map, .expand:
         for input in stage.inputs {
@@ -139,7 +157,7 @@ public struct Planner {
       case .group:
         break  // planned dynamically above
       case .reduce:
-        if onlyItems == nil {
+        if !partial {
           let inputs = stage.inputs.compactMap { index[$0].map { plans[$0] } }.flatMap(\.items)
             .sorted { $0.ordinal < $1.ordinal }
           items.append(PlannedItem(id: stage.id, ordinal: 0, key: key(inputs.map(\.key)), mode: .run, reason: ""))
@@ -148,8 +166,30 @@ public struct Planner {
       index[stage.id] = plans.count
       plans.append(StagePlan(stage: stage, items: items))
     }
-    markNeeded(&plans, graph: graph, index: index, everyItemIsFinal: onlyItems != nil)
-    return ExecutionPlan(graph: graph, stages: plans)
+    markNeeded(&plans, graph: graph, index: index, everyItemIsFinal: partial)
+    return ExecutionPlan(graph: graph, stages: plans, shard: shard)
+  }
+
+  /// The ids of the items the run will take, in order, when the graph can run in windows of
+  /// items: one source stage that names its items before reading them (`load`: see
+  /// `StageContext.takesItem`), no reduction or regrouping (they need every item at once).
+  /// nil otherwise. Nothing is hashed or loaded: the source only lists names.
+  public func windowableItemIDs(_ graph: PipelineGraph, onlyItems: Set<String>? = nil, shard: Shard? = nil) throws -> [String]? {
+    let sources = graph.stages.filter { $0.descriptor.shape == .source }
+    guard sources.count == 1, let stage = sources.first,
+      !graph.stages.contains(where: { $0.descriptor.shape == .reduce || $0.descriptor.shape == .group })
+    else { return nil }
+    let names = NameList()
+    var context = StageContext(stageID: stage.id, parameters: stage.parameters, baseDirectory: baseDirectory, catalog: catalog)
+    context.takesItem = { id in
+      if (onlyItems?.contains(id) ?? true) && (shard?.contains(id) ?? true) { names.append(id) }
+      return false
+    }
+    guard case .source(let list) = try stage.descriptor.start(context) else { return nil }
+    let listed = try list()
+    // A source that ignored `takesItem` (it lists everything at once) runs in one window.
+    guard listed.isEmpty else { return nil }
+    return names.values
   }
 
   /// Walks from the last stages back: an item is needed when a consumer runs on it (or it is
@@ -223,5 +263,17 @@ public struct Planner {
     guard descriptor.output == .records else { return true }
     guard let payload = cache.load(key) else { return false }
     return descriptor.cachedResultIsValid(payload)
+  }
+}
+
+/// Names collected from a source's `takesItem` calls (which may come from any thread).
+final class NameList: @unchecked Sendable {
+  private let lock = NSLock()
+  private(set) var values: [String] = []
+
+  func append(_ name: String) {
+    lock.lock()
+    values.append(name)
+    lock.unlock()
   }
 }

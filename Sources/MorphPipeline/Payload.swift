@@ -45,11 +45,18 @@ public struct SourceItem: Sendable {
   /// Produces the payload (loads the file, reads the row …).
   public var load: @Sendable () throws -> Payload
   public var origin: URL?
+  /// Its position among all the source's items, when the source left some out (`takesItem`):
+  /// item order (and what depends on it, e.g. jitter's per-item seed) stays that of the whole list.
+  public var ordinal: Int?
 
-  public init(id: String, contentKey: String, origin: URL? = nil, load: @escaping @Sendable () throws -> Payload) {
+  public init(
+    id: String, contentKey: String, origin: URL? = nil, ordinal: Int? = nil,
+    load: @escaping @Sendable () throws -> Payload
+  ) {
     self.id = id
     self.contentKey = contentKey
     self.origin = origin
+    self.ordinal = ordinal
     self.load = load
   }
 }

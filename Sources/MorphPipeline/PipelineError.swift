@@ -12,6 +12,8 @@ public enum PipelineError: Error, CustomStringConvertible {
   case item(stage: String, item: String, message: String)
   /// The run was cancelled (Ctrl-C).
   case cancelled
+  /// `--shard K/N` or `--shard-from-env` is unusable.
+  case shard(String)
 
   public var description: String {
     switch self {
@@ -21,6 +23,7 @@ public enum PipelineError: Error, CustomStringConvertible {
     case .stage(let stage, let message): return "stage \(stage): \(message)"
     case .item(let stage, let item, let message): return "stage \(stage), item \(item): \(message)"
     case .cancelled: return "cancelled"
+    case .shard(let message): return "shard: \(message)"
     }
   }
 }

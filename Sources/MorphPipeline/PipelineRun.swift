@@ -12,16 +12,23 @@ public struct PipelineRun {
   public var options: RunOptions
   /// Morph's version, recorded with the run.
   public var morphVersion: String
+  /// The part of the items this run takes (`--shard K/N`); nil for all.
+  public let shard: Shard?
 
+  /// With a `shard`, the catalog is the shard's own file beside the one named (see
+  /// `Shard.catalogURL(for:)`); outputs go where a whole run puts them, each item's files
+  /// named by the item, so shards never write the same file.
   public init(
     graph: PipelineGraph, baseDirectory: URL, catalogPath: String? = nil, options: RunOptions = RunOptions(),
-    morphVersion: String
+    morphVersion: String, shard: Shard? = nil
   ) {
     self.graph = graph
     self.baseDirectory = baseDirectory
     let path = catalogPath ?? graph.recipe.catalog?.value ?? CatalogLocation.defaultPath
-    self.catalogURL =
+    let named =
       path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path).standardizedFileURL
+    self.catalogURL = shard.map { $0.catalogURL(for: named) } ?? named
+    self.shard = shard
     self.cacheRoot = baseDirectory.appendingPathComponent(".morph/cache")
     self.options = options
     self.morphVersion = morphVersion
@@ -42,7 +49,7 @@ public struct PipelineRun {
     let catalog = try catalog ?? (exists ? Catalog.openForReading(at: catalogURL) : nil)
     return try Planner(
       cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog, useCache: options.useCache)
-      .plan(graph, onlyItems: onlyItems)
+      .plan(graph, onlyItems: onlyItems, shard: shard)
   }
 
   /// The source items whose processing failed in an earlier run (for `--only-failed`).
@@ -58,18 +65,41 @@ public struct PipelineRun {
     let catalog = try Catalog.open(at: catalogURL)
     // Runs left `running` by a process that died (kill -9, power loss) are closed first.
     let interrupted = try catalog.markInterruptedRuns()
-    let plan = try plan(onlyItems: onlyItems, catalog: catalog)
+    let planner = Planner(
+      cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog, useCache: options.useCache)
+    // A long run of per-item stages goes window by window: its plan, queues and bookkeeping
+    // then hold one window's items, whatever the number of items.
+    let windows = try self.windows(planner.windowableItemIDs(graph, onlyItems: onlyItems, shard: shard))
+    var plan = try planner.plan(graph, onlyItems: onlyItems, shard: shard, window: windows.first ?? nil)
     let started = Date()
     let runID = try catalog.startRun(
       RunStart(
         recipeName: graph.recipe.name, recipeText: graph.recipe.text, parametersJSON: graph.parametersJSON,
-        morphVersion: morphVersion, startedAt: started))
+        morphVersion: morphVersion, startedAt: started, shard: shard.map { RunShard(index: $0.index, count: $0.count) }))
     options.events?.emit("run_start", [("run", String(runID)), ("recipe", JSONText.quote(graph.recipe.name))])
-    let itemCount = plan.stages.filter { $0.stage.descriptor.shape == .source }.map(\.items.count).reduce(0, +)
-    let scheduler = Scheduler(
-      plan: plan, cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog, runID: runID,
-      options: options)
-    let outcome = await scheduler.run()
+    var itemCount = 0
+    var outcome: Scheduler.Outcome?
+    for (n, window) in windows.enumerated() {
+      if n > 0 {
+        do { plan = try planner.plan(graph, onlyItems: onlyItems, shard: shard, window: window) } catch {
+          try? catalog.finishRun(id: runID, status: .failed, itemCount: itemCount, error: "\(error)")
+          throw error
+        }
+      }
+      let count = plan.stages.filter { $0.stage.descriptor.shape == .source }.map(\.items.count).reduce(0, +)
+      if windows.count > 1, case .off = options.progress {} else if windows.count > 1 {
+        FileHandle.standardError.write(Data("items \(itemCount + 1)–\(itemCount + count) of \(windowTotal(windows)):\n".utf8))
+      }
+      itemCount += count
+      let part = await Scheduler(
+        plan: plan, cache: ContentCache(root: cacheRoot), baseDirectory: baseDirectory, catalog: catalog, runID: runID,
+        options: options
+      ).run()
+      outcome = outcome.map { $0.followed(by: part) } ?? part
+      if part.status == .cancelled || (part.status == .failed && options.failFast) || Task.isCancelled { break }
+    }
+    // `windows` always holds at least one entry (nil: all items at once).
+    guard let outcome else { throw PipelineError.cancelled }
     let ended = Date()
     let firstError = outcome.failures.first.map { "\($0.stage) \($0.item): \($0.message)" }
     try catalog.finishRun(id: runID, status: outcome.status, itemCount: itemCount, error: firstError, endedAt: ended)
@@ -90,7 +120,47 @@ public struct PipelineRun {
     return RunReport(
       runID: runID, recipeName: graph.recipe.name, status: outcome.status, itemCount: itemCount,
       seconds: ended.timeIntervalSince(started), outcome: outcome, catalogPath: catalogURL.path,
-      baseDirectory: baseDirectory, interruptedRuns: interrupted)
+      baseDirectory: baseDirectory, interruptedRuns: interrupted, shard: shard,
+      skippedReductions: plan.stages.filter { $0.stage.descriptor.shape == .reduce && $0.items.isEmpty }.map(\.stage.id))
+  }
+}
+
+extension PipelineRun {
+  /// Windows of `options.windowSize` item ids, or one nil window (all items at once).
+  func windows(_ ids: [String]?) -> [Set<String>?] {
+    let size = max(1, options.windowSize)
+    guard let ids, ids.count > size else { return [nil] }
+    return stride(from: 0, to: ids.count, by: size).map { Set(ids[$0..<min($0 + size, ids.count)]) }
+  }
+
+  func windowTotal(_ windows: [Set<String>?]) -> Int { windows.map { $0?.count ?? 0 }.reduce(0, +) }
+}
+
+extension Scheduler.Outcome {
+  /// This window's outcome followed by the next one's: counts and spans add up, lists join.
+  func followed(by next: Scheduler.Outcome) -> Scheduler.Outcome {
+    var out = self
+    let worst: [RunStatus] = [.cancelled, .failed, .succeeded]
+    out.status = worst.first { $0 == status || $0 == next.status } ?? next.status
+    for s in next.stages {
+      if let i = out.stages.firstIndex(where: { $0.stage == s.stage }) {
+        out.stages[i].done += s.done
+        out.stages[i].cached += s.cached
+        out.stages[i].failed += s.failed
+        out.stages[i].seconds += s.seconds
+        out.stages[i].busy += s.busy
+      } else {
+        out.stages.append(s)
+      }
+    }
+    out.failures += next.failures
+    out.outputs = RunMonitor.first(outputs + next.outputs)
+    out.outputCount += next.outputCount
+    out.notes += next.notes.prefix(max(0, 10 * RunMonitor.listed - notes.count))
+    out.noteCount += next.noteCount
+    out.peakQueued = max(peakQueued, next.peakQueued)
+    out.recordingError = recordingError ?? next.recordingError
+    return out
   }
 }
 
@@ -106,6 +176,9 @@ public struct RunReport: Sendable {
   public var baseDirectory: URL
   /// Earlier runs found `running` with their process gone, marked `interrupted` at the start.
   public var interruptedRuns: [Int64] = []
+  public var shard: Shard? = nil
+  /// Reductions (sheets over all items) a partial run left out.
+  public var skippedReductions: [String] = []
 
   /// Shows paths relative to the working folder when they lie inside it.
   func display(_ path: String) -> String {
@@ -116,6 +189,7 @@ public struct RunReport: Sendable {
   public var summary: String {
     var lines = [
       String(format: "run %lld of %@: %@ — %d items in %.2f s", runID, recipeName, status.rawValue, itemCount, seconds)
+        + (shard.map { " (shard \($0))" } ?? "")
     ]
     let width = max(5, outcome.stages.map { $0.stage.count }.max() ?? 0)
     lines.append("  " + "stage".padding(toLength: width, withPad: " ", startingAt: 0) + "    done  cached  failed  seconds     busy")
@@ -126,15 +200,14 @@ public struct RunReport: Sendable {
     }
     if !outcome.outputs.isEmpty {
       lines.append("outputs:")
-      // Workers finish in any order; a listing in path order is one a person can scan.
       let sorted = outcome.outputs.sorted { $0.path.localizedStandardCompare($1.path) == .orderedAscending }
       for o in sorted.prefix(10) { lines.append("  \(display(o.path))") }
-      if outcome.outputs.count > 10 { lines.append("  … and \(outcome.outputs.count - 10) more") }
+      if outcome.outputCount > 10 { lines.append("  … and \(outcome.outputCount - 10) more") }
     }
     if !outcome.notes.isEmpty {
-      lines.append("notes (\(outcome.notes.count)):")
+      lines.append("notes (\(outcome.noteCount)):")
       for n in outcome.notes.prefix(10) { lines.append("  \(n.stage) \(n.item): \(n.message)") }
-      if outcome.notes.count > 10 { lines.append("  … and \(outcome.notes.count - 10) more") }
+      if outcome.noteCount > 10 { lines.append("  … and \(outcome.noteCount - 10) more") }
     }
     if !outcome.failures.isEmpty {
       lines.append("failed items (\(outcome.failures.count)):")
@@ -142,6 +215,11 @@ public struct RunReport: Sendable {
       for f in failures.prefix(10) { lines.append("  \(f.stage) \(f.item): \(f.message)") }
       if outcome.failures.count > 10 { lines.append("  … and \(outcome.failures.count - 10) more (morph explain \(runID) ITEM)") }
       lines.append("retry them with: morph run RECIPE --only-failed \(runID)")
+    }
+    if shard != nil, !skippedReductions.isEmpty {
+      lines.append(
+        "not in a shard: \(skippedReductions.joined(separator: ", ")) (over all items: run the recipe whole after "
+          + "the shards; it finds every item cached)")
     }
     if let error = outcome.recordingError { lines.append("warning: catalog recording failed: \(error)") }
     if !interruptedRuns.isEmpty {

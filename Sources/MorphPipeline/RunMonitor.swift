@@ -20,9 +20,14 @@ final class RunMonitor: @unchecked Sendable {
   private var counts: [StageCounts]
   private var order: [String: Int] = [:]
   private(set) var failures: [(stage: String, item: String, message: String)] = []
-  private(set) var outputs: [(stage: String, item: String, path: String)] = []
-  /// Items that succeeded with something to say ("no face found").
+  /// The first `listed` files written, in path order (the summary lists them; every file is
+  /// in the catalog's artifacts). Bounded so that a run's memory does not grow with its items.
+  private var outputList: [(stage: String, item: String, path: String)] = []
+  private(set) var outputCount = 0
+  /// Items that succeeded with something to say ("no face found"): the first `listed` × 10.
   private(set) var notes: [(stage: String, item: String, message: String)] = []
+  private(set) var noteCount = 0
+  static let listed = 10
   private var pending: [StageResult] = []
   private var lastFlush = Date()
   private let writer = DispatchQueue(label: "morph.run-records")
@@ -93,7 +98,10 @@ final class RunMonitor: @unchecked Sendable {
       counts[i].busySeconds += seconds
     }
     if status == .failed { failures.append((stage, item, error ?? "failed")) }
-    if status != .failed, let note { notes.append((stage, item, note)) }
+    if status != .failed, let note {
+      noteCount += 1
+      if notes.count < 10 * Self.listed { notes.append((stage, item, note)) }
+    }
     if let runID {
       pending.append(
         StageResult(runID: runID, stage: stage, item: item, cacheKey: key, status: status, error: error, durationSeconds: seconds))
@@ -119,7 +127,9 @@ final class RunMonitor: @unchecked Sendable {
   /// Notes a file the run wrote (recorded as an artifact with its hash).
   func output(stage: String, item: String, path: String, key: String) {
     lock.lock()
-    outputs.append((stage, item, path))
+    outputCount += 1
+    outputList.append((stage, item, path))
+    if outputList.count >= 4 * Self.listed { outputList = Self.first(outputList) }
     lock.unlock()
     guard let catalog, let runID else { return }
     do {
@@ -128,6 +138,18 @@ final class RunMonitor: @unchecked Sendable {
     } catch {
       noteRecordingError(error)
     }
+  }
+
+  /// The first files written, in path order.
+  var outputs: [(stage: String, item: String, path: String)] {
+    lock.lock()
+    defer { lock.unlock() }
+    return Self.first(outputList)
+  }
+
+  static func first(_ list: [(stage: String, item: String, path: String)]) -> [(stage: String, item: String, path: String)] {
+    // Workers finish in any order; a listing in path order is one a person can scan.
+    Array(list.sorted { $0.path.localizedStandardCompare($1.path) == .orderedAscending }.prefix(listed))
   }
 
   /// Writes buffered item results to the catalog in one transaction, on a serial queue so the

@@ -7,6 +7,9 @@ public struct RunOptions: Sendable {
   public var failFast = false
   /// Capacity of each queue between stages; nil picks twice the consumer's concurrency × batch.
   public var queueCapacity: Int?
+  /// A run of more items than this, through stages that take them one by one, is planned and
+  /// run this many items at a time, so that its memory does not grow with the number of items.
+  public var windowSize = 2048
   public var progress: ProgressStyle = .off
   public var events: RunEventSink?
   /// Look results up in the cache and store new ones (false: compute everything, store nothing).
@@ -57,9 +60,13 @@ public struct Scheduler: Sendable {
     /// micro-batch's time shared among its items), which says where the machine's time went.
     public var stages: [(stage: String, done: Int, cached: Int, failed: Int, seconds: Double, busy: Double)]
     public var failures: [(stage: String, item: String, message: String)]
+    /// The first files written, in path order (all of them are the run's artifacts in the catalog).
     public var outputs: [(stage: String, item: String, path: String)]
-    /// Items that succeeded with a remark (a photo in which no face was found).
+    /// How many files the run wrote.
+    public var outputCount = 0
+    /// Items that succeeded with a remark (a photo in which no face was found), the first 100.
     public var notes: [(stage: String, item: String, message: String)] = []
+    public var noteCount = 0
     /// Largest number of items waiting in any queue between stages.
     public var peakQueued: Int
     public var recordingError: String?
@@ -112,7 +119,8 @@ public struct Scheduler: Sendable {
       stages: counts.map { c in
         (c.stage, c.done, c.cached, c.failed, (c.ended ?? Date()).timeIntervalSince(c.started ?? Date()), c.busySeconds)
       },
-      failures: monitor.failures, outputs: monitor.outputs, notes: monitor.notes,
+      failures: monitor.failures, outputs: monitor.outputs, outputCount: monitor.outputCount, notes: monitor.notes,
+      noteCount: monitor.noteCount,
       peakQueued: channels.values.map(\.peakCount).max() ?? 0,
       recordingError: monitor.recordingError.map { "\($0)" })
   }

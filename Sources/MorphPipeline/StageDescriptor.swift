@@ -81,6 +81,10 @@ public struct StageContext: Sendable {
   public var catalog: Catalog?
   /// The run id in the catalog, when recording.
   public var runID: Int64?
+  /// For source stages: whether the run takes the item with this id (nil: all). A source
+  /// checks it before the per-item work of listing (hashing a file), so a shard of a large
+  /// folder reads only its own files; the planner applies it again either way.
+  public var takesItem: (@Sendable (String) -> Bool)? = nil
 
   public init(
     stageID: String, parameters: [String: ParameterValue], baseDirectory: URL, catalog: Catalog? = nil,

@@ -13,6 +13,6 @@ struct CatalogCommand: ParsableCommand {
       """,
     subcommands: [
       CatalogIngest.self, CatalogQuery.self, CatalogStats.self, CatalogAttrs.self, CatalogSQL.self,
-      CatalogNearest.self,
+      CatalogNearest.self, CatalogMerge.self,
     ])
 }

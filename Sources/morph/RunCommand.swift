@@ -41,12 +41,23 @@ struct RunCommand: AsyncParsableCommand {
   @Flag(name: .customLong("no-cache"), help: "Compute every item and store nothing in the cache.")
   var noCache = false
 
+  @Option(help: ArgumentHelp(
+    "Take only shard K of N (from 0) of the items, by a stable hash of each item's name; the catalog is the "
+      + "shard's own file (catalog.shard-K-of-N.sqlite; join them with `morph catalog merge`).", valueName: "K/N"))
+  var shard: String?
+
+  @Flag(name: .customLong("shard-from-env"), help: ArgumentHelp(
+    "Take the shard from a Slurm job array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes "
+      + "Indexed Job (JOB_COMPLETION_INDEX, MORPH_SHARDS)."))
+  var shardFromEnv = false
+
   @Flag(help: "Also print libvips' own warnings (e.g. `error in tile …` for a corrupt image) as they happen.")
   var verbose = false
 
   func validate() throws {
     if failFast && keepGoing { throw ValidationError("--fail-fast and --keep-going exclude each other") }
     if json && eventsFile != nil { throw ValidationError("use either --json or --events FILE") }
+    if shard != nil && shardFromEnv { throw ValidationError("use either --shard K/N or --shard-from-env") }
   }
 
   func run() async throws {
@@ -57,9 +68,10 @@ struct RunCommand: AsyncParsableCommand {
       options.progress = noProgress || json ? .off : .automatic
       if json { options.events = RunEventSink(handle: FileHandle.standardOutput) }
       if let eventsFile { options.events = try RunEventSink(path: eventsFile) }
+      let part = try shardFromEnv ? Shard.fromEnvironment() : shard.map { try Shard(parsing: $0) }
       let run = PipelineRun(
         graph: graph, baseDirectory: PipelineCLI.workingDirectory, catalogPath: catalog, options: options,
-        morphVersion: MorphVersion.string)
+        morphVersion: MorphVersion.string, shard: part)
       let only = try onlyFailed.map { try run.failedItems(ofRun: $0) }
       if let only, only.isEmpty, let onlyFailed {
         throw PipelineError.override("run \(onlyFailed) has no failed items")

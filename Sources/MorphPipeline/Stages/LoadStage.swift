@@ -32,13 +32,13 @@ enum LoadStage {
     return .source {
       let names = try imageFiles(in: folder, recursive: recursive, stage: context.stageID)
       let chosen = limit > 0 ? Array(names.prefix(limit)) : names
-      return try chosen.map { name in
+      return try chosen.enumerated().filter { context.takesItem?($0.element) ?? true }.map { ordinal, name in
         let url = folder.appendingPathComponent(name)
         let hash: String
         do { hash = try SHA256.hex(fileAt: url) } catch {
           throw PipelineError.item(stage: context.stageID, item: name, message: "cannot read \(url.path)")
         }
-        return SourceItem(id: name, contentKey: "file:" + hash, origin: url) { .image(try loader.load(url)) }
+        return SourceItem(id: name, contentKey: "file:" + hash, origin: url, ordinal: ordinal) { .image(try loader.load(url)) }
       }
     }
   }
