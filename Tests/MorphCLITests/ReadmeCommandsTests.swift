@@ -17,6 +17,7 @@ final class ReadmeCommandsTests: XCTestCase {
     ("--count 16000", "--count 120", "rendering 16,000 faces takes about a minute"),
     ("pipelines/train-demo.yaml", "pipelines/train-demo.yaml" + tinyPhases, "the demo's 98,000 training steps take about 8 hours"),
     ("pipelines/train-celeba-64.yaml", "pipelines/train-celeba-64.yaml" + tinyPhases, "its 98,000 steps take days on 2 cores"),
+    ("--out grown.safetensors", "--out grown.safetensors --steps 3 --batch 4", "300 branch steps take minutes"),
   ]
   /// A step or two per phase of the training recipes, on a tiny model.
   static let tinyPhases = [
@@ -111,8 +112,13 @@ final class ReadmeCommandsTests: XCTestCase {
       to: folder.appendingPathComponent("b.jpg"))
     // `catalog ingest folder photos/ --attributes labels.csv`: a folder and a CSV of labels.
     try copy("Fixtures/faces/img_align_celeba", faces, to: "photos")
-    let labels = ["file,Smiling,Eyeglasses"] + faces.enumerated().map { "\($1),\($0 % 2 == 0 ? 1 : -1),-1" }
+    let labels = ["file,Smiling,Eyeglasses,Freckles"] + faces.enumerated().map { "\($1),\($0 % 2 == 0 ? 1 : -1),-1,\($0 % 3 == 0 ? 1 : -1)" }
     try (labels.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("labels.csv"), atomically: true, encoding: .utf8)
+    // "your trained model" (`morph train branch --checkpoint model.safetensors`): the demo's.
+    for ext in ["safetensors", "json"] {
+      try fm.copyItem(
+        at: root.appendingPathComponent("Fixtures/models/homointerp-demo.\(ext)"), to: folder.appendingPathComponent("model.\(ext)"))
+    }
     // A labelled set in the CelebA layout, large enough for `catalog nearest … 000123.jpg`.
     let rendered = try ReadmeShell.run("morph fixtures toyfaces --count 130 --out data/celeba", in: folder)
     XCTAssertEqual(rendered.status, 0, rendered.stderr)

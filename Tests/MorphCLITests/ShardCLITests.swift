@@ -54,13 +54,13 @@ final class ShardCLITests: XCTestCase {
     try fixture.assertSameResult(
       whole: whole, wholeCatalog: ".morph/catalog.sqlite", sharded: sharded, mergedCatalog: "merged.sqlite")
 
-    // The runs keep their shard numbers; the killed one is there as it was left.
+    // The runs keep their shard numbers; the killed one was marked interrupted by its rerun.
     let runs = try MorphProcess.run(
       ["catalog", "sql", "SELECT shard_index, shard_count, status FROM run ORDER BY shard_index, id", "--catalog",
        "merged.sqlite", "--format", "csv"], cwd: sharded)
     XCTAssertEqual(
       runs.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
-      "shard_index,shard_count,status\n0,3,succeeded\n1,3,running\n1,3,succeeded\n2,3,succeeded")
+      "shard_index,shard_count,status\n0,3,succeeded\n1,3,interrupted\n1,3,succeeded\n2,3,succeeded")
 
     // Merging again changes nothing.
     let dump = try fixture.dump("merged.sqlite", cwd: sharded)
