@@ -53,7 +53,7 @@ struct CalibratedStrengths {
         continue
       }
       do {
-        frames.append(try Self.photo(of: item, stage: stage))
+        frames.append(try HomoInterpScoreStage.oraclePhoto(of: item, stage: stage))
         solvable.append(i)
       } catch { results[i] = .failure(error) }
     }
@@ -88,20 +88,5 @@ struct CalibratedStrengths {
         ("reachable", o.reachable ? 1 : 0),
       ].map { MetricRecord(runID: runID, name: "calibration.\(o.group).\($0.0)", value: $0.1, stage: stage, item: item) }
     }
-  }
-
-  /// The CelebA-layout photo a face came from, as the oracle reads it.
-  static func photo(of item: Item, stage: String) throws -> EvalImage {
-    guard let origin = item.origin else {
-      throw PipelineError.item(
-        stage: stage, item: item.id, message: "the oracle reads whole CelebA-layout photos, and this item came from no file")
-    }
-    let photo = try ImageLoader().load(origin)
-    do { try Align.checkCelebaCropFits(width: photo.width, height: photo.height) } catch {
-      throw PipelineError.item(
-        stage: stage, item: item.id,
-        message: "the oracle judges calibrated strengths in whole CelebA-layout photos (the crop pasted back into its frame): \(error)")
-    }
-    return EvalImage(width: photo.width, height: photo.height, bytes: try photo.pixels())
   }
 }

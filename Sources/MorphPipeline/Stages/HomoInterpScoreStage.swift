@@ -148,6 +148,13 @@ enum HomoInterpScoreStage {
   /// Each CelebA-crop frame pasted back into the photo the item came from, as the oracle was
   /// trained to read (the evaluation shows it a model's output the same way).
   static func framed(_ frames: [VipsImage], item: Item, stage: String) throws -> [EvalImage] {
+    let frame = try oraclePhoto(of: item, stage: stage)
+    return try frames.map { try frame.withCelebACrop($0) }
+  }
+
+  /// The CelebA-layout photo an item came from, as the oracle reads it (the frame a crop is
+  /// pasted back into); used by the score stage and by calibrated strengths.
+  static func oraclePhoto(of item: Item, stage: String) throws -> EvalImage {
     guard let origin = item.origin else {
       throw PipelineError.item(
         stage: stage, item: item.id, message: "the oracle reads whole CelebA-layout photos, and this item came from no file")
@@ -158,7 +165,6 @@ enum HomoInterpScoreStage {
         stage: stage, item: item.id,
         message: "the oracle reads whole CelebA-layout photos (the crop pasted back into its 178×218 frame): \(error)")
     }
-    let frame = EvalImage(width: photo.width, height: photo.height, bytes: try photo.pixels())
-    return try frames.map { try frame.withCelebACrop($0) }
+    return EvalImage(width: photo.width, height: photo.height, bytes: try photo.pixels())
   }
 }
