@@ -68,52 +68,37 @@ struct EditorReference: Sendable {
 /// slider move. Bounded: past `capacity` entries of a kind the oldest is dropped (a dropped
 /// id then answers 404 and the page adds the face again).
 actor EditorState {
-  private var faces: [String: EditorFace] = [:]
-  private var faceOrder: [String] = []
-  private var faceKeys: [String: String] = [:]
-  private var references: [String: EditorReference] = [:]
-  private var referenceOrder: [String] = []
-  private var referenceKeys: [String: String] = [:]
-  private var nextFace = 1
-  private var nextReference = 1
+  private var faces: IDCache<EditorFace>
+  private var references: IDCache<EditorReference>
   /// Branch outputs per (face, reference) pair, newest last: a slider move on a pair seen
   /// before costs the weighted sum and the decode only.
   private var branches: [(key: String, value: HomoInterpBranches)] = []
   let capacity: Int
   static let branchCapacity = 16
 
-  init(capacity: Int) { self.capacity = max(1, capacity) }
+  init(capacity: Int) {
+    self.capacity = max(1, capacity)
+    faces = IDCache(prefix: "f", capacity: self.capacity)
+    references = IDCache(prefix: "r", capacity: self.capacity)
+  }
 
   /// The face already added under `key` (same file, same alignment), if it is still cached.
-  func face(forKey key: String) -> EditorFace? { faceKeys[key].flatMap { faces[$0] } }
+  func face(forKey key: String) -> EditorFace? { faces.value(forKey: key) }
 
   /// Adds a face built by `make` from a fresh id; `key` identifies its source for reuse.
-  func addFace(key: String, _ make: @Sendable (String) -> EditorFace) -> EditorFace {
-    let id = "f\(nextFace)"
-    nextFace += 1
-    let face = make(id)
-    faces[id] = face
-    faceOrder.append(id)
-    faceKeys[key] = id
-    while faceOrder.count > capacity {
-      let old = faceOrder.removeFirst()
-      faces[old] = nil
-      faceKeys = faceKeys.filter { $0.value != old }
-    }
-    return face
-  }
+  func addFace(key: String, _ make: @Sendable (String) -> EditorFace) -> EditorFace { faces.add(key: key, make) }
 
   /// The face with this id, or a 404 that lists the ids there are.
   func face(_ id: String) throws -> EditorFace {
-    guard let face = faces[id] else {
+    guard let face = faces.values[id] else {
       throw ServeError.notFound(
         "unknown face id `\(id)`: add the face first (POST /api/faces or /api/photos)"
-          + (faceOrder.isEmpty ? "; no face is loaded yet" : "; loaded faces: \(faceOrder.suffix(12).joined(separator: ", "))"))
+          + (faces.order.isEmpty ? "; no face is loaded yet" : "; loaded faces: \(faces.order.suffix(12).joined(separator: ", "))"))
     }
     return face
   }
 
-  func allFaces() -> [EditorFace] { faceOrder.compactMap { faces[$0] } }
+  func allFaces() -> [EditorFace] { faces.all }
 
   func branches(forKey key: String) -> HomoInterpBranches? {
     guard let index = branches.firstIndex(where: { $0.key == key }) else { return nil }
@@ -128,29 +113,53 @@ actor EditorState {
     if branches.count > Self.branchCapacity { branches.removeFirst() }
   }
 
-  func reference(forKey key: String) -> EditorReference? { referenceKeys[key].flatMap { references[$0] } }
+  func reference(forKey key: String) -> EditorReference? { references.value(forKey: key) }
 
   func addReference(key: String, _ make: @Sendable (String) -> EditorReference) -> EditorReference {
-    let id = "r\(nextReference)"
-    nextReference += 1
-    let reference = make(id)
-    references[id] = reference
-    referenceOrder.append(id)
-    referenceKeys[key] = id
-    while referenceOrder.count > capacity {
-      let old = referenceOrder.removeFirst()
-      references[old] = nil
-      referenceKeys = referenceKeys.filter { $0.value != old }
-    }
-    return reference
+    references.add(key: key, make)
   }
 
   func reference(_ id: String) throws -> EditorReference {
-    guard let reference = references[id] else {
+    guard let reference = references.values[id] else {
       throw ServeError.notFound(
         "unknown reference id `\(id)`: resolve a reference first (POST /api/references)"
-          + (referenceOrder.isEmpty ? "" : "; resolved references: \(referenceOrder.suffix(12).joined(separator: ", "))"))
+          + (references.order.isEmpty ? "" : "; resolved references: \(references.order.suffix(12).joined(separator: ", "))"))
     }
     return reference
+  }
+}
+
+/// Values under ids `PREFIX1`, `PREFIX2` …, oldest dropped past `capacity`, each also found by
+/// the key of its source (the same file and alignment give the same face).
+struct IDCache<Value> {
+  let prefix: String
+  let capacity: Int
+  private(set) var values: [String: Value] = [:]
+  private(set) var order: [String] = []
+  private var keys: [String: String] = [:]
+  private var next = 1
+
+  init(prefix: String, capacity: Int) {
+    self.prefix = prefix
+    self.capacity = capacity
+  }
+
+  func value(forKey key: String) -> Value? { keys[key].flatMap { values[$0] } }
+
+  var all: [Value] { order.compactMap { values[$0] } }
+
+  mutating func add(key: String, _ make: (String) -> Value) -> Value {
+    let id = "\(prefix)\(next)"
+    next += 1
+    let value = make(id)
+    values[id] = value
+    order.append(id)
+    keys[key] = id
+    while order.count > capacity {
+      let old = order.removeFirst()
+      values[old] = nil
+      keys = keys.filter { $0.value != old }
+    }
+    return value
   }
 }
