@@ -27,12 +27,15 @@ test: setup
 # Fuzzing (issue 40): libFuzzer + AddressSanitizer over the readers of outside input, built in
 # its own .build-fuzz so `make test` is unaffected. Each target runs until FUZZ_RUNS inputs or
 # FUZZ_SECONDS seconds (0 = no time limit); FUZZ_TARGETS picks some (default: all). See docs/fuzzing.md.
+# SwiftPM passes `-sanitize=fuzzer -sanitize=address` as two flags and swift-driver keeps only the
+# last, so Swift code would get AddressSanitizer but no coverage counters (libFuzzer then fuzzes
+# blind); the combined flag, given last, instruments it for both.
 FUZZ_RUNS ?= 1000000
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 fuzz: setup
 	MORPH_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz --product morph-fuzz \
-	  --sanitize fuzzer --sanitize address -Xswiftc -enable-testing
+	  --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
 	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZ_TARGETS)
 
 bench: build

@@ -120,8 +120,11 @@ public final class Catalog: @unchecked Sendable {
     config.busyMode = .timeout(busyTimeout)
     config.label = "MorphCatalog"
     config.prepareDatabase { db in
-      // Memory-mapped reads spare a copy per page on the large scans (nearest neighbours).
-      try db.execute(sql: "PRAGMA mmap_size = 2147483648")
+      // Memory-mapped reads spare a copy per page on the large scans (`catalog nearest`), so
+      // the read-only commands keep them. A run's read-write connections do not: every mapped
+      // page SQLite touches stays in the process's resident set, and a run that stores a
+      // 64 KB latent per face would grow with the catalog (docs/scale-out.md, "Memory").
+      if readonly { try db.execute(sql: "PRAGMA mmap_size = 2147483648") }
       // In WAL mode NORMAL never corrupts and survives a killed process; only a power loss
       // may drop the last commits. It spares an fsync per small transaction (stage results).
       if !readonly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }

@@ -18,11 +18,17 @@ public enum AllocatorPolicy {
   public static let mmapThreshold: Int32 = 32 << 20
   /// Free heap above this is returned to the system.
   public static let trimThreshold: Int32 = 1 << 30
+  /// Heaps (glibc arenas) at most: one per core. glibc's default, 8 per core, gives each of a
+  /// run's dozen threads its own heap, and since freed memory is kept (above), the process
+  /// holds every heap's own peak: the total crept up window after window as threads met
+  /// their largest buffers (a folder edit, 5,000 faces 169 MB, 50,000 faces 215 MB). With one
+  /// heap per core the 5,000-face run peaked at 147 MB (docs/scale-out.md, "Memory").
+  public static let arenaMax: Int32 = Int32(Swift.max(2, ProcessInfo.processInfo.activeProcessorCount))
 
   /// Applies the policy once per process (call before the first large allocation; the
   /// `morph` CLI does at start-up). `MORPH_ALLOCATOR=default` leaves glibc's defaults.
   public static func apply() {
     if ProcessInfo.processInfo.environment["MORPH_ALLOCATOR"] == "default" { return }
-    morph_allocator_keep_heap(mmapThreshold, trimThreshold)
+    morph_allocator_keep_heap(mmapThreshold, trimThreshold, arenaMax)
   }
 }

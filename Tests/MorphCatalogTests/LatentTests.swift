@@ -104,4 +104,20 @@ final class LatentTests: XCTestCase {
     try catalog.storeLatents([LatentInput(imageID: ids[0], values: [1, 2], shape: [2])], model: "m")
     XCTAssertThrowsError(try catalog.nearest(to: [1, 2, 3], model: "m", k: 1))
   }
+
+  /// A run's read-write catalog must not memory-map the file: mapped pages count in the run's
+  /// resident memory and grow with the latents it stores. The read-only commands (`nearest`
+  /// scans) keep the map.
+  func testOnlyReadOnlyConnectionsMapTheFile() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mmap-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let url = folder.appendingPathComponent("catalog.sqlite")
+    let catalog = try Catalog.open(at: url)
+    let mmapSQL = "PRAGMA mmap_size"
+    XCTAssertEqual(try catalog.writer.read { try Int.fetchOne($0, sql: mmapSQL) }, 0)
+    XCTAssertEqual(try catalog.writer.write { try Int.fetchOne($0, sql: mmapSQL) }, 0)
+    let reader = try Catalog.openForReading(at: url)
+    // Asked for 2 GB; SQLite caps it at its build's SQLITE_MAX_MMAP_SIZE (Debian: 2 GB − 64 KB).
+    XCTAssertGreaterThan(try reader.writer.read { try Int.fetchOne($0, sql: mmapSQL) } ?? 0, 1 << 30)
+  }
 }

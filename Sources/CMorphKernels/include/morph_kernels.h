@@ -170,7 +170,7 @@ void morph_adam_step(float *p, const float *g, float *m, float *v, size_t n, flo
 
 /// Serve allocations up to `mmap_threshold` bytes from the heap and return free heap to the
 /// system only above `trim_threshold` (glibc mallopt; a no-op elsewhere). See AllocatorPolicy.
-void morph_allocator_keep_heap(int mmap_threshold, int trim_threshold);
+void morph_allocator_keep_heap(int mmap_threshold, int trim_threshold, int arena_max);
 
 /// Interleaves the four phases of a sub-pixel convolution (nearest ×2 upsampling + 3×3
 /// convolution done as a 2×2 convolution with padding 1 to 4·cout phase-major channels):
