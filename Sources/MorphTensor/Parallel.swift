@@ -26,9 +26,11 @@ enum Parallel {
     return 400_000
   }()
 
-  /// Configures the pool (`thread_pool.c`) and makes OpenBLAS single-threaded, once, before
-  /// the first region or GEMM.
+  /// Picks OpenBLAS's kernels by the CPU's features when it did not recognise the CPU
+  /// (`blas_core.c`), configures the pool (`thread_pool.c`) and makes OpenBLAS
+  /// single-threaded, once, before the first region or GEMM.
   static let setUp: Void = {
+    _ = morph_blas_select_core()
     morph_pool_configure(Int32(workers))
     openblas_set_num_threads(1)
   }()

@@ -1,7 +1,25 @@
+import CMorphKernels
+import Foundation
 @testable import MorphTensor
 import XCTest
 
 final class BLASTests: XCTestCase {
+  /// On a CPU with AVX2 and FMA, OpenBLAS must run kernels that use them once the engine is set
+  /// up, even when it did not recognise the CPU (a hypervisor's Xeon made it fall back to
+  /// Prescott's SSE3 kernels, at a third of the speed).
+  func testOpenBLASUsesTheCPUsVectorUnits() throws {
+    _ = Parallel.setUp
+    guard let name = morph_blas_core_name().map({ String(cString: $0) }) else {
+      throw XCTSkip("the BLAS is not OpenBLAS")
+    }
+    guard morph_cpu_has_avx2_fma() != 0 else { throw XCTSkip("this CPU has no AVX2 and FMA (OpenBLAS core \(name))") }
+    if let chosen = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] {
+      throw XCTSkip("OPENBLAS_CORETYPE=\(chosen) chooses the core")
+    }
+    let wide = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
+    XCTAssertTrue(wide.contains(name.lowercased()), "OpenBLAS runs \(name) kernels on a CPU with AVX2 and FMA")
+  }
+
   func testSgemmTwoByTwo() {
     // [1 2; 3 4] · [5 6; 7 8] = [19 22; 43 50]
     let a: [Float] = [1, 2, 3, 4], b: [Float] = [5, 6, 7, 8]

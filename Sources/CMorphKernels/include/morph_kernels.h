@@ -172,6 +172,14 @@ void morph_adam_step(float *p, const float *g, float *m, float *v, size_t n, flo
 /// system only above `trim_threshold` (glibc mallopt; a no-op elsewhere). See AllocatorPolicy.
 void morph_allocator_keep_heap(int mmap_threshold, int trim_threshold, int arena_max);
 
+// Re-selects OpenBLAS's kernels by the CPU's features when it fell back to pre-AVX2 ones for a
+// CPU it does not recognise (blas_core.c). Call before the first BLAS call. Returns the core
+// chosen, or NULL when OpenBLAS's own choice was kept.
+const char *morph_blas_select_core(void);
+// OpenBLAS's current core name (NULL without OpenBLAS), and whether the CPU has AVX2 and FMA.
+const char *morph_blas_core_name(void);
+int morph_cpu_has_avx2_fma(void);
+
 /// Interleaves the four phases of a sub-pixel convolution (nearest ×2 upsampling + 3×3
 /// convolution done as a 2×2 convolution with padding 1 to 4·cout phase-major channels):
 /// z (n × 4·cout × (h+1) × (w+1)) → y (n × cout × 2h × 2w), y[2i+a][2j+b] =
