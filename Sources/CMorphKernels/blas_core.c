@@ -29,7 +29,7 @@ const char *morph_blas_select_core(void) {
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
       __builtin_cpu_supports("avx512cd"))
     want = "SKYLAKEX";
-  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+  else if (morph_cpu_has_avx2_fma())
     want = "HASWELL";
   if (!want) return NULL;
   setenv("OPENBLAS_CORETYPE", want, 1);

@@ -33,10 +33,16 @@ enum MorphProcess {
 
   /// Runs `morph` to the end; `environment` adds variables to the test's own.
   static func run(_ arguments: [String], cwd: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+    try execute(binary, arguments, cwd: cwd ?? packageRoot, environment: environment)
+  }
+
+  /// Runs any executable to the end, collecting both streams; `environment` adds variables to
+  /// the test's own.
+  static func execute(_ executable: URL, _ arguments: [String], cwd: URL, environment: [String: String] = [:]) throws -> Result {
     let process = Process()
-    process.executableURL = binary
+    process.executableURL = executable
     process.arguments = arguments
-    process.currentDirectoryURL = cwd ?? packageRoot
+    process.currentDirectoryURL = cwd
     if !environment.isEmpty {
       process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }

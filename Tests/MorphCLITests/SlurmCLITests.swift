@@ -15,21 +15,7 @@ final class SlurmCLITests: XCTestCase {
   }
 
   func shell(_ arguments: [String], cwd: URL, environment: [String: String] = [:]) throws -> MorphProcess.Result {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.currentDirectoryURL = cwd
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return MorphProcess.Result(
-      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData, as: UTF8.self))
+    try MorphProcess.execute(URL(fileURLWithPath: "/usr/bin/env"), arguments, cwd: cwd, environment: environment)
   }
 
   func testTheArrayScriptAndTheMergeStepEqualTheWholeRun() throws {
