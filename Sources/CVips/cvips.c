@@ -192,8 +192,23 @@ int cvips_arrayjoin(VipsImage **in, int n, int across, int shim, const double *b
   return rc;
 }
 
+// libvips' draw operations (and vips_image_get_data) turn the image they read from into a
+// memory image in place (vips_image_wio_input): a lazily computed image is rendered and its
+// generate function cleared. Such an image may be shared — the operation cache hands every
+// thread the same object for the same label text or the same crop — and a second thread
+// reading it at that moment calls the cleared (null) generate function: the intermittent
+// SIGSEGV in a "libvips worker" thread. So they read a private memory copy instead; an image
+// already in memory is only referenced (vips_image_copy_memory), a lazy one is left as it was.
+static VipsImage *private_pixels(VipsImage *in) { return vips_image_copy_memory(in); }
+
+int cvips_is_lazy(VipsImage *in) { return in->dtype == VIPS_IMAGE_PARTIAL ? 1 : 0; }
+
 int cvips_draw_mask(VipsImage *image, const double *ink, int nink, VipsImage *mask, int x, int y) {
-  return vips_draw_mask(image, (double *)ink, nink, mask, x, y, NULL);
+  VipsImage *own = private_pixels(mask);
+  if (!own) return -1;
+  int rc = vips_draw_mask(image, (double *)ink, nink, own, x, y, NULL);
+  g_object_unref(own);
+  return rc;
 }
 
 int cvips_solid(int width, int height, const double *rgb, VipsImage **out) {
@@ -284,7 +299,11 @@ int cvips_affine_ext(VipsImage *in, double a, double b, double c, double d, doub
 }
 
 int cvips_draw_image(VipsImage *image, VipsImage *sub, int x, int y) {
-  return vips_draw_image(image, sub, x, y, NULL);
+  VipsImage *own = private_pixels(sub);
+  if (!own) return -1;
+  int rc = vips_draw_image(image, own, x, y, NULL);
+  g_object_unref(own);
+  return rc;
 }
 
 int cvips_insert(VipsImage *main, VipsImage *sub, int x, int y, VipsImage **out) {
@@ -435,11 +454,14 @@ int cvips_warp_to_chw(VipsImage *in, const double *inv, int ow, int oh, int exte
                       float level_gain, float level_offset, const float *scale,
                       const float *offset, float *out) {
   if (check_rgb8(in)) return -1;
-  const unsigned char *src = vips_image_get_data(in);
-  if (!src) return -1;
-  cvips_warp_rgb8_chw(src, VIPS_IMAGE_SIZEOF_LINE(in), in->Xsize, in->Ysize, inv, ow, oh, extend, level_gain,
-           level_offset, scale, offset, out);
-  return 0;
+  VipsImage *own = private_pixels(in);
+  if (!own) return -1;
+  const unsigned char *src = vips_image_get_data(own);
+  if (src)
+    cvips_warp_rgb8_chw(src, VIPS_IMAGE_SIZEOF_LINE(own), own->Xsize, own->Ysize, inv, ow, oh, extend,
+                        level_gain, level_offset, scale, offset, out);
+  g_object_unref(own);
+  return src ? 0 : -1;
 }
 
 int cvips_decode_warp_to_chw(VipsImage *in, long small_pixels, const double *inv, int ow, int oh,

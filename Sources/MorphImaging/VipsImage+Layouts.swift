@@ -54,6 +54,9 @@ extension VipsImage {
     cvips_format(pointer) == Int32(VIPS_FORMAT_UCHAR.rawValue)
   }
 
+  /// True while the pixels are computed on demand (a pipeline of operations, not yet in memory).
+  var isLazy: Bool { cvips_is_lazy(pointer) != 0 }
+
   /// The same pixels tagged with another interpretation (e.g. to write a CMYK JPEG).
   public func tagged(as interpretation: ColourInterpretation) throws -> VipsImage {
     try VipsImage.make("retag") { cvips_set_interpretation(pointer, interpretation.raw, $0) }

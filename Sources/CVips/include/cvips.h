@@ -84,13 +84,18 @@ int cvips_text(const char *text, const char *font, int width, int dpi, VipsImage
 /// Join n images in a grid `across` wide, with `shim` pixels between them and background `bg`.
 int cvips_arrayjoin(VipsImage **in, int n, int across, int shim, const double *bg, int nbg,
                     VipsImage **out);
-/// Composite a one-band mask in colour `ink` onto an RGB image at (x, y).
+/// Composite a one-band mask in colour `ink` onto an RGB image at (x, y); `mask` is read, never
+/// changed.
 int cvips_draw_mask(VipsImage *image, const double *ink, int nink, VipsImage *mask, int x, int y);
-/// Paint `sub` onto `image` (a memory image, modified in place) with its top-left at (x, y).
+/// Paint `sub` onto `image` (a memory image, modified in place) with its top-left at (x, y);
+/// `sub` is read, never changed.
 int cvips_draw_image(VipsImage *image, VipsImage *sub, int x, int y);
 /// `sub` placed over `main` with its top-left at (x, y), lazily (no copy of `main`'s pixels): a
 /// pasted region in a photo of any size costs memory for the region only.
 int cvips_insert(VipsImage *main, VipsImage *sub, int x, int y, VipsImage **out);
+/// 1 when `in` is computed on demand (not yet pixels in memory or a file). Drawing from such an
+/// image must leave it so: it may be shared between threads (see private_pixels in cvips.c).
+int cvips_is_lazy(VipsImage *in);
 /// Make an RGB image of constant colour.
 int cvips_solid(int width, int height, const double *rgb, VipsImage **out);
 /// Copy an image into a new private memory image (so it can be drawn on).
