@@ -29,14 +29,16 @@ test: setup
 # FUZZ_SECONDS seconds (0 = no time limit); FUZZ_TARGETS picks some (default: all). See docs/fuzzing.md.
 # SwiftPM passes `-sanitize=fuzzer -sanitize=address` as two flags and swift-driver keeps only the
 # last, so Swift code would get AddressSanitizer but no coverage counters (libFuzzer then fuzzes
-# blind); the combined flag, given last, instruments it for both.
+# blind); the combined flag, given last, instruments it for both. The release configuration keeps
+# Swift's overflow and bounds checks and runs 15–60× more inputs per second than debug.
 FUZZ_RUNS ?= 1000000
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
+FUZZ_CONFIG ?= release
 fuzz: setup
-	MORPH_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz --product morph-fuzz \
+	MORPH_FUZZ=1 $(SWIFT) build -c $(FUZZ_CONFIG) --scratch-path .build-fuzz --product morph-fuzz \
 	  --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
-	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZ_TARGETS)
+	FUZZ_CONFIG=$(FUZZ_CONFIG) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZ_TARGETS)
 
 bench: build
 	@scripts/setup --bench
