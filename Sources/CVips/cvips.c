@@ -52,8 +52,36 @@ char *cvips_warnings_take(void) {
   return out;
 }
 
+// The loaders Morph opens: the photo formats it lists (`load`'s suffixes). libvips sniffs a
+// file's content, not its name, so without this a `face.jpg` that holds a PDF, an SVG or any of
+// ImageMagick's formats would be parsed by poppler, librsvg or ImageMagick — parsers libvips
+// itself marks untrusted. Images come from outside, so every other loader is blocked.
+static const char *const cvips_allowed_loaders[] = {
+    "jpegload", "jpegload_buffer", "jpegload_source", "pngload",  "pngload_buffer",
+    "pngload_source", "webpload", "webpload_buffer", "webpload_source", "tiffload",
+    "tiffload_buffer", "tiffload_source", "gifload", "gifload_buffer", "gifload_source",
+    "ppmload", "ppmload_source"};
+
+static void cvips_restrict_loaders(void) {
+  vips_operation_block_set("VipsForeignLoad", TRUE);
+  for (size_t i = 0; i < sizeof cvips_allowed_loaders / sizeof cvips_allowed_loaders[0]; i++) {
+    GType type = vips_type_find("VipsOperation", cvips_allowed_loaders[i]);
+    if (type) vips_operation_block_set(g_type_name(type), FALSE);
+  }
+}
+
+int cvips_loader_blocked(const char *nickname) {
+  GType type = vips_type_find("VipsOperation", nickname);
+  if (!type) return -1;
+  VipsOperationClass *class = VIPS_OPERATION_CLASS(g_type_class_ref(type));
+  int blocked = (class->flags & VIPS_OPERATION_BLOCKED) ? 1 : 0;
+  g_type_class_unref(class);
+  return blocked;
+}
+
 int cvips_init(const char *argv0) {
   int result = VIPS_INIT(argv0 ? argv0 : "morph");
+  if (result == 0) cvips_restrict_loaders();
   if (result == 0) cvips_warnings_route(0);
   // Orc, the run-time SIMD code generator libvips 8.14 uses, crashed the test process once
   // (a bad pointer inside liborc while training threads loaded faces); sharp, bimg and imagor

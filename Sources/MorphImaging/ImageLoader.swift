@@ -144,6 +144,10 @@ public struct ImageLoader: Sendable {
   static func clean(_ message: String, _ path: String) -> String {
     let flat = message.replacingOccurrences(of: "\n", with: "; ")
       .replacingOccurrences(of: "\"\(path)\" ", with: "").replacingOccurrences(of: path + ": ", with: "")
+    if let loader = blockedLoader(in: flat) {
+      return "holds \(formatName(ofLoader: loader)) data, which Morph does not open: it reads \(openedFormats) "
+        + "images (libvips' other loaders are switched off, as image files come from outside)"
+    }
     if flat.contains("is not a known file format") {
       return "not an image, or in a format this libvips cannot read (\(flat))"
     }
@@ -151,6 +155,30 @@ public struct ImageLoader: Sendable {
       return "truncated or corrupt image data (\(flat))"
     }
     return flat
+  }
+}
+
+extension ImageLoader {
+  /// The formats whose libvips loaders Morph leaves on (`cvips_init` blocks the rest).
+  public static let openedFormats = "JPEG, PNG, WebP, TIFF, GIF and PPM/PGM/PNM"
+
+  /// The nickname of the loader a libvips "operation is blocked" error names (`svgload`).
+  static func blockedLoader(in message: String) -> String? {
+    guard let range = message.range(of: ": operation is blocked") else { return nil }
+    let name = message[..<range.lowerBound].split(whereSeparator: { $0 == " " || $0 == ";" }).last.map(String.init)
+    return name.flatMap { $0.contains("load") ? $0 : nil }
+  }
+
+  /// What a user calls the format a loader reads: `magickload_buffer` → "ImageMagick".
+  static func formatName(ofLoader loader: String) -> String {
+    let base = loader.components(separatedBy: "load").first ?? loader
+    let names = [
+      "magick": "ImageMagick", "svg": "SVG", "pdf": "PDF", "openslide": "OpenSlide", "csv": "CSV",
+      "matrix": "matrix", "fits": "FITS", "mat": "MATLAB", "jp2k": "JPEG 2000", "jxl": "JPEG XL",
+      "heif": "HEIF", "openexr": "OpenEXR", "rad": "Radiance", "vips": "VIPS", "raw": "raw",
+      "analyze": "Analyze",
+    ]
+    return names[base] ?? base
   }
 }
 

@@ -48,6 +48,17 @@ public enum Vips {
     return String(cString: raw).split(separator: "\n").map(String.init)
   }
 
+  /// Whether libvips' loader of this nickname (`svgload`) is switched off in this process; nil
+  /// when this libvips has no such loader. Only the photo formats' loaders are on.
+  public static func loaderIsBlocked(_ nickname: String) throws -> Bool? {
+    try ensureInitialised()
+    switch cvips_loader_blocked(nickname) {
+    case 1: return true
+    case 0: return false
+    default: return nil
+    }
+  }
+
   /// Takes the pending libvips error message (and clears it).
   static func takeError() -> String {
     guard let raw = cvips_error_take() else { return "unknown libvips error" }

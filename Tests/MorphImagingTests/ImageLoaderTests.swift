@@ -52,6 +52,44 @@ final class ImageLoaderTests: XCTestCase {
     expectUnreadable(url)
   }
 
+  /// libvips sniffs content, not names: a `.png` holding an SVG would go to librsvg, a `.jpg`
+  /// holding a PDF to poppler. Those parsers are switched off, and the error says so.
+  func testFilesOfOtherFormatsAreRefusedUnparsedWhateverTheirName() throws {
+    let svg = #"<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>"#
+    let pdf = "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    for (name, bytes, format) in [("face.png", svg, "SVG"), ("face.jpg", pdf, "PDF")] {
+      let url = dir.appendingPathComponent(name)
+      try Data(bytes.utf8).write(to: url)
+      guard try Vips.loaderIsBlocked(format.lowercased() + "load") != nil else { continue }  // libvips built without it
+      expectUnreadable(url)
+      XCTAssertThrowsError(try ImageLoader().load(url)) {
+        XCTAssertTrue("\($0)".contains("holds \(format) data, which Morph does not open"), "\($0)")
+        XCTAssertTrue("\($0)".contains(ImageLoader.openedFormats), "\($0)")
+      }
+    }
+  }
+
+  func testOnlyThePhotoFormatsLoadersAreOn() throws {
+    for loader in ["jpegload", "jpegload_buffer", "pngload", "pngload_buffer", "webpload", "tiffload", "gifload", "ppmload"] {
+      XCTAssertEqual(try Vips.loaderIsBlocked(loader), false, loader)
+    }
+    for loader in ["svgload", "pdfload", "magickload", "magickload_buffer", "openslideload", "matrixload", "csvload", "vipsload", "fitsload", "matload"] {
+      let blocked = try Vips.loaderIsBlocked(loader)
+      XCTAssertTrue(blocked == nil || blocked == true, "\(loader) is on")
+    }
+    XCTAssertNil(try Vips.loaderIsBlocked("nosuchload"))
+  }
+
+  func testPPMAndGIFStillLoad() throws {
+    let ppm = dir.appendingPathComponent("p.ppm")
+    try Data("P3\n2 1\n255\n255 0 0 0 0 255\n".utf8).write(to: ppm)
+    let image = try ImageLoader().load(ppm)
+    XCTAssertEqual(try image.pixels(), [255, 0, 0, 0, 0, 255])
+    let gif = dir.appendingPathComponent("g.gif")
+    try TestImages.gradient(width: 8, height: 6, rStep: 20, gStep: 30).save(to: gif)
+    XCTAssertEqual(try ImageLoader().load(gif).width, 8)
+  }
+
   func testTruncatedJPEGIsAClearError() throws {
     let url = dir.appendingPathComponent("cut.jpg")
     try TestImages.noise(width: 200, height: 200).save(to: url, quality: 90)

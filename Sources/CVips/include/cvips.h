@@ -12,6 +12,9 @@
 
 /// Initialise libvips once per process (VIPS_INIT is a macro). Returns 0 on success.
 int cvips_init(const char *argv0);
+/// 1 when the loader of this nickname (`svgload`) is blocked, 0 when Morph opens it, -1 when this
+/// libvips has no such loader. `cvips_init` blocks every loader but the photo formats'.
+int cvips_loader_blocked(const char *nickname);
 /// Set the libvips worker-thread count and operation-cache limits.
 void cvips_configure(int concurrency, int cache_max_ops, size_t cache_max_mem_bytes);
 /// Whether libvips runs its Orc-generated SIMD code (off after cvips_init: see cvips.c).
