@@ -8,10 +8,7 @@ struct CSVTable {
   var records: [(line: Int, fields: [String])] = []
 
   init(contentsOf url: URL) throws {
-    guard let data = FileManager.default.contents(atPath: url.path) else {
-      throw CatalogError.unreadable(path: url.path, reason: "no such file or not readable")
-    }
-    try self.init(name: url.lastPathComponent, bytes: [UInt8](data))
+    try self.init(name: url.lastPathComponent, bytes: TableFile.bytes(url))
   }
 
   init(name: String, bytes: [UInt8]) throws {

@@ -14,11 +14,8 @@ struct TextLines {
   let commas: Bool
 
   init(contentsOf url: URL) throws {
-    guard let data = FileManager.default.contents(atPath: url.path) else {
-      throw CatalogError.unreadable(path: url.path, reason: "no such file or not readable")
-    }
     self.name = url.lastPathComponent
-    self.bytes = [UInt8](data)
+    self.bytes = try TableFile.bytes(url)
     self.commas = url.pathExtension.lowercased() == "csv"
   }
 

@@ -9,7 +9,7 @@ public enum LandmarkFiles {
   /// or Kaggle's `.csv` copy of it (`image_id,lefteye_x,…` header, comma-separated rows).
   /// Returns landmarks by image file name. Errors name the file and line.
   public static func readCelebAList(_ url: URL) throws -> [String: FaceLandmarks] {
-    let text = try readText(url)
+    let text = try readText(url, limit: listByteLimit)
     return try parseCelebAList(text, file: url.path)
   }
 
@@ -75,7 +75,7 @@ public enum LandmarkFiles {
   /// CSV: five `x,y` rows in that order, or one row of ten numbers; an optional header row
   /// (a row that is not numbers) is skipped.
   public static func readSidecar(_ url: URL) throws -> FaceLandmarks {
-    let text = try readText(url)
+    let text = try readText(url, limit: sidecarByteLimit)
     switch url.pathExtension.lowercased() {
     case "json": return try parseJSON(text, file: url.path)
     case "csv": return try parseCSV(text, file: url.path)
@@ -156,13 +156,14 @@ public enum LandmarkFiles {
     FaceLandmarks.names[offset / 2] + (offset % 2 == 0 ? "_x" : "_y")
   }
 
-  static func readText(_ url: URL) throws -> String {
-    guard let data = FileManager.default.contents(atPath: url.path) else {
-      throw ImagingError.landmarks(file: url.path, line: nil, reason: "cannot read the file")
+  /// Largest landmark list read: CelebA's (202,599 faces) is 12 MB.
+  public static let listByteLimit = 256 << 20
+  /// Largest sidecar read: five points need a few hundred bytes.
+  public static let sidecarByteLimit = 64 << 10
+
+  static func readText(_ url: URL, limit: Int) throws -> String {
+    do { return try BoundedFile.text(url, limit: limit) } catch let refusal as BoundedFile.Refusal {
+      throw ImagingError.landmarks(file: url.path, line: nil, reason: refusal.reason)
     }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw ImagingError.landmarks(file: url.path, line: nil, reason: "not UTF-8 text")
-    }
-    return text
   }
 }

@@ -315,6 +315,25 @@ final class CelebAIngestTests: XCTestCase {
     }
   }
 
+  /// A table planted as a link to a device or as a FIFO is refused by name, not read forever
+  /// (`/dev/zero`) or waited on (a FIFO with no writer).
+  func testTablesThatAreNoRegularFilesAreRefusedByName() throws {
+    for (file, plant) in [("list_attr_celeba.txt", "zero"), ("list_landmarks_align_celeba.txt", "fifo"), ("list_eval_partition.txt", "zero")] {
+      let planted = try CelebAFixture(count: 12)
+      defer { planted.remove() }
+      let url = planted.root.appendingPathComponent(file)
+      try FileManager.default.removeItem(at: url)
+      if plant == "zero" {
+        try FileManager.default.createSymbolicLink(atPath: url.path, withDestinationPath: "/dev/zero")
+      } else {
+        XCTAssertEqual(mkfifo(url.path, 0o600), 0)
+      }
+      XCTAssertThrowsError(try Catalog.inMemory().ingestCelebA(at: planted.root), file) { error in
+        XCTAssertTrue("\(error)".contains(file) && "\(error)".contains("not a regular file"), "\(error)")
+      }
+    }
+  }
+
   func testMissingAttributeFile() throws {
     let catalog = try Catalog.inMemory()
     try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("list_attr_celeba.txt"))

@@ -62,6 +62,26 @@ final class LandmarkFilesTests: XCTestCase {
     }
   }
 
+  /// A sidecar planted as a link to `/dev/zero` or a FIFO, or one far larger than five points
+  /// need, is refused naming it; nothing is read without bound.
+  func testSidecarsThatAreNoSmallRegularFilesAreRefused() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sidecars-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let zero = dir.appendingPathComponent("a.landmarks.csv")
+    try FileManager.default.createSymbolicLink(atPath: zero.path, withDestinationPath: "/dev/zero")
+    let fifo = dir.appendingPathComponent("b.landmarks.json")
+    XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
+    let big = dir.appendingPathComponent("c.landmarks.csv")
+    try Data(repeating: UInt8(ascii: "1"), count: LandmarkFiles.sidecarByteLimit + 1).write(to: big)
+    for (url, reason) in [(zero, "not a regular file"), (fifo, "not a regular file"), (big, "more than the")] {
+      XCTAssertThrowsError(try LandmarkFiles.readSidecar(url)) { error in
+        XCTAssertTrue("\(error)".contains(url.path) && "\(error)".contains(reason), "\(error)")
+      }
+    }
+    XCTAssertThrowsError(try LandmarkFiles.sidecar(forImage: dir.appendingPathComponent("a.jpg")))
+  }
+
   func testFindsSidecarBesideImage() throws {
     let dir = try TestImages.scratch()
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -101,7 +101,9 @@ public struct HomoInterpData: Sendable {
       )
     }
     // The raw files, as checkpoints of synthetic sets have always recorded them.
-    let files = ["params.csv", "list_eval_partition.txt"].compactMap { try? Data(contentsOf: directory.appendingPathComponent($0)) }
+    let files = ["params.csv", "list_eval_partition.txt"].compactMap {
+      try? BoundedFile.read(directory.appendingPathComponent($0), limit: ToyFaceSetReader.byteLimit)
+    }
     return Labels(attributeNames: names, faces: faces, hash: fnv1a64(files))
   }
 

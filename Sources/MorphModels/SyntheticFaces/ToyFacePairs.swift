@@ -1,4 +1,5 @@
 import Foundation
+import MorphImaging
 
 /// One ground-truth request: the source face moved toward the reference in one group.
 public struct ToyFacePair: Equatable, Sendable {
@@ -17,8 +18,8 @@ public struct ToyFacePair: Equatable, Sendable {
 public enum ToyFacePairFile {
   public static func read(_ url: URL) throws -> [ToyFacePair] {
     let text: String
-    do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-      throw ToyFaceError.badLine(file: url.path, line: 0, message: "cannot read: \(error.localizedDescription)")
+    do { text = try BoundedFile.text(url, limit: ToyFaceSetReader.byteLimit) } catch {
+      throw ToyFaceError.badLine(file: url.path, line: 0, message: "\(error)")
     }
     return try parse(text, file: url.path)
   }

@@ -1,4 +1,5 @@
 import Foundation
+import MorphImaging
 
 /// One face of a synthetic set as listed in its `params.csv`.
 public struct ToyFaceRecord: Sendable {
@@ -10,13 +11,16 @@ public struct ToyFaceRecord: Sendable {
 
 /// Reads the parameters (and split) of a set written by `ToyFaceSetWriter`.
 public enum ToyFaceSetReader {
+  /// Largest `params.csv` or split list read (a 200,000-face set's `params.csv` is about 40 MB).
+  public static let byteLimit = 1 << 30
+
   /// Reads `params.csv` (and `list_eval_partition.txt` when present) from a set directory.
   public static func read(_ directory: URL) throws -> [ToyFaceRecord] {
     let url = directory.appendingPathComponent("params.csv")
     let file = url.path
     let text: String
-    do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-      throw ToyFaceError.badLine(file: file, line: 0, message: "cannot read: \(error.localizedDescription)")
+    do { text = try BoundedFile.text(url, limit: byteLimit) } catch {
+      throw ToyFaceError.badLine(file: file, line: 0, message: "\(error)")
     }
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     guard let header = lines.first?.split(separator: ",").map(String.init) else {
@@ -57,7 +61,10 @@ public enum ToyFaceSetReader {
 
   private static func readPartitions(_ url: URL) throws -> [String: Int] {
     guard FileManager.default.fileExists(atPath: url.path) else { return [:] }
-    let text = try String(contentsOf: url, encoding: .utf8)
+    let text: String
+    do { text = try BoundedFile.text(url, limit: byteLimit) } catch {
+      throw ToyFaceError.badLine(file: url.path, line: 0, message: "\(error)")
+    }
     var result: [String: Int] = [:]
     for (n, line) in text.split(separator: "\n").enumerated() {
       let parts = line.split(separator: " ")
