@@ -52,7 +52,8 @@ char *cvips_warnings_take(void) {
   return out;
 }
 
-// The loaders Morph opens: the photo formats it lists (`load`'s suffixes). libvips sniffs a
+// The loaders Morph opens: the photo formats it lists (`ImageLoader.fileSuffixes`; HEIF is
+// how phones store photos, AVIF the same container). libvips sniffs a
 // file's content, not its name, so without this a `face.jpg` that holds a PDF, an SVG or any of
 // ImageMagick's formats would be parsed by poppler, librsvg or ImageMagick — parsers libvips
 // itself marks untrusted. Images come from outside, so every other loader is blocked.
@@ -60,7 +61,7 @@ static const char *const cvips_allowed_loaders[] = {
     "jpegload", "jpegload_buffer", "jpegload_source", "pngload",  "pngload_buffer",
     "pngload_source", "webpload", "webpload_buffer", "webpload_source", "tiffload",
     "tiffload_buffer", "tiffload_source", "gifload", "gifload_buffer", "gifload_source",
-    "ppmload", "ppmload_source"};
+    "heifload", "heifload_buffer", "heifload_source", "ppmload", "ppmload_source"};
 
 static void cvips_restrict_loaders(void) {
   vips_operation_block_set("VipsForeignLoad", TRUE);

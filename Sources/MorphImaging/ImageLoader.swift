@@ -33,7 +33,7 @@ public struct ImageLoadOptions: Sendable, Equatable {
   }
 }
 
-/// Loads image files (JPEG, PNG, WebP, TIFF, GIF — whatever this libvips reads) as 8-bit sRGB
+/// Loads image files (JPEG, PNG, WebP, TIFF, GIF, HEIC/AVIF, PPM: `openedFormats`) as 8-bit sRGB
 /// with 3 bands, upright, refusing decompression bombs. Every error names the file.
 public struct ImageLoader: Sendable {
   public var options: ImageLoadOptions
@@ -160,7 +160,12 @@ public struct ImageLoader: Sendable {
 
 extension ImageLoader {
   /// The formats whose libvips loaders Morph leaves on (`cvips_init` blocks the rest).
-  public static let openedFormats = "JPEG, PNG, WebP, TIFF, GIF and PPM/PGM/PNM"
+  public static let openedFormats = "JPEG, PNG, WebP, TIFF, GIF, HEIC/AVIF and PPM/PGM/PNM"
+
+  /// The file suffixes of those formats: what `load` and `morph serve` list in a folder.
+  public static let fileSuffixes: Set<String> = [
+    "jpg", "jpeg", "png", "webp", "tif", "tiff", "gif", "heic", "heif", "avif", "ppm", "pgm", "pnm",
+  ]
 
   /// The nickname of the loader a libvips "operation is blocked" error names (`svgload`).
   static func blockedLoader(in message: String) -> String? {

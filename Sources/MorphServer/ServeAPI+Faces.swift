@@ -32,7 +32,7 @@ struct FaceSummary: Encodable, Sendable {
 
 extension ServeAPI {
   /// Image suffixes the faces folder lists (as the pipeline's `load` stage reads them).
-  static let imageSuffixes: Set<String> = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "gif", "ppm", "pgm", "pnm"]
+  static let imageSuffixes = ImageLoader.fileSuffixes
   /// Alignment modes a request may name (`auto`: celeba-crop for a 178×218 CelebA frame,
   /// centre-crop otherwise; `detect` only for photos).
   static let alignModes = ["auto", "celeba-crop", "centre-crop"]
@@ -189,7 +189,7 @@ extension ServeAPI {
     }
     guard !request.body.isEmpty else { throw ServeError.badRequest("the upload is empty") }
     guard let suffix = Self.sniffImageSuffix(request.body) else {
-      throw ServeError.unsupportedMediaType("the upload is not a JPEG, PNG, WebP, GIF or TIFF image (checked by its first bytes)")
+      throw ServeError.unsupportedMediaType("the upload is not a JPEG, PNG, WebP, GIF, TIFF or HEIC/AVIF image (checked by its first bytes)")
     }
     let align = request.query["align"] ?? (detector == nil ? "auto" : "detect")
     guard align == "detect" || Self.alignModes.contains(align) else {
@@ -277,6 +277,11 @@ extension ServeAPI {
     if starts(Array("GIF8".utf8)) { return "gif" }
     if b.count >= 12, starts(Array("RIFF".utf8)), Array(b[8..<12]) == Array("WEBP".utf8) { return "webp" }
     if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return "tif" }
+    // HEIF (phones' photos) and AVIF: an ISO-BMFF `ftyp` box whose major brand names them.
+    if b.count >= 12, Array(b[4..<8]) == Array("ftyp".utf8), let brand = String(bytes: b[8..<12], encoding: .ascii) {
+      if ["heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1"].contains(brand) { return "heic" }
+      if ["avif", "avis"].contains(brand) { return "avif" }
+    }
     return nil
   }
 

@@ -70,7 +70,7 @@ final class ImageLoaderTests: XCTestCase {
   }
 
   func testOnlyThePhotoFormatsLoadersAreOn() throws {
-    for loader in ["jpegload", "jpegload_buffer", "pngload", "pngload_buffer", "webpload", "tiffload", "gifload", "ppmload"] {
+    for loader in ["jpegload", "jpegload_buffer", "pngload", "pngload_buffer", "webpload", "tiffload", "gifload", "heifload", "ppmload"] {
       XCTAssertEqual(try Vips.loaderIsBlocked(loader), false, loader)
     }
     for loader in ["svgload", "pdfload", "magickload", "magickload_buffer", "openslideload", "matrixload", "csvload", "vipsload", "fitsload", "matload"] {
@@ -78,6 +78,21 @@ final class ImageLoaderTests: XCTestCase {
       XCTAssertTrue(blocked == nil || blocked == true, "\(loader) is on")
     }
     XCTAssertNil(try Vips.loaderIsBlocked("nosuchload"))
+  }
+
+  /// HEIC (phones' photos) and AVIF, lossy: the same picture within a few levels on average.
+  func testLoadsHEICAndAVIF() throws {
+    let source = try TestImages.gradient(width: 64, height: 48, rStep: 3, gStep: 4)
+    let expected = try source.pixels()
+    for suffix in ["heic", "avif"] {
+      let url = dir.appendingPathComponent("g.\(suffix)")
+      try source.save(to: url, quality: 90)
+      let image = try ImageLoader().load(url)
+      XCTAssertEqual([image.width, image.height, image.bands], [64, 48, 3], suffix)
+      let got = try image.pixels()
+      let mean = Double(zip(got, expected).map { abs(Int($0) - Int($1)) }.reduce(0, +)) / Double(got.count)
+      XCTAssertLessThan(mean, 4, suffix)
+    }
   }
 
   func testPPMAndGIFStillLoad() throws {

@@ -150,6 +150,23 @@ final class ServeAPITests: XCTestCase {
     try await assertStillServing(fx)
   }
 
+  /// Phones store photos as HEIC: an upload of one is kept as `.heic` and decoded; an SVG is
+  /// refused by its first bytes.
+  func testHEICUploadsAreAcceptedAndSVGIsNot() async throws {
+    let fx = try fixture()
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("heic-\(UUID().uuidString).heic")
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    try ImageLoader().load(ServeFixture.packageRoot.appendingPathComponent("Fixtures/photos/grace_hopper.jpg")).save(to: scratch)
+    let answer = try fx.decode(
+      await fx.request("POST", "/api/photos?align=centre-crop", body: try Data(contentsOf: scratch), contentType: "image/heic"))
+    XCTAssertEqual(answer["width"] as? Int, 512)
+    XCTAssertEqual(answer["height"] as? Int, 600)
+    XCTAssertTrue((answer["file"] as? String)?.hasSuffix(".heic") == true, "\(answer)")
+    let svg = #"<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>"#
+    let refused = await fx.request("POST", "/api/photos", body: Data(svg.utf8), contentType: "image/svg+xml")
+    XCTAssertEqual(refused.status, 415, refused.errorMessage)
+  }
+
   func testPathTraversalIsRefusedHoweverItIsEncoded() async throws {
     let fx = try fixture()
     let attempts = [

@@ -5,10 +5,10 @@ import MorphImaging
 
 /// `load`: every image file in a folder, decoded to 8-bit sRGB (unreadable files fail alone).
 enum LoadStage {
-  static let imageSuffixes: Set<String> = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "gif", "ppm", "pgm", "pnm"]
+  static let imageSuffixes = ImageLoader.fileSuffixes
 
   static let descriptor = StageDescriptor(
-    name: "load", summary: "Load the image files of a folder (JPEG, PNG, WebP, TIFF, GIF, PPM) as 8-bit sRGB.",
+    name: "load", summary: "Load the image files of a folder (JPEG, PNG, WebP, TIFF, GIF, HEIC/AVIF, PPM) as 8-bit sRGB.",
     shape: .source, input: nil, output: .images,
     parameters: [
       ParameterSpec("folder", .path, "Folder of images (relative to the working directory)."),
