@@ -114,6 +114,6 @@ if ProcessInfo.processInfo.environment["MORPH_FUZZ"] == "1" {
   package.products.append(.executable(name: "morph-fuzz", targets: ["MorphFuzz"]))
   package.targets.append(
     .executableTarget(
-      name: "MorphFuzz", dependencies: ["MorphPipeline", "MorphCatalog", "MorphNN"],
+      name: "MorphFuzz", dependencies: ["MorphPipeline", "MorphCatalog", "MorphNN", "MorphImaging"],
       swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
 }
