@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jpeglib.h>
 #include <jerror.h>
@@ -75,11 +77,20 @@ static int exif_orientation(const unsigned char *data, unsigned len) {
 int cvips_jpeg_open(const char *path, cvips_jpeg **out, int *width, int *height,
                     int *orientation) {
   *out = NULL;
-  FILE *file = fopen(path, "rb");
-  if (!file) return CVIPS_JPEG_FAILED;
+  // The file is read whole, so only a regular file of a photo's size takes this path (O_NONBLOCK:
+  // a FIFO must not block the open); anything else goes to the libvips path, which streams and
+  // refuses it in its own words.
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return CVIPS_JPEG_FAILED;
   struct stat info;
-  if (fstat(fileno(file), &info) != 0 || info.st_size <= 0) {
-    fclose(file);
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_size <= 0 ||
+      info.st_size > CVIPS_JPEG_DIRECT_MAX_BYTES) {
+    close(fd);
+    return CVIPS_JPEG_UNSUPPORTED;
+  }
+  FILE *file = fdopen(fd, "rb");
+  if (!file) {
+    close(fd);
     return CVIPS_JPEG_FAILED;
   }
   cvips_jpeg *jpeg = calloc(1, sizeof *jpeg);

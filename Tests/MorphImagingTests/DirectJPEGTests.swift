@@ -73,6 +73,21 @@ final class DirectJPEGTests: XCTestCase {
     XCTAssertNil(DirectJPEG.open(dir.appendingPathComponent("missing.jpg")))
   }
 
+  /// The direct path reads a file whole: a FIFO (which would block the open) and a file past
+  /// 64 MB (read into memory) are left to the libvips path, which streams.
+  func testFIFOsAndHugeFilesAreLeftToLibvips() throws {
+    let fifo = dir.appendingPathComponent("fifo.jpg")
+    XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
+    XCTAssertNil(DirectJPEG.open(fifo))
+    let huge = dir.appendingPathComponent("huge.jpg")
+    try TestImages.gradient(width: 40, height: 30).save(to: huge, quality: 90)
+    XCTAssertNotNil(DirectJPEG.open(huge))
+    let handle = try FileHandle(forWritingTo: huge)
+    try handle.truncate(atOffset: (64 << 20) + 1)  // sparse: no disk used
+    try handle.close()
+    XCTAssertNil(DirectJPEG.open(huge))
+  }
+
   func testTruncatedFileFailsWithoutWritingAndLibvipsNamesIt() throws {
     let good = dir.appendingPathComponent("good.jpg")
     try TestImages.noise(width: 178, height: 218).save(to: good, quality: 90)

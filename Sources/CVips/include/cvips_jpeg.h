@@ -22,6 +22,10 @@ enum {
   CVIPS_JPEG_FAILED = -1,
 };
 
+/// Largest file the direct path reads (whole, into memory): 64 MB, far above a photo's JPEG;
+/// larger files, and anything that is not a regular file, are CVIPS_JPEG_UNSUPPORTED.
+#define CVIPS_JPEG_DIRECT_MAX_BYTES (64L << 20)
+
 /// Reads the file at `path` and its JPEG header. On CVIPS_JPEG_OK, `*out` is set (close it
 /// with cvips_jpeg_close) with the image's width, height and EXIF orientation (1–8, 1 when
 /// absent).
