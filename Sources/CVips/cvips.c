@@ -61,7 +61,9 @@ static const char *const cvips_allowed_loaders[] = {
     "jpegload", "jpegload_buffer", "jpegload_source", "pngload",  "pngload_buffer",
     "pngload_source", "webpload", "webpload_buffer", "webpload_source", "tiffload",
     "tiffload_buffer", "tiffload_source", "gifload", "gifload_buffer", "gifload_source",
-    "heifload", "heifload_buffer", "heifload_source", "ppmload", "ppmload_source"};
+    "heifload", "heifload_buffer", "heifload_source", "ppmload", "ppmload_source",
+    // Only for cvips_render_svg (Morph's own charts); no outside bytes are loaded from memory.
+    "svgload_buffer"};
 
 static void cvips_restrict_loaders(void) {
   vips_operation_block_set("VipsForeignLoad", TRUE);
@@ -113,9 +115,16 @@ int cvips_load_file(const char *path, int sequential, int fail_on_error, VipsIma
   return *out ? 0 : -1;
 }
 
-int cvips_load_buffer(const void *buf, size_t len, int fail_on_error, VipsImage **out) {
-  *out = vips_image_new_from_buffer(
-      buf, len, "", "fail_on", fail_on_error ? VIPS_FAIL_ON_TRUNCATED : VIPS_FAIL_ON_NONE, NULL);
+// Morph's own charts (`LinePlot` writes the SVG and renders it here). `svgload_buffer` is the
+// one non-photo loader left on, and nothing else in Morph loads from memory by sniffing, so the
+// only SVG librsvg ever sees is one Morph wrote.
+int cvips_render_svg(const char *svg, size_t len, VipsImage **out) {
+  *out = NULL;
+  VipsImage *lazy = NULL;
+  if (vips_svgload_buffer((void *)svg, len, &lazy, NULL)) return -1;
+  // The loader reads `svg` when pixels are computed: compute them now, while it still exists.
+  *out = vips_image_copy_memory(lazy);
+  g_object_unref(lazy);
   return *out ? 0 : -1;
 }
 

@@ -17,7 +17,7 @@ enum ImageFuzz {
     do { try Data(bytes).write(to: url) } catch { fatalError("cannot write the fuzz input to \(url.path): \(error)") }
     expectOnly(ImagingError.self) {
       let image = try ImageLoader(ImageLoadOptions(maxPixels: 4_000_000)).load(url)
-      _ = try Align.aligned(image, mode: .centreCrop, size: 64)
+      _ = try Align.aligned(image, mode: .centreCrop, size: 64, file: url)
     }
   }
 }

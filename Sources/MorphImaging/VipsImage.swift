@@ -53,6 +53,17 @@ public final class VipsImage: @unchecked Sendable {
     try make("\(url.path)") { cvips_load_file(url.path, 0, 1, $0) }
   }
 
+  /// Renders an SVG document Morph wrote itself (a chart). SVG files from outside are never
+  /// opened: their loader is switched off (`ImageLoader.openedFormats`).
+  public static func renderedSVG(_ svg: String) throws -> VipsImage {
+    var text = svg
+    return try text.withUTF8 { bytes in
+      try make("render SVG") { out in
+        bytes.withMemoryRebound(to: CChar.self) { cvips_render_svg($0.baseAddress, $0.count, out) }
+      }
+    }
+  }
+
   /// Images up to this many pixels are computed in the calling thread (see `cvips_decode`).
   static let smallImagePixels = 4_000_000
 

@@ -32,8 +32,8 @@ char *cvips_error_take(void);
 /// Load an image from a file; `fail_on_error` makes truncated files errors; `sequential`
 /// hints that pixels will be read top to bottom once.
 int cvips_load_file(const char *path, int sequential, int fail_on_error, VipsImage **out);
-/// Load an image from a memory buffer (the buffer must outlive the image).
-int cvips_load_buffer(const void *buf, size_t len, int fail_on_error, VipsImage **out);
+/// Renders an SVG that Morph itself wrote (a chart) to an image.
+int cvips_render_svg(const char *svg, size_t len, VipsImage **out);
 /// Load a JPEG with the JPEG loader directly (skipping format sniffing, which costs more than
 /// decoding a small JPEG); same flags as cvips_load_file.
 int cvips_load_jpeg(const char *path, int sequential, int fail_on_error, VipsImage **out);

@@ -84,8 +84,8 @@ public struct LinePlot {
 
   /// Writes `<base>.svg` and its PNG rendering `<base>.png`.
   public func write(to base: URL) throws {
-    let svgURL = base.appendingPathExtension("svg")
-    try AtomicFile.write(svg(), to: svgURL)
-    try VipsImage.load(svgURL).save(to: base.appendingPathExtension("png"))
+    let text = svg()
+    try AtomicFile.write(text, to: base.appendingPathExtension("svg"))
+    try VipsImage.renderedSVG(text).save(to: base.appendingPathExtension("png"))
   }
 }
