@@ -25,7 +25,7 @@ struct FuzzTarget {
     FuzzTarget(name: "safetensors", summary: "Safetensors.decode", run: TensorFileFuzz.safetensors),
     FuzzTarget(name: "torch", summary: "TorchCheckpoint.decode (zip and legacy .pth)", run: TensorFileFuzz.torch),
     FuzzTarget(
-      name: "image", summary: "ImageLoader (the photo formats' libvips loaders, Morph's JPEG EXIF reader), then a 64 px crop",
+      name: "image", summary: "ImageLoader and a 64 px crop; for JPEGs also DirectJPEG (Exif parser, decode-and-warp)",
       run: ImageFuzz.run),
     FuzzTarget(
       name: "query", summary: "QueryParser + QueryCompiler, then the SQL run on a small catalog", run: QueryFuzz.run),
