@@ -95,6 +95,17 @@ final class ImageLoaderTests: XCTestCase {
     }
   }
 
+  /// A 40-byte GIF of 1 × 64,514 pixels (kept from the `image` fuzz target): decoding it through
+  /// one region cost time growing with the square of the height (15 s); tall images now go
+  /// through libvips' threaded sink. `scripts/fuzz image` (10 s timeout) replays it every run.
+  func testATallThinGIFDecodes() throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("FuzzCorpus/image/tall-1x64514.gif")
+    let image = try ImageLoader().load(url)
+    XCTAssertEqual([image.width, image.height, image.bands], [1, 64_514, 3])
+    XCTAssertEqual(try image.pixels().count, 64_514 * 3)
+  }
+
   func testPPMAndGIFStillLoad() throws {
     let ppm = dir.appendingPathComponent("p.ppm")
     try Data("P3\n2 1\n255\n255 0 0 0 0 255\n".utf8).write(to: ppm)
