@@ -457,9 +457,12 @@ static int read_region(VipsImage *in, unsigned char *dst, size_t line) {
 /// target) took 15 s that way and 0.2 s through the threaded sink. Tall images take the sink.
 #define CVIPS_REGION_MAX_HEIGHT 4096
 
+static int cvips_use_one_region(const VipsImage *in, long small_pixels) {
+  return (long)in->Xsize * in->Ysize <= small_pixels && in->Ysize <= CVIPS_REGION_MAX_HEIGHT;
+}
+
 int cvips_decode(VipsImage *in, long small_pixels, VipsImage **out) {
-  if ((long)in->Xsize * in->Ysize > small_pixels || in->Ysize > CVIPS_REGION_MAX_HEIGHT)
-    return cvips_copy_memory(in, out);
+  if (!cvips_use_one_region(in, small_pixels)) return cvips_copy_memory(in, out);
   VipsImage *mem = vips_image_new_memory();
   // pipelinev copies the header fields and the metadata (EXIF orientation, ICC profile …).
   if (vips_image_pipelinev(mem, VIPS_DEMAND_STYLE_ANY, in, NULL) || vips_image_write_prepare(mem) ||
@@ -477,8 +480,7 @@ int cvips_read_pixels(VipsImage *in, long small_pixels, void *dst, size_t len) {
     vips_error("cvips", "pixel buffer of %zu bytes is too small", len);
     return -1;
   }
-  if ((long)in->Xsize * in->Ysize <= small_pixels && in->Ysize <= CVIPS_REGION_MAX_HEIGHT)
-    return read_region(in, dst, line);
+  if (cvips_use_one_region(in, small_pixels)) return read_region(in, dst, line);
   size_t n = 0;
   void *buf = vips_image_write_to_memory(in, &n);
   if (!buf) return -1;

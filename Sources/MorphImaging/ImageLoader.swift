@@ -174,14 +174,14 @@ extension ImageLoader {
     return name.flatMap { $0.contains("load") ? $0 : nil }
   }
 
-  /// What a user calls the format a loader reads: `magickload_buffer` → "ImageMagick".
+  /// What a user calls the format a blocked loader reads: `magickload_buffer` → "ImageMagick"
+  /// (a loader not named here goes by its own prefix: `matrixload` → "matrix").
   static func formatName(ofLoader loader: String) -> String {
     let base = loader.components(separatedBy: "load").first ?? loader
     let names = [
       "magick": "ImageMagick", "svg": "SVG", "pdf": "PDF", "openslide": "OpenSlide", "csv": "CSV",
-      "matrix": "matrix", "fits": "FITS", "mat": "MATLAB", "jp2k": "JPEG 2000", "jxl": "JPEG XL",
-      "heif": "HEIF", "openexr": "OpenEXR", "rad": "Radiance", "vips": "VIPS", "raw": "raw",
-      "analyze": "Analyze",
+      "fits": "FITS", "mat": "MATLAB", "jp2k": "JPEG 2000", "jxl": "JPEG XL", "openexr": "OpenEXR",
+      "rad": "Radiance", "vips": "VIPS", "analyze": "Analyze",
     ]
     return names[base] ?? base
   }
